@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SVCNFT_MODEL_H
+#define SVCNFT_MODEL_H
+
+/*
+ * Stage 2: the service model. Services with their addresses, ports and
+ * resolved endpoints, validated, with node ports and ClusterIPs assigned.
+ * Pure data, built from a manifest_set; no I/O.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "diag.h"
+#include "manifest.h"
+
+enum service_type {
+	SERVICE_CLUSTER_IP,
+	SERVICE_NODE_PORT,
+	SERVICE_LOAD_BALANCER,
+	SERVICE_EXTERNAL_NAME,
+};
+
+struct model_endpoint {
+	struct ip_addr addr;
+	uint16_t port;
+	char *node_name;	/* NULL when unknown */
+	char *pod;		/* ns/name of the Pod, or NULL */
+};
+
+struct model_port {
+	char *name;		/* "" when unnamed */
+	uint8_t protocol;	/* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP */
+	uint16_t port;
+	uint16_t node_port;	/* 0: none */
+	bool node_port_assigned;	/* node_port chosen by svcnft */
+	uint16_t target_port;	/* numeric targetPort, or 0 when named */
+	char *target_port_name;	/* named targetPort, resolved per Pod */
+	struct model_endpoint *endpoints;	/* sorted by address, port */
+	size_t nendpoints;
+};
+
+struct model_service {
+	char *ns;
+	char *name;
+	enum service_type type;
+	bool headless;		/* clusterIP: None: no rules */
+	struct ip_addr cluster_ip;	/* family 0 for headless/ExternalName */
+	bool cluster_ip_assigned;	/* chosen by svcnft from --service-cidr */
+	struct ip_addr *external_ips;
+	size_t nexternal_ips;
+	struct ip_addr *lb_ips;	/* status ingress IPs, then spec.loadBalancerIP */
+	size_t nlb_ips;
+	char *external_name;
+	struct model_port *ports;
+	size_t nports;
+	struct src_pos pos;
+};
+
+struct model {
+	struct model_service *services;	/* sorted by ns, name */
+	size_t nservices;
+	size_t nendpoints;	/* summed over every port of every service */
+	size_t nnode_ports;
+	size_t nskipped;	/* objects of kinds svcnft does not use */
+};
+
+struct model_options {
+	uint16_t node_port_first, node_port_last;
+	struct ip_prefix service_cidr;
+};
+
+void model_options_default(struct model_options *opts);
+
+/*
+ * Build the model. Returns 0 when the manifests are valid, -EINVAL when
+ * diags received errors (the model is then incomplete and must not be
+ * programmed), other negative errno on internal failure.
+ */
+int model_build(struct model *m, const struct manifest_set *set,
+		const struct model_options *opts, struct diag_list *diags);
+void model_free(struct model *m);
+
+const char *service_type_name(enum service_type t);
+const char *protocol_name(uint8_t proto);	/* "tcp", "udp", "sctp" */
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SVCNFT_UTIL_H
+#define SVCNFT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Allocation that cannot fail: svcnft is a short-lived command, and running
+ * out of memory half-way through compiling a ruleset leaves nothing worth
+ * recovering, so these abort instead of threading -ENOMEM through every
+ * builder. Nothing has been sent to the kernel at that point.
+ */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);		/* NULL in, NULL out */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grow *v (of *cap elements of size elem) so that it holds at least need. */
+void grow_array(void *v, size_t *cap, size_t need, size_t elem);
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* 64-bit FNV-1a: stable across runs and machines, used for allocations. */
+uint64_t hash_fnv1a(const void *data, size_t len, uint64_t seed);
+
+
+/*
+ * A string-keyed multimap (key -> list of indices), used to index manifest
+ * objects by "ns/name" or by "ns/label=value" without quadratic scans.
+ */
+struct strmap_entry {
+	char *key;
+	uint64_t hash;
+	size_t *vals;
+	size_t nvals, cap_vals;
+};
+
+struct strmap {
+	struct strmap_entry *slots;
+	size_t cap, n;
+};
+
+void strmap_add(struct strmap *m, const char *key, size_t val);
+const struct strmap_entry *strmap_get(const struct strmap *m, const char *key);
+void strmap_free(struct strmap *m);
+
+/* A set of 64-bit keys (addresses, ports) for allocation. */
+struct u64set {
+	uint64_t *slots;	/* key + 1; 0 marks an empty slot */
+	size_t cap, n;
+};
+
+/* Returns true when key was added, false when already present. */
+bool u64set_add(struct u64set *s, uint64_t key);
+bool u64set_has(const struct u64set *s, uint64_t key);
+void u64set_free(struct u64set *s);
+
+#endif

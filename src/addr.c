@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+
+static size_t addr_len(uint8_t family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+int ip_addr_parse(struct ip_addr *a, const char *s)
+{
+	memset(a, 0, sizeof(*a));
+	if (!s)
+		return -EINVAL;
+	if (inet_pton(AF_INET, s, a->addr) == 1) {
+		a->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->addr) == 1) {
+		a->family = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool host_bits_zero(const struct ip_prefix *p)
+{
+	size_t n = addr_len(p->addr.family);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned bits = p->len > i * 8 ? p->len - i * 8 : 0;
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+
+		if (p->addr.addr[i] & ~mask)
+			return false;
+	}
+	return true;
+}
+
+int ip_prefix_parse(struct ip_prefix *p, const char *s)
+{
+	const char *slash = s ? strchr(s, '/') : NULL;
+	char buf[IP_ADDR_STRLEN];
+	char *end;
+	unsigned long len;
+
+	memset(p, 0, sizeof(*p));
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, slash - s);
+	buf[slash - s] = '\0';
+	if (ip_addr_parse(&p->addr, buf) < 0)
+		return -EINVAL;
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || len > addr_len(p->addr.family) * 8)
+		return -EINVAL;
+	p->len = len;
+	return host_bits_zero(p) ? 0 : -EINVAL;
+}
+
+const char *ip_addr_str(const struct ip_addr *a, char *buf, size_t len)
+{
+	if (!a->family || !inet_ntop(a->family, a->addr, buf, len))
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+int ip_addr_cmp(const struct ip_addr *a, const struct ip_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->addr, b->addr, addr_len(a->family));
+}
+
+bool ip_prefix_contains(const struct ip_prefix *p, const struct ip_addr *a)
+{
+	unsigned full = p->len / 8, rest = p->len % 8;
+
+	if (a->family != p->addr.family)
+		return false;
+	if (memcmp(a->addr, p->addr.addr, full))
+		return false;
+	if (!rest)
+		return true;
+	return !((a->addr[full] ^ p->addr.addr[full]) & (0xff << (8 - rest)));
+}

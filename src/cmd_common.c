@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What the commands share: options, the compile pipeline, printing. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend.h"
+#include "cli.h"
+#include "util.h"
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("svcnft: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+double cli_elapsed(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) + (now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+/* nft identifiers: a letter, then letters, digits, '_' and '-'. */
+static bool valid_table_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 255 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+static int parse_port_range(const char *s, struct model_options *m)
+{
+	unsigned first, last;
+	int used = 0;
+
+	if (sscanf(s, "%u-%u%n", &first, &last, &used) != 2 || s[used] ||
+	    first < 1 || last > 65535 || first > last)
+		return -EINVAL;
+	m->node_port_first = first;
+	m->node_port_last = last;
+	return 0;
+}
+
+static int parse_service_cidr(const char *s, struct model_options *m)
+{
+	struct ip_prefix p;
+
+	if (ip_prefix_parse(&p, s) < 0 || p.addr.family != AF_INET || p.len > 30)
+		return -EINVAL;
+	m->service_cidr = p;
+	return 0;
+}
+
+static int usage_error(const struct cli_options *o, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "svcnft %s: ", o->command);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'svcnft help'.\n");
+	return EXIT_USAGE;
+}
+
+static int apply_option(struct cli_options *o, int c, const char *arg, unsigned accepts)
+{
+	switch (c) {
+	case 't':
+		if (!valid_table_name(arg))
+			return usage_error(o, "--table \"%s\": use a letter, then letters, digits, '_' or '-'", arg);
+		o->table = arg;
+		return EXIT_OK;
+	case 'r':
+		if (!(accepts & OPT_COMPILE) || parse_port_range(arg, &o->model) < 0)
+			return usage_error(o, "--nodeport-range \"%s\": give FIRST-LAST, 1-65535, FIRST <= LAST (e.g. 30000-32767)", arg);
+		return EXIT_OK;
+	case 'c':
+		if (!(accepts & OPT_COMPILE) || parse_service_cidr(arg, &o->model) < 0)
+			return usage_error(o, "--service-cidr \"%s\": give an IPv4 prefix of /30 or wider with host bits zero (e.g. 10.96.0.0/12)", arg);
+		return EXIT_OK;
+	case 'q':
+		o->quiet = true;
+		return EXIT_OK;
+	case 'v':
+		o->verbose++;
+		return EXIT_OK;
+	default:
+		return usage_error(o, "%s", "unknown option");
+	}
+}
+
+int cli_parse(int argc, char **argv, unsigned accepts, struct cli_options *o)
+{
+	static const struct option longopts[] = {
+		{ "table", required_argument, NULL, 't' },
+		{ "nodeport-range", required_argument, NULL, 'r' },
+		{ "service-cidr", required_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, ret;
+
+	memset(o, 0, sizeof(*o));
+	o->command = argv[0];
+	o->table = "svcnft";
+	model_options_default(&o->model);
+	opterr = 0;	/* our own message names the command */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qv", longopts, NULL)) != -1) {
+		if (c == '?')
+			return usage_error(o, "unknown option or missing argument: %s", argv[optind - 1]);
+		ret = apply_option(o, c, optarg, accepts);
+		if (ret != EXIT_OK)
+			return ret;
+	}
+	o->paths = argv + optind;
+	o->npaths = argc - optind;
+	if ((accepts & OPT_PATHS) && o->npaths == 0)
+		return usage_error(o, "%s", "no PATH given: name manifest files, directories, or - for stdin");
+	if (!(accepts & OPT_PATHS) && o->npaths)
+		return usage_error(o, "unexpected argument \"%s\"", o->paths[0]);
+	return EXIT_OK;
+}
+
+static void print_diags(struct diag_list *dl, int verbose)
+{
+	diag_sort(dl);
+	for (size_t i = 0; i < dl->n; i++) {
+		char *s;
+
+		if (dl->v[i].level == DIAG_NOTE && !verbose)
+			continue;
+		s = diag_format(&dl->v[i]);
+		fprintf(stderr, "%s\n", s);
+		free(s);
+	}
+}
+
+static void note_skipped(const struct manifest_set *set, struct diag_list *dl)
+{
+	for (size_t i = 0; i < set->nskipped; i++) {
+		const struct k8s_skipped *k = &set->skipped[i];
+
+		diag_add(dl, DIAG_NOTE, &k->pos, NULL, NULL, NULL, NULL,
+			 "skipped %s %s/%s: svcnft reads Service, Endpoints, EndpointSlice and Pod",
+			 k->kind ? k->kind : "?",
+			 k->namespace.s ? k->namespace.s : "default",
+			 k->name.s ? k->name.s : "?");
+	}
+}
+
+int cli_compile(const struct cli_options *o, struct compiled *c)
+{
+	struct diag_list dl = { 0 };
+	int status = EXIT_OK;
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < o->npaths; i++)
+		manifest_read_path(&c->set, o->paths[i], &dl);
+	note_skipped(&c->set, &dl);
+	if (model_build(&c->model, &c->set, &o->model, &dl) < 0 || dl.nerrors)
+		status = EXIT_INVALID;
+	print_diags(&dl, o->verbose);
+	if (status != EXIT_OK) {
+		cli_error("%zu error%s; nothing applied", dl.nerrors,
+			  dl.nerrors == 1 ? "" : "s");
+		diag_list_free(&dl);
+		return status;
+	}
+	diag_list_free(&dl);
+	ruleset_from_model(&c->table, &c->model, o->table);
+	return EXIT_OK;
+}
+
+void compiled_free(struct compiled *c)
+{
+	if (!c)
+		return;
+	rs_table_free(&c->table);
+	model_free(&c->model);
+	manifest_set_free(&c->set);
+}
+
+static void print_port(const struct rs_summary_port *p)
+{
+	char buf[IP_ADDR_STRLEN];
+
+	printf("#   %s%s%s/%u", p->name && *p->name ? p->name : "",
+	       p->name && *p->name ? " " : "", protocol_name(p->l4proto), p->port);
+	if (p->node_port)
+		printf(" nodePort %u", p->node_port);
+	if (!p->nendpoints)
+		printf(" -> no endpoints (rejected)");
+	else
+		printf(" ->");
+	for (size_t i = 0; i < p->nendpoints; i++)
+		printf(" %s:%u", ip_addr_str(&p->endpoints[i], buf, sizeof(buf)),
+		       p->endpoint_ports[i]);
+	printf("\n");
+}
+
+void cli_print_summary(const struct rs_table *t)
+{
+	struct rs_summary s;
+	char buf[IP_ADDR_STRLEN];
+
+	rs_summarize(&s, t);
+	printf("# %zu service%s in table %s %s\n", s.n, s.n == 1 ? "" : "s",
+	       nft_family_name(t->family), t->name);
+	for (size_t i = 0; i < s.n; i++) {
+		const struct rs_summary_service *svc = &s.v[i];
+
+		printf("# %s/%s %s", svc->ns, svc->name, svc->type ? svc->type : "?");
+		if (svc->external_name)
+			printf(" -> %s", svc->external_name);
+		for (size_t j = 0; j < svc->naddrs; j++)
+			printf(" %s", ip_addr_str(&svc->addrs[j], buf, sizeof(buf)));
+		printf("\n");
+		for (size_t j = 0; j < svc->nports; j++)
+			print_port(&svc->ports[j]);
+	}
+	rs_summary_free(&s);
+}

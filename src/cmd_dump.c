@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* svcnft dump: svcnft's table as the kernel holds it. */
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "backend.h"
+#include "cli.h"
+#include "kernel.h"
+
+int cmd_dump(int argc, char **argv)
+{
+	struct rs_table t = { 0 };
+	struct cli_options o;
+	int ret = cli_parse(argc, argv, 0, &o), err;
+
+	if (ret != EXIT_OK)
+		return ret;
+	err = kernel_table_get(NFPROTO_IPV4, o.table, &t);
+	if (err == -ENOENT) {
+		if (!o.quiet)
+			cli_error("table ip %s does not exist: nothing applied yet", o.table);
+		return EXIT_OK;
+	}
+	if (err < 0) {
+		cli_error("reading table ip %s failed: %s", o.table, strerror(-err));
+		return EXIT_KERNEL;
+	}
+	cli_print_summary(&t);
+	printf("\n");
+	nft_text_write(stdout, &t, false);
+	rs_table_free(&t);
+	return EXIT_OK;
+}

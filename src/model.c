@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Stage 2: the manifests into a validated service model. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_internal.h"
+
+void model_options_default(struct model_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->node_port_first = 30000;
+	opts->node_port_last = 32767;
+	ip_prefix_parse(&opts->service_cidr, "10.96.0.0/12");
+}
+
+struct service_src {
+	struct model_service svc;
+	const struct k8s_service *src;
+};
+
+static int service_src_cmp(const void *pa, const void *pb)
+{
+	const struct service_src *a = pa, *b = pb;
+	int r = strcmp(a->svc.ns, b->svc.ns);
+
+	return r ? r : strcmp(a->svc.name, b->svc.name);
+}
+
+/* Convert every Service; those with errors are left out of the model. */
+static const struct k8s_service **convert_services(struct model_ctx *ctx)
+{
+	const struct manifest_set *set = ctx->set;
+	struct service_src *tmp = xcalloc(set->nservices, sizeof(*tmp));
+	const struct k8s_service **src;
+	size_t n = 0;
+
+	for (size_t i = 0; i < set->nservices; i++) {
+		if (model_service_from_k8s(ctx, &set->services[i], &tmp[n].svc) < 0) {
+			model_service_free(&tmp[n].svc);
+			continue;
+		}
+		tmp[n++].src = &set->services[i];
+	}
+	qsort(tmp, n, sizeof(*tmp), service_src_cmp);
+	ctx->m->services = xcalloc(n, sizeof(*ctx->m->services));
+	src = xcalloc(n, sizeof(*src));
+	for (size_t i = 0; i < n; i++) {
+		ctx->m->services[i] = tmp[i].svc;
+		src[i] = tmp[i].src;
+	}
+	ctx->m->nservices = n;
+	free(tmp);
+	return src;
+}
+
+static void count_model(struct model *m, const struct manifest_set *set)
+{
+	m->nendpoints = m->nnode_ports = 0;
+	for (size_t i = 0; i < m->nservices; i++) {
+		for (size_t j = 0; j < m->services[i].nports; j++) {
+			m->nendpoints += m->services[i].ports[j].nendpoints;
+			m->nnode_ports += m->services[i].ports[j].node_port != 0;
+		}
+	}
+	m->nskipped = set->nskipped;
+}
+
+int model_build(struct model *m, const struct manifest_set *set,
+		const struct model_options *opts, struct diag_list *diags)
+{
+	struct model_ctx ctx = { .set = set, .opts = opts, .diags = diags, .m = m };
+	size_t errors_before = diags->nerrors;
+	const struct k8s_service **src;
+
+	memset(m, 0, sizeof(*m));
+	model_check_duplicates(&ctx);
+	model_index_objects(&ctx);
+	src = convert_services(&ctx);
+	model_assign_cluster_ips(&ctx, src);
+	model_assign_node_ports(&ctx, src);
+	for (size_t i = 0; i < m->nservices; i++)
+		model_resolve_endpoints(&ctx, src[i], &m->services[i]);
+	count_model(m, set);
+	free(src);
+	strmap_free(&ctx.pods_by_label);
+	strmap_free(&ctx.endpoints_by_name);
+	strmap_free(&ctx.slices_by_service);
+	return diags->nerrors > errors_before ? -EINVAL : 0;
+}
+
+void model_free(struct model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nservices; i++)
+		model_service_free(&m->services[i]);
+	free(m->services);
+	memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Duplicate objects, and the addresses and ports svcnft assigns itself.
+ *
+ * The manifests are the only state svcnft has, so an assignment must be a
+ * function of the Service alone: the candidate is a hash of the Service's
+ * namespace/name (and port), taken from --service-cidr or the node port
+ * range. Explicit values are placed first; a Service whose candidate is
+ * taken tries the next hash (attempt 1, 2, ...). Adding or removing other
+ * Services therefore moves nothing, except when two assigned Services
+ * collide: then the one that sorts first by namespace/name keeps the
+ * candidate.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "model_internal.h"
+
+static int report_duplicates(struct model_ctx *ctx, const char *kind,
+			     const struct k8s_meta *(*meta_at)(const struct manifest_set *, size_t),
+			     size_t n)
+{
+	struct strmap seen = { 0 };
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct k8s_meta *m = meta_at(ctx->set, i);
+		char *key = xasprintf("%s/%s", k8s_meta_namespace(m), m->name.s);
+		const struct strmap_entry *e = strmap_get(&seen, key);
+
+		if (e) {
+			const struct k8s_meta *first = meta_at(ctx->set, e->vals[0]);
+			struct obj_ref obj = { kind, k8s_meta_namespace(m), m->name.s };
+
+			model_error(ctx, &obj, &m->name.pos, "metadata.name",
+				    "\"%s\" is defined twice in namespace \"%s\", first at %s:%u: each %s namespace/name may appear once",
+				    m->name.s, obj.ns, first->pos.file, first->pos.line, kind);
+			ret = -EINVAL;
+		}
+		strmap_add(&seen, key, i);
+		free(key);
+	}
+	strmap_free(&seen);
+	return ret;
+}
+
+static const struct k8s_meta *svc_meta(const struct manifest_set *s, size_t i)
+{
+	return &s->services[i].meta;
+}
+
+static const struct k8s_meta *pod_meta(const struct manifest_set *s, size_t i)
+{
+	return &s->pods[i].meta;
+}
+
+static const struct k8s_meta *ep_meta(const struct manifest_set *s, size_t i)
+{
+	return &s->endpoints[i].meta;
+}
+
+static const struct k8s_meta *slice_meta(const struct manifest_set *s, size_t i)
+{
+	return &s->slices[i].meta;
+}
+
+int model_check_duplicates(struct model_ctx *ctx)
+{
+	const struct manifest_set *s = ctx->set;
+	int ret = 0;
+
+	ret |= report_duplicates(ctx, "Service", svc_meta, s->nservices);
+	ret |= report_duplicates(ctx, "Pod", pod_meta, s->npods);
+	ret |= report_duplicates(ctx, "Endpoints", ep_meta, s->nendpoints);
+	ret |= report_duplicates(ctx, "EndpointSlice", slice_meta, s->nslices);
+	return ret ? -EINVAL : 0;
+}
+
+static uint64_t ipv4_key(const struct ip_addr *a)
+{
+	uint32_t v;
+
+	memcpy(&v, a->addr, 4);
+	return ntohl(v);
+}
+
+static bool has_cluster_ip(const struct model_service *s)
+{
+	return s->type != SERVICE_EXTERNAL_NAME && !s->headless;
+}
+
+/* Explicit ClusterIPs first: two Services may not share one. */
+static int claim_explicit_ips(struct model_ctx *ctx, struct u64set *taken,
+			      struct strmap *owner,
+			      const struct k8s_service *const *src)
+{
+	int ret = 0;
+	char buf[IP_ADDR_STRLEN];
+
+	for (size_t i = 0; i < ctx->m->nservices; i++) {
+		struct model_service *s = &ctx->m->services[i];
+		const struct strmap_entry *prev;
+
+		if (!has_cluster_ip(s) || !s->cluster_ip.family)
+			continue;
+		ip_addr_str(&s->cluster_ip, buf, sizeof(buf));
+		prev = strmap_get(owner, buf);
+		if (prev) {
+			const struct model_service *o = &ctx->m->services[prev->vals[0]];
+			struct obj_ref obj = { "Service", s->ns, s->name };
+
+			model_error(ctx, &obj, &src[i]->cluster_ip.pos, "spec.clusterIP",
+				    "\"%s\" is already the clusterIP of Service %s/%s (%s:%u): each ClusterIP belongs to one Service",
+				    buf, o->ns, o->name, o->pos.file, o->pos.line);
+			ret = -EINVAL;
+			continue;
+		}
+		strmap_add(owner, buf, i);
+		u64set_add(taken, ipv4_key(&s->cluster_ip));
+	}
+	return ret;
+}
+
+static int assign_ip(struct model_ctx *ctx, struct model_service *s,
+		     struct u64set *taken)
+{
+	const struct ip_prefix *cidr = &ctx->opts->service_cidr;
+	uint64_t size = 1ULL << (32 - cidr->len), base = ipv4_key(&cidr->addr);
+	char *key = xasprintf("%s/%s", s->ns, s->name);
+	uint64_t usable = size > 2 ? size - 2 : size;	/* not network, broadcast */
+	int ret = -ENOSPC;
+
+	for (uint64_t attempt = 0; attempt < usable * 4 && attempt < 1000000; attempt++) {
+		uint64_t h = hash_fnv1a(key, strlen(key), attempt);
+		uint64_t ip = base + (size > 2 ? 1 : 0) + h % usable;
+		uint32_t be = htonl((uint32_t)ip);
+
+		if (!u64set_add(taken, ip))
+			continue;
+		s->cluster_ip.family = AF_INET;
+		memcpy(s->cluster_ip.addr, &be, 4);
+		s->cluster_ip_assigned = true;
+		ret = 0;
+		break;
+	}
+	free(key);
+	return ret;
+}
+
+int model_assign_cluster_ips(struct model_ctx *ctx,
+			     const struct k8s_service *const *src)
+{
+	struct u64set taken = { 0 };
+	struct strmap owner = { 0 };
+	int ret = claim_explicit_ips(ctx, &taken, &owner, src);
+	char buf[IP_ADDR_STRLEN];
+
+	for (size_t i = 0; i < ctx->m->nservices; i++) {
+		struct model_service *s = &ctx->m->services[i];
+		struct obj_ref obj = { "Service", s->ns, s->name };
+
+		if (!has_cluster_ip(s) || s->cluster_ip.family)
+			continue;
+		if (assign_ip(ctx, s, &taken) < 0) {
+			model_error(ctx, &obj, &s->pos, "spec.clusterIP",
+				    "no free address left in --service-cidr %s/%u: give a larger range or set clusterIP",
+				    ip_addr_str(&ctx->opts->service_cidr.addr, buf, sizeof(buf)),
+				    ctx->opts->service_cidr.len);
+			ret = -EINVAL;
+		}
+	}
+	u64set_free(&taken);
+	strmap_free(&owner);
+	return ret;
+}
+
+static bool has_node_ports(const struct model_service *s)
+{
+	return s->type == SERVICE_NODE_PORT || s->type == SERVICE_LOAD_BALANCER;
+}
+
+/* Explicit node ports: two Services may not claim one port and protocol. */
+static int claim_explicit_ports(struct model_ctx *ctx, struct u64set *numbers,
+				struct strmap *owner,
+				const struct k8s_service *const *src)
+{
+	int ret = 0;
+	char key[32], field[64];
+
+	for (size_t i = 0; i < ctx->m->nservices; i++) {
+		struct model_service *s = &ctx->m->services[i];
+
+		for (size_t j = 0; has_node_ports(s) && j < s->nports; j++) {
+			struct model_port *p = &s->ports[j];
+			const struct strmap_entry *prev;
+
+			if (!p->node_port)
+				continue;
+			snprintf(key, sizeof(key), "%u/%u", p->protocol, p->node_port);
+			prev = strmap_get(owner, key);
+			if (prev && prev->vals[0] != i) {
+				const struct model_service *o = &ctx->m->services[prev->vals[0]];
+				struct obj_ref obj = { "Service", s->ns, s->name };
+
+				snprintf(field, sizeof(field), "spec.ports[%zu].nodePort", j);
+				model_error(ctx, &obj, &src[i]->ports[j].node_port.pos, field,
+					    "\"%u\" (%s) is already the nodePort of Service %s/%s (%s:%u): each node port and protocol belongs to one Service",
+					    p->node_port, protocol_name(p->protocol), o->ns,
+					    o->name, o->pos.file, o->pos.line);
+				ret = -EINVAL;
+				continue;
+			}
+			strmap_add(owner, key, i);
+			u64set_add(numbers, p->node_port);
+		}
+	}
+	return ret;
+}
+
+static int assign_port(struct model_ctx *ctx, const struct model_service *s,
+		       struct model_port *p, struct u64set *numbers)
+{
+	unsigned first = ctx->opts->node_port_first;
+	unsigned size = ctx->opts->node_port_last - first + 1;
+	char *key = xasprintf("%s/%s/%s/%u", s->ns, s->name,
+			      protocol_name(p->protocol), p->port);
+	int ret = -ENOSPC;
+
+	for (uint64_t attempt = 0; attempt < (uint64_t)size * 4; attempt++) {
+		unsigned port = first + hash_fnv1a(key, strlen(key), attempt) % size;
+
+		if (!u64set_add(numbers, port))
+			continue;
+		p->node_port = port;
+		p->node_port_assigned = true;
+		ret = 0;
+		break;
+	}
+	free(key);
+	return ret;
+}
+
+int model_assign_node_ports(struct model_ctx *ctx,
+			    const struct k8s_service *const *src)
+{
+	struct u64set numbers = { 0 };
+	struct strmap owner = { 0 };
+	int ret = claim_explicit_ports(ctx, &numbers, &owner, src);
+	char field[64];
+
+	for (size_t i = 0; i < ctx->m->nservices; i++) {
+		struct model_service *s = &ctx->m->services[i];
+		struct obj_ref obj = { "Service", s->ns, s->name };
+
+		for (size_t j = 0; has_node_ports(s) && j < s->nports; j++) {
+			if (s->ports[j].node_port)
+				continue;
+			if (assign_port(ctx, s, &s->ports[j], &numbers) < 0) {
+				snprintf(field, sizeof(field), "spec.ports[%zu].nodePort", j);
+				model_error(ctx, &obj, &src[i]->ports[j].pos, field,
+					    "no free node port left in %u-%u: widen --nodeport-range or remove NodePort Services",
+					    ctx->opts->node_port_first, ctx->opts->node_port_last);
+				ret = -EINVAL;
+			}
+		}
+	}
+	u64set_free(&numbers);
+	strmap_free(&owner);
+	return ret;
+}

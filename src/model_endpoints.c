@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Endpoints of each Service port. Published endpoints (an Endpoints object
+ * of the same namespace/name, EndpointSlices labelled with the Service's
+ * name) are used when the manifests hold any, as kube-proxy does; otherwise
+ * a Service with a selector gets the matching Pods.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "model_internal.h"
+
+#define KEY_SEP "\x1f"
+
+static void add_endpoint(struct model_port *p, const struct ip_addr *a,
+			 uint16_t port, const char *node, const char *pod)
+{
+	struct model_endpoint *e;
+
+	p->endpoints = xrealloc(p->endpoints, (p->nendpoints + 1) * sizeof(*e));
+	e = &p->endpoints[p->nendpoints++];
+	e->addr = *a;
+	e->port = port;
+	e->node_name = xstrdup(node);
+	e->pod = xstrdup(pod);
+}
+
+/* Ports of published endpoints are matched to Service ports by name and
+ * protocol; a single-port Service also takes a single unnamed port, as
+ * hand-written Endpoints often leave the name out. */
+static const struct k8s_endpoint_port *
+match_port(const struct model_port *p, bool single,
+	   const struct k8s_endpoint_port *ports, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *name = ports[i].name.s ? ports[i].name.s : "";
+
+		if (protocol_parse(ports[i].protocol.s) != p->protocol)
+			continue;
+		if (!strcmp(name, p->name) || (single && n == 1))
+			return &ports[i];
+	}
+	return NULL;
+}
+
+static void from_endpoints_object(struct model_ctx *ctx,
+				  const struct k8s_endpoints *ep,
+				  struct model_service *svc)
+{
+	for (size_t s = 0; s < ep->nsubsets; s++) {
+		const struct k8s_endpoint_subset *sub = &ep->subsets[s];
+
+		for (size_t i = 0; i < svc->nports; i++) {
+			struct model_port *p = &svc->ports[i];
+			const struct k8s_endpoint_port *ep_port =
+				match_port(p, svc->nports == 1, sub->ports, sub->nports);
+			struct ip_addr a;
+
+			if (!ep_port || ep_port->port.v < 1 || ep_port->port.v > 65535)
+				continue;
+			for (size_t j = 0; j < sub->naddresses; j++)
+				if (!ip_addr_parse(&a, sub->addresses[j].ip.s) &&
+				    a.family == AF_INET)
+					add_endpoint(p, &a, ep_port->port.v,
+						     sub->addresses[j].node_name.s, NULL);
+		}
+	}
+	(void)ctx;
+}
+
+static void from_slice(const struct k8s_endpoint_slice *sl,
+		       struct model_service *svc)
+{
+	if (sl->address_type.s && strcmp(sl->address_type.s, "IPv4"))
+		return;	/* IPv6 and FQDN slices: not programmed by an ip table */
+	for (size_t i = 0; i < svc->nports; i++) {
+		struct model_port *p = &svc->ports[i];
+		const struct k8s_endpoint_port *sp =
+			match_port(p, svc->nports == 1, sl->ports, sl->nports);
+
+		if (!sp || sp->port.v < 1 || sp->port.v > 65535)
+			continue;
+		for (size_t e = 0; e < sl->nendpoints; e++) {
+			const struct k8s_slice_endpoint *ep = &sl->endpoints[e];
+			struct ip_addr a;
+
+			/* ready unset means ready (EndpointSlice API docs) */
+			if (ep->ready.v == 0)
+				continue;
+			for (size_t j = 0; j < ep->addresses.n; j++)
+				if (!ip_addr_parse(&a, ep->addresses.v[j].s) &&
+				    a.family == AF_INET)
+					add_endpoint(p, &a, sp->port.v,
+						     ep->node_name.s, NULL);
+		}
+	}
+}
+
+static bool pod_serves(const struct k8s_pod *pod)
+{
+	if (!pod->pod_ip.s || pod->meta.deleting || pod->ready.v == 0)
+		return false;
+	return !pod->phase.s || (strcmp(pod->phase.s, "Succeeded") &&
+				 strcmp(pod->phase.s, "Failed"));
+}
+
+static bool pod_matches(const struct k8s_pod *pod, const struct k8s_labels *sel)
+{
+	for (size_t i = 0; i < sel->n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < pod->meta.labels.n && !found; j++)
+			found = !strcmp(pod->meta.labels.v[j].key.s, sel->v[i].key.s) &&
+				!strcmp(pod->meta.labels.v[j].value.s ?
+					pod->meta.labels.v[j].value.s : "",
+					sel->v[i].value.s ? sel->v[i].value.s : "");
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* A named targetPort is looked up in each Pod's container ports, so two
+ * Pods may serve the same name on different numbers. 0: not served. */
+static uint16_t pod_target_port(const struct k8s_pod *pod,
+				const struct model_port *p)
+{
+	if (!p->target_port_name)
+		return p->target_port;
+	for (size_t i = 0; i < pod->nports; i++) {
+		const struct k8s_container_port *cp = &pod->ports[i];
+
+		if (cp->name.s && !strcmp(cp->name.s, p->target_port_name) &&
+		    protocol_parse(cp->protocol.s) == p->protocol &&
+		    cp->container_port.v >= 1 && cp->container_port.v <= 65535)
+			return cp->container_port.v;
+	}
+	return 0;
+}
+
+static void from_pods(struct model_ctx *ctx, const struct k8s_service *k,
+		      struct model_service *svc)
+{
+	char *key = xasprintf("%s" KEY_SEP "%s" KEY_SEP "%s", svc->ns,
+			      k->selector.v[0].key.s,
+			      k->selector.v[0].value.s ? k->selector.v[0].value.s : "");
+	const struct strmap_entry *cand = strmap_get(&ctx->pods_by_label, key);
+
+	free(key);
+	for (size_t c = 0; cand && c < cand->nvals; c++) {
+		const struct k8s_pod *pod = &ctx->set->pods[cand->vals[c]];
+		struct ip_addr a;
+		char *ref;
+
+		if (!pod_serves(pod) || !pod_matches(pod, &k->selector) ||
+		    ip_addr_parse(&a, pod->pod_ip.s) || a.family != AF_INET)
+			continue;
+		ref = xasprintf("%s/%s", svc->ns, pod->meta.name.s);
+		for (size_t i = 0; i < svc->nports; i++) {
+			uint16_t port = pod_target_port(pod, &svc->ports[i]);
+
+			if (port)
+				add_endpoint(&svc->ports[i], &a, port,
+					     pod->node_name.s, ref);
+		}
+		free(ref);
+	}
+}
+
+static int endpoint_cmp(const void *pa, const void *pb)
+{
+	const struct model_endpoint *a = pa, *b = pb;
+	int r = ip_addr_cmp(&a->addr, &b->addr);
+
+	if (r)
+		return r;
+	return (a->port > b->port) - (a->port < b->port);
+}
+
+/* Several slices (or a slice and an Endpoints object) may list the same
+ * address: keep one of each address and port. */
+static void sort_unique(struct model_port *p)
+{
+	size_t out = 0;
+
+	qsort(p->endpoints, p->nendpoints, sizeof(*p->endpoints), endpoint_cmp);
+	for (size_t i = 0; i < p->nendpoints; i++) {
+		if (out && !endpoint_cmp(&p->endpoints[out - 1], &p->endpoints[i])) {
+			free(p->endpoints[i].node_name);
+			free(p->endpoints[i].pod);
+			continue;
+		}
+		p->endpoints[out++] = p->endpoints[i];
+	}
+	p->nendpoints = out;
+}
+
+void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
+			     struct model_service *svc)
+{
+	char *key;
+	const struct strmap_entry *eps, *slices;
+
+	if (svc->headless || svc->type == SERVICE_EXTERNAL_NAME)
+		return;
+	key = xasprintf("%s/%s", svc->ns, svc->name);
+	eps = strmap_get(&ctx->endpoints_by_name, key);
+	slices = strmap_get(&ctx->slices_by_service, key);
+	free(key);
+	for (size_t i = 0; eps && i < eps->nvals; i++)
+		from_endpoints_object(ctx, &ctx->set->endpoints[eps->vals[i]], svc);
+	for (size_t i = 0; slices && i < slices->nvals; i++)
+		from_slice(&ctx->set->slices[slices->vals[i]], svc);
+	if (!eps && !slices && k->selector.n)
+		from_pods(ctx, k, svc);
+	for (size_t i = 0; i < svc->nports; i++)
+		sort_unique(&svc->ports[i]);
+}
+
+static void check_subset_addrs(struct model_ctx *ctx, const struct obj_ref *obj,
+			       const char *list, size_t s,
+			       const struct k8s_endpoint_address *v, size_t n)
+{
+	char field[80];
+	struct ip_addr a;
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(field, sizeof(field), "subsets[%zu].%s[%zu].ip", s, list, i);
+		model_endpoint_addr(ctx, obj, field, &v[i].ip, &a);
+	}
+}
+
+static void check_endpoints_object(struct model_ctx *ctx,
+				   const struct k8s_endpoints *ep)
+{
+	struct obj_ref obj = { "Endpoints", k8s_meta_namespace(&ep->meta),
+			       ep->meta.name.s };
+
+	for (size_t s = 0; s < ep->nsubsets; s++) {
+		check_subset_addrs(ctx, &obj, "addresses", s,
+				   ep->subsets[s].addresses, ep->subsets[s].naddresses);
+		check_subset_addrs(ctx, &obj, "notReadyAddresses", s,
+				   ep->subsets[s].not_ready, ep->subsets[s].nnot_ready);
+	}
+}
+
+static void check_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *sl)
+{
+	struct obj_ref obj = { "EndpointSlice", k8s_meta_namespace(&sl->meta),
+			       sl->meta.name.s };
+	char field[80];
+	struct ip_addr a;
+
+	if (sl->address_type.s && strcmp(sl->address_type.s, "IPv4") &&
+	    strcmp(sl->address_type.s, "IPv6") && strcmp(sl->address_type.s, "FQDN"))
+		model_error(ctx, &obj, &sl->address_type.pos, "addressType",
+			    "unknown address type \"%s\": valid types are IPv4, IPv6, FQDN",
+			    sl->address_type.s);
+	if (sl->address_type.s && !strcmp(sl->address_type.s, "FQDN"))
+		return;
+	for (size_t e = 0; e < sl->nendpoints; e++) {
+		for (size_t i = 0; i < sl->endpoints[e].addresses.n; i++) {
+			snprintf(field, sizeof(field), "endpoints[%zu].addresses[%zu]", e, i);
+			model_endpoint_addr(ctx, &obj, field,
+					    &sl->endpoints[e].addresses.v[i], &a);
+		}
+	}
+}
+
+static void check_pod(struct model_ctx *ctx, const struct k8s_pod *pod)
+{
+	struct obj_ref obj = { "Pod", k8s_meta_namespace(&pod->meta),
+			       pod->meta.name.s };
+	struct ip_addr a;
+
+	if (pod->pod_ip.s)
+		model_endpoint_addr(ctx, &obj, "status.podIP", &pod->pod_ip, &a);
+}
+
+/* Index Pods, Endpoints and EndpointSlices, and check every address they
+ * hold, referenced by a Service or not. */
+void model_index_objects(struct model_ctx *ctx)
+{
+	const struct manifest_set *set = ctx->set;
+	char *key;
+
+	for (size_t i = 0; i < set->npods; i++) {
+		const struct k8s_pod *pod = &set->pods[i];
+
+		check_pod(ctx, pod);
+		for (size_t l = 0; l < pod->meta.labels.n; l++) {
+			const struct k8s_label *lb = &pod->meta.labels.v[l];
+
+			key = xasprintf("%s" KEY_SEP "%s" KEY_SEP "%s",
+					k8s_meta_namespace(&pod->meta), lb->key.s,
+					lb->value.s ? lb->value.s : "");
+			strmap_add(&ctx->pods_by_label, key, i);
+			free(key);
+		}
+	}
+	for (size_t i = 0; i < set->nendpoints; i++) {
+		check_endpoints_object(ctx, &set->endpoints[i]);
+		key = xasprintf("%s/%s", k8s_meta_namespace(&set->endpoints[i].meta),
+				set->endpoints[i].meta.name.s);
+		strmap_add(&ctx->endpoints_by_name, key, i);
+		free(key);
+	}
+	for (size_t i = 0; i < set->nslices; i++) {
+		check_slice(ctx, &set->slices[i]);
+		if (!set->slices[i].service_name.s)
+			continue;
+		key = xasprintf("%s/%s", k8s_meta_namespace(&set->slices[i].meta),
+				set->slices[i].service_name.s);
+		strmap_add(&ctx->slices_by_service, key, i);
+		free(key);
+	}
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SVCNFT_MODEL_INTERNAL_H
+#define SVCNFT_MODEL_INTERNAL_H
+
+/* Shared by the model_*.c files only. */
+
+#include "model.h"
+#include "util.h"
+
+/* The object a message is about: "Kind ns/name". */
+struct obj_ref {
+	const char *kind;
+	const char *ns;
+	const char *name;
+};
+
+struct model_ctx {
+	const struct manifest_set *set;
+	const struct model_options *opts;
+	struct diag_list *diags;
+	struct model *m;
+	struct strmap pods_by_label;	/* "ns\x1fkey\x1fvalue" -> pod index */
+	struct strmap endpoints_by_name;	/* "ns/name" -> Endpoints index */
+	struct strmap slices_by_service;	/* "ns/service" -> slice index */
+};
+
+void model_error(struct model_ctx *ctx, const struct obj_ref *obj,
+		 const struct src_pos *pos, const char *field,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void model_note(struct model_ctx *ctx, const struct obj_ref *obj,
+		const struct src_pos *pos, const char *field,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Name checks, as the API server applies them. */
+bool is_dns1123_label(const char *s);
+bool is_dns1035_label(const char *s);
+bool is_dns1123_subdomain(const char *s);
+bool is_iana_svc_name(const char *s);
+
+/* "TCP"/"UDP"/"SCTP" (absent: TCP) to IPPROTO_*; 0 when invalid. */
+uint8_t protocol_parse(const char *s);
+
+/* Parse an endpoint address and refuse the ranges Kubernetes refuses.
+ * Returns 0, or -EINVAL after adding an error. */
+int model_endpoint_addr(struct model_ctx *ctx, const struct obj_ref *obj,
+			const char *field, const struct k8s_str *ip,
+			struct ip_addr *out);
+
+int model_parse_ports(struct model_ctx *ctx, const struct obj_ref *obj,
+		      const struct k8s_service *k, struct model_service *s);
+int model_service_from_k8s(struct model_ctx *ctx, const struct k8s_service *k,
+			   struct model_service *out);
+void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
+			     struct model_service *svc);
+void model_index_objects(struct model_ctx *ctx);
+int model_check_duplicates(struct model_ctx *ctx);
+int model_assign_cluster_ips(struct model_ctx *ctx,
+			     const struct k8s_service *const *src);
+int model_assign_node_ports(struct model_ctx *ctx,
+			    const struct k8s_service *const *src);
+void model_service_free(struct model_service *s);
+
+#endif

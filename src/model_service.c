@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* One Service manifest into a model_service: type, addresses and ports,
+ * validated the way the API server would. Endpoints come later. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "model_internal.h"
+
+static int parse_type(struct model_ctx *ctx, const struct obj_ref *obj,
+		      const struct k8s_str *type, enum service_type *out)
+{
+	static const struct {
+		const char *name;
+		enum service_type type;
+	} types[] = {
+		{ "ClusterIP", SERVICE_CLUSTER_IP },
+		{ "NodePort", SERVICE_NODE_PORT },
+		{ "LoadBalancer", SERVICE_LOAD_BALANCER },
+		{ "ExternalName", SERVICE_EXTERNAL_NAME },
+	};
+
+	*out = SERVICE_CLUSTER_IP;
+	if (!type->s)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		if (!strcmp(type->s, types[i].name)) {
+			*out = types[i].type;
+			return 0;
+		}
+	}
+	model_error(ctx, obj, &type->pos, "spec.type",
+		    "unknown type \"%s\": valid types are ClusterIP, NodePort, LoadBalancer, ExternalName",
+		    type->s);
+	return -EINVAL;
+}
+
+static int parse_ipv4(struct model_ctx *ctx, const struct obj_ref *obj,
+		      const char *field, const struct k8s_str *v,
+		      struct ip_addr *out)
+{
+	if (ip_addr_parse(out, v->s) < 0) {
+		model_error(ctx, obj, &v->pos, field,
+			    "\"%s\" is not an IP address: write an IPv4 address such as 10.96.0.10",
+			    v->s);
+		return -EINVAL;
+	}
+	if (out->family != AF_INET) {
+		model_error(ctx, obj, &v->pos, field,
+			    "\"%s\" is IPv6: svcnft programs IPv4 services only for now",
+			    v->s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Append every valid address in list to *v (skipping duplicates). */
+static int parse_ipv4_list(struct model_ctx *ctx, const struct obj_ref *obj,
+			   const char *field, const struct k8s_strv *list,
+			   struct ip_addr **v, size_t *n)
+{
+	char path[96];
+	int ret = 0;
+
+	for (size_t i = 0; i < list->n; i++) {
+		struct ip_addr a;
+		bool dup = false;
+
+		snprintf(path, sizeof(path), "%s[%zu]", field, i);
+		if (parse_ipv4(ctx, obj, path, &list->v[i], &a) < 0) {
+			ret = -EINVAL;
+			continue;
+		}
+		for (size_t j = 0; j < *n; j++)
+			dup |= !ip_addr_cmp(&(*v)[j], &a);
+		if (dup)
+			continue;
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = a;
+	}
+	return ret;
+}
+
+static int parse_cluster_ip(struct model_ctx *ctx, const struct obj_ref *obj,
+			    const struct k8s_service *k, struct model_service *s)
+{
+	const struct k8s_str *ip = &k->cluster_ip;
+
+	if (!ip->s && k->cluster_ips.n)
+		ip = &k->cluster_ips.v[0];
+	if (s->type == SERVICE_EXTERNAL_NAME) {
+		if (ip->s && *ip->s) {
+			model_error(ctx, obj, &ip->pos, "spec.clusterIP",
+				    "\"%s\" is set on an ExternalName Service: leave clusterIP out, ExternalName has no address",
+				    ip->s);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (k->cluster_ip.s && k->cluster_ips.n &&
+	    strcmp(k->cluster_ip.s, k->cluster_ips.v[0].s)) {
+		model_error(ctx, obj, &k->cluster_ips.v[0].pos, "spec.clusterIPs[0]",
+			    "\"%s\" differs from spec.clusterIP \"%s\": the first of clusterIPs must equal clusterIP",
+			    k->cluster_ips.v[0].s, k->cluster_ip.s);
+		return -EINVAL;
+	}
+	if (!ip->s || !*ip->s)
+		return 0;	/* assigned from --service-cidr later */
+	if (!strcmp(ip->s, "None")) {
+		if (s->type != SERVICE_CLUSTER_IP) {
+			model_error(ctx, obj, &ip->pos, "spec.clusterIP",
+				    "\"None\" (headless) is only valid for type ClusterIP, not %s",
+				    service_type_name(s->type));
+			return -EINVAL;
+		}
+		s->headless = true;
+		return 0;
+	}
+	return parse_ipv4(ctx, obj, "spec.clusterIP", ip, &s->cluster_ip);
+}
+
+static int check_ip_families(struct model_ctx *ctx, const struct obj_ref *obj,
+			     const struct k8s_service *k)
+{
+	if (k->ip_families.n && k->ip_families.v[0].s &&
+	    strcmp(k->ip_families.v[0].s, "IPv4")) {
+		model_error(ctx, obj, &k->ip_families.v[0].pos, "spec.ipFamilies[0]",
+			    "\"%s\" as the primary family is not supported yet: svcnft programs IPv4 services only; use IPv4 or leave ipFamilies out",
+			    k->ip_families.v[0].s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_addresses(struct model_ctx *ctx, const struct obj_ref *obj,
+			   const struct k8s_service *k, struct model_service *s)
+{
+	int ret = 0;
+
+	if (check_ip_families(ctx, obj, k) < 0 ||
+	    parse_cluster_ip(ctx, obj, k, s) < 0)
+		ret = -EINVAL;
+	if (s->type == SERVICE_EXTERNAL_NAME)
+		return ret;
+	if (parse_ipv4_list(ctx, obj, "spec.externalIPs", &k->external_ips,
+			    &s->external_ips, &s->nexternal_ips) < 0)
+		ret = -EINVAL;
+	if (s->type != SERVICE_LOAD_BALANCER)
+		return ret;
+	if (parse_ipv4_list(ctx, obj, "status.loadBalancer.ingress", &k->lb_ingress_ips,
+			    &s->lb_ips, &s->nlb_ips) < 0)
+		ret = -EINVAL;
+	if (k->load_balancer_ip.s && *k->load_balancer_ip.s) {
+		struct k8s_strv one = { (struct k8s_str *)&k->load_balancer_ip, 1,
+					k->load_balancer_ip.pos };
+
+		if (parse_ipv4_list(ctx, obj, "spec.loadBalancerIP", &one,
+				    &s->lb_ips, &s->nlb_ips) < 0)
+			ret = -EINVAL;
+	}
+	return ret;
+}
+
+static int parse_external_name(struct model_ctx *ctx, const struct obj_ref *obj,
+			       const struct k8s_service *k,
+			       struct model_service *s)
+{
+	const struct k8s_str *n = &k->external_name;
+
+	if (!n->s || !*n->s) {
+		model_error(ctx, obj, &k->meta.pos, "spec.externalName",
+			    "is required for type ExternalName: give the DNS name the Service is an alias for, such as my.database.example.com");
+		return -EINVAL;
+	}
+	if (!is_dns1123_subdomain(n->s)) {
+		model_error(ctx, obj, &n->pos, "spec.externalName",
+			    "\"%s\" is not a DNS name: use lowercase letters, digits, '-' and '.', labels of 1-63 characters, 253 at most",
+			    n->s);
+		return -EINVAL;
+	}
+	s->external_name = xstrdup(n->s);
+	return 0;
+}
+
+static int check_names(struct model_ctx *ctx, const struct obj_ref *obj,
+		       const struct k8s_service *k)
+{
+	int ret = 0;
+
+	/* Service names become DNS names and chain names: the API server
+	 * requires an RFC 1035 label, which also keeps nft identifiers safe. */
+	if (!is_dns1035_label(k->meta.name.s)) {
+		model_error(ctx, obj, &k->meta.name.pos, "metadata.name",
+			    "\"%s\" is not a valid Service name: use 1-63 lowercase letters, digits and '-', starting with a letter",
+			    k->meta.name.s ? k->meta.name.s : "");
+		ret = -EINVAL;
+	}
+	if (!is_dns1123_label(obj->ns)) {
+		model_error(ctx, obj, &k->meta.namespace.pos, "metadata.namespace",
+			    "\"%s\" is not a valid namespace: use 1-63 lowercase letters, digits and '-'",
+			    obj->ns);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+int model_service_from_k8s(struct model_ctx *ctx, const struct k8s_service *k,
+			   struct model_service *s)
+{
+	struct obj_ref obj = { "Service", k8s_meta_namespace(&k->meta),
+			       k->meta.name.s };
+	int ret = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->ns = xstrdup(obj.ns);
+	s->name = xstrdup(obj.name);
+	s->pos = k->meta.pos;
+	if (check_names(ctx, &obj, k) < 0)
+		ret = -EINVAL;
+	if (parse_type(ctx, &obj, &k->type, &s->type) < 0)
+		return -EINVAL;	/* nothing else can be judged without it */
+	if (parse_addresses(ctx, &obj, k, s) < 0)
+		ret = -EINVAL;
+	if (s->type == SERVICE_EXTERNAL_NAME)
+		return parse_external_name(ctx, &obj, k, s) < 0 ? -EINVAL : ret;
+	if (model_parse_ports(ctx, &obj, k, s) < 0)
+		ret = -EINVAL;
+	return ret;
+}
+
+void model_service_free(struct model_service *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nports; i++) {
+		struct model_port *p = &s->ports[i];
+
+		for (size_t j = 0; j < p->nendpoints; j++) {
+			free(p->endpoints[j].node_name);
+			free(p->endpoints[j].pod);
+		}
+		free(p->endpoints);
+		free(p->name);
+		free(p->target_port_name);
+	}
+	free(s->ports);
+	free(s->external_ips);
+	free(s->lb_ips);
+	free(s->external_name);
+	free(s->ns);
+	free(s->name);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The per-Service view of a ruleset, recovered from names alone: chain
+ * "svc-NS/NAME/PROTO/PORT" with comment "TYPE NS/NAME [PORTNAME]", or
+ * "svc-NS/NAME" with comment "ExternalName TARGET". Works on a table read
+ * back from the kernel, so dump needs no manifests.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ruleset.h"
+#include "util.h"
+
+struct summary_ctx {
+	struct rs_summary *s;
+	struct strmap services;	/* "ns/name" -> index in s->v */
+	struct strmap ports;	/* chain name -> service index << 16 | port index */
+};
+
+static struct rs_summary_service *service_for(struct summary_ctx *ctx,
+					      const char *ns, const char *name)
+{
+	char *key = xasprintf("%s/%s", ns, name);
+	const struct strmap_entry *e = strmap_get(&ctx->services, key);
+	struct rs_summary_service *svc;
+
+	if (e) {
+		free(key);
+		return &ctx->s->v[e->vals[0]];
+	}
+	strmap_add(&ctx->services, key, ctx->s->n);
+	free(key);
+	ctx->s->v = xrealloc(ctx->s->v, (ctx->s->n + 1) * sizeof(*ctx->s->v));
+	svc = &ctx->s->v[ctx->s->n++];
+	memset(svc, 0, sizeof(*svc));
+	svc->ns = xstrdup(ns);
+	svc->name = xstrdup(name);
+	return svc;
+}
+
+static uint8_t proto_from_name(const char *s)
+{
+	if (!strcmp(s, "tcp"))
+		return IPPROTO_TCP;
+	if (!strcmp(s, "udp"))
+		return IPPROTO_UDP;
+	return !strcmp(s, "sctp") ? IPPROTO_SCTP : 0;
+}
+
+static void add_port(struct summary_ctx *ctx, const struct rs_chain *c,
+		     const char *ns, const char *name, const char *proto,
+		     unsigned port)
+{
+	struct rs_summary_service *svc = service_for(ctx, ns, name);
+	char type[32] = "", portname[64] = "";
+	struct rs_summary_port *p;
+
+	if (c->comment)
+		sscanf(c->comment, "%31s %*s %63s", type, portname);
+	if (!svc->type && *type)
+		svc->type = xstrdup(type);
+	svc->ports = xrealloc(svc->ports, (svc->nports + 1) * sizeof(*svc->ports));
+	p = &svc->ports[svc->nports];
+	memset(p, 0, sizeof(*p));
+	p->l4proto = proto_from_name(proto);
+	p->port = port;
+	p->name = xstrdup(portname);
+	for (size_t i = 0; i < c->nrules; i++) {
+		if (c->rules[i].kind != RS_RULE_DNAT)
+			continue;
+		p->endpoints = xrealloc(p->endpoints, (p->nendpoints + 1) * sizeof(*p->endpoints));
+		p->endpoint_ports = xrealloc(p->endpoint_ports,
+					     (p->nendpoints + 1) * sizeof(*p->endpoint_ports));
+		p->endpoints[p->nendpoints] = c->rules[i].addr;
+		p->endpoint_ports[p->nendpoints++] = c->rules[i].port;
+	}
+	strmap_add(&ctx->ports, c->name, (svc - ctx->s->v) << 16 | svc->nports);
+	svc->nports++;
+}
+
+static void add_chain(struct summary_ctx *ctx, const struct rs_chain *c)
+{
+	char ns[64], name[64], proto[8], target[256];
+	unsigned port;
+	const char *rest = c->name + strlen(RS_CHAIN_PREFIX);
+
+	if (strncmp(c->name, RS_CHAIN_PREFIX, strlen(RS_CHAIN_PREFIX)))
+		return;
+	if (sscanf(rest, "%63[^/]/%63[^/]/%7[^/]/%u", ns, name, proto, &port) == 4) {
+		add_port(ctx, c, ns, name, proto, port);
+		return;
+	}
+	if (sscanf(rest, "%63[^/]/%63s", ns, name) == 2 && c->comment &&
+	    sscanf(c->comment, "ExternalName %255s", target) == 1) {
+		struct rs_summary_service *svc = service_for(ctx, ns, name);
+
+		svc->type = xstrdup("ExternalName");
+		svc->external_name = xstrdup(target);
+	}
+}
+
+static void add_address(struct rs_summary_service *svc, const struct ip_addr *a)
+{
+	for (size_t i = 0; i < svc->naddrs; i++)
+		if (!ip_addr_cmp(&svc->addrs[i], a))
+			return;
+	svc->addrs = xrealloc(svc->addrs, (svc->naddrs + 1) * sizeof(*svc->addrs));
+	svc->addrs[svc->naddrs++] = *a;
+}
+
+static void add_elements(struct summary_ctx *ctx, const struct rs_map *m)
+{
+	for (size_t i = 0; i < m->nelems; i++) {
+		const struct strmap_entry *e = strmap_get(&ctx->ports, m->elems[i].chain);
+		struct rs_summary_service *svc;
+
+		if (!e)
+			continue;
+		svc = &ctx->s->v[e->vals[0] >> 16];
+		if (m->kind == RS_MAP_SERVICE_IPS)
+			add_address(svc, &m->elems[i].addr);
+		else
+			svc->ports[e->vals[0] & 0xffff].node_port = m->elems[i].port;
+	}
+}
+
+void rs_summarize(struct rs_summary *s, const struct rs_table *t)
+{
+	struct summary_ctx ctx = { .s = s };
+
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < t->nchains; i++)
+		add_chain(&ctx, &t->chains[i]);
+	for (size_t i = 0; i < t->nmaps; i++)
+		add_elements(&ctx, &t->maps[i]);
+	strmap_free(&ctx.services);
+	strmap_free(&ctx.ports);
+}
+
+void rs_summary_free(struct rs_summary *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		struct rs_summary_service *svc = &s->v[i];
+
+		for (size_t j = 0; j < svc->nports; j++) {
+			free(svc->ports[j].name);
+			free(svc->ports[j].endpoints);
+			free(svc->ports[j].endpoint_ports);
+		}
+		free(svc->ports);
+		free(svc->addrs);
+		free(svc->ns);
+		free(svc->name);
+		free(svc->type);
+		free(svc->external_name);
+	}
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,544 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=sh
+#
+# Shared library of the end-to-end tests (POSIX sh; sourced, not run).
+#
+# Everything happens in network namespaces this run creates, named
+# svcnft-<pid>-<what>, with addresses from 198.18.0.0/15 (and Service
+# addresses from 198.19.0.0/16, routed to the node). Nothing touches the
+# root namespace's ruleset: see shared/docs/testing-in-netns.md.
+#
+#   client 198.18.200.2/24 --- 198.18.200.1/24 [node] 198.18.N.1/24 --- 198.18.N.2/24 podN
+#
+# A test script does:
+#   . "$(dirname "$0")/lib.sh"
+#   e2e_init            # skip (exit 77) unless root with netns; sets the trap
+#   need_svcnft         # bail out unless ./svcnft is built
+#   topo_up 3           # node, client, pod1..pod3
+#   start_pod pod1 pod1 tcp:8080
+#   ... ok/assert_* ...
+#   t_done              # prints the plan, exits 0 or 1
+#
+# Environment: SVCNFT (binary, default ROOT/svcnft), SVCNFT_TOOLS (default
+# ROOT/build/tools), E2E_KEEP=1 (keep the work directory, for debugging).
+
+: "${SVCNFT_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${SVCNFT:=$SVCNFT_ROOT/svcnft}"
+: "${SVCNFT_TOOLS:=$SVCNFT_ROOT/build/tools}"
+# Bounds: one command (svcnft, nft, ip), one probe run, a server's life.
+: "${E2E_CMD_TIMEOUT:=30}"
+: "${E2E_PROBE_TIMEOUT:=120}"
+: "${E2E_SERVER_LIFETIME:=900}"
+
+E2E_PREFIX="svcnft-$$-"
+E2E_NAMESPACES=""
+E2E_WORKDIR=""
+E2E_CLEANED=0
+T_RUN=0
+T_FAILED=0
+
+# Addresses of the topology.
+NODE_IP=198.18.200.1
+CLIENT_IP=198.18.200.2
+SERVICE_RANGE=198.19.0.0/16
+
+# ---------------------------------------------------------------- setup
+
+# Skip the whole script (exit 77, the automake "skipped" status) with a
+# TAP-style message.
+e2e_skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 77
+}
+
+e2e_bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+e2e_init() {
+	[ "$(id -u)" = 0 ] || e2e_skip_all "not root: network namespaces need root"
+	command -v ip >/dev/null 2>&1 || e2e_skip_all "iproute2 (ip) not installed"
+	command -v nft >/dev/null 2>&1 || e2e_skip_all "nft not installed"
+	command -v timeout >/dev/null 2>&1 || e2e_skip_all "timeout not installed"
+	E2E_WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/svcnft-e2e.XXXXXX") ||
+		e2e_bail "cannot create a temporary directory"
+	trap e2e_cleanup EXIT
+	trap 'e2e_cleanup; exit 130' INT
+	trap 'e2e_cleanup; exit 143' TERM
+	trap 'e2e_cleanup; exit 129' HUP
+	if ! timeout 10 ip netns add "${E2E_PREFIX}probe" 2>"$E2E_WORKDIR/netns.err"; then
+		e2e_skip_all "cannot create network namespaces: $(cat "$E2E_WORKDIR/netns.err")"
+	fi
+	timeout 10 ip netns del "${E2E_PREFIX}probe"
+	for tool in podserver probe; do
+		[ -x "$SVCNFT_TOOLS/$tool" ] ||
+			e2e_bail "test tools not built in $SVCNFT_TOOLS (run: make tools)"
+	done
+}
+
+need_svcnft() {
+	[ -x "$SVCNFT" ] || e2e_bail "$SVCNFT not built (run: make svcnft)"
+}
+
+# Kill what this run started (by pid, and only if it still is a podserver),
+# then delete this run's namespaces. Safe to call more than once.
+e2e_cleanup() {
+	[ "$E2E_CLEANED" = 1 ] && return 0
+	E2E_CLEANED=1
+	trap - EXIT INT TERM HUP
+	[ -n "$E2E_WORKDIR" ] || return 0
+	e2e_kill_servers
+	for ns in $E2E_NAMESPACES; do
+		timeout 10 ip netns del "$ns" 2>/dev/null
+	done
+	# Anything of this run the list missed (a failed topo_up, say).
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		case $ns in
+		"$E2E_PREFIX"*) timeout 10 ip netns del "$ns" 2>/dev/null ;;
+		esac
+	done
+	if [ "${E2E_KEEP:-0}" = 1 ]; then
+		echo "# kept $E2E_WORKDIR"
+	else
+		rm -rf "$E2E_WORKDIR"
+	fi
+	return 0
+}
+
+e2e_kill_servers() {
+	pids=""
+	for f in "$E2E_WORKDIR"/server-*.pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		# The pid file names the process we started; make sure the pid was
+		# not reused before signalling it.
+		if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q podserver; then
+			kill -TERM "$pid" 2>/dev/null && pids="$pids $pid"
+		fi
+		rm -f "$f"
+	done
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		alive=""
+		for pid in $pids; do
+			kill -0 "$pid" 2>/dev/null && alive="$alive $pid"
+		done
+		pids=$alive
+		[ -z "$pids" ] && break
+		sleep 0.1
+	done
+	for pid in $pids; do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	return 0
+}
+
+# ---------------------------------------------------------------- namespaces
+
+# The full name of one of this run's namespaces.
+ns_name() {
+	echo "${E2E_PREFIX}$1"
+}
+
+ns_add() {
+	full="${E2E_PREFIX}$1"
+	timeout "$E2E_CMD_TIMEOUT" ip netns add "$full" || return 1
+	E2E_NAMESPACES="$E2E_NAMESPACES $full"
+	timeout "$E2E_CMD_TIMEOUT" ip -n "$full" link set lo up
+}
+
+# Run a command inside one of this run's namespaces, bounded.
+in_ns() {
+	ns=$1
+	shift
+	timeout -k 5 "$E2E_CMD_TIMEOUT" ip netns exec "${E2E_PREFIX}$ns" "$@"
+}
+
+svcnft_in() {
+	ns=$1
+	shift
+	timeout -k 5 "$E2E_CMD_TIMEOUT" ip netns exec "${E2E_PREFIX}$ns" "$SVCNFT" "$@"
+}
+
+nft_in() {
+	ns=$1
+	shift
+	timeout -k 5 "$E2E_CMD_TIMEOUT" ip netns exec "${E2E_PREFIX}$ns" nft "$@"
+}
+
+# probe_in NS tcp|udp ADDR PORT [probe options]: the probe bounds itself
+# (count * per-attempt timeout); the outer timeout is a backstop.
+probe_in() {
+	ns=$1
+	shift
+	timeout -k 5 "$E2E_PROBE_TIMEOUT" ip netns exec "${E2E_PREFIX}$ns" \
+		"$SVCNFT_TOOLS/probe" "$@"
+}
+
+# A veth pair from the node to NS, NODE_ADDR/24 on the node's end (IFNAME),
+# PEER_ADDR/24 on eth0 in NS.
+topo_link() {
+	ifname=$1 ns=$2 node_addr=$3 peer_addr=$4
+	node="${E2E_PREFIX}node" peer="${E2E_PREFIX}$ns"
+	ip -n "$node" link add name "$ifname" type veth peer name eth0 netns "$peer" &&
+		ip -n "$node" addr add "$node_addr/24" dev "$ifname" &&
+		ip -n "$node" link set "$ifname" up &&
+		ip -n "$peer" addr add "$peer_addr/24" dev eth0 &&
+		ip -n "$peer" link set eth0 up
+}
+
+# topo_up [NPODS]: namespaces node, client and pod1..podN (default 3, at
+# most 99), wired as in the header.
+topo_up() {
+	npods=${1:-3}
+	ns_add node || e2e_bail "cannot create the node namespace"
+	ns_add client || e2e_bail "cannot create the client namespace"
+	in_ns node sysctl -qw net.ipv4.ip_forward=1 ||
+		e2e_bail "cannot enable forwarding in the node namespace"
+	topo_link vc client "$NODE_IP" "$CLIENT_IP" ||
+		e2e_bail "cannot link client to node"
+	# External users reach ClusterIPs and load-balancer IPs through the node.
+	ip -n "$(ns_name client)" route add "$SERVICE_RANGE" via "$NODE_IP" ||
+		e2e_bail "cannot route $SERVICE_RANGE from client"
+	i=1
+	while [ "$i" -le "$npods" ]; do
+		ns_add "pod$i" || e2e_bail "cannot create pod$i"
+		topo_link "vp$i" "pod$i" "198.18.$i.1" "198.18.$i.2" ||
+			e2e_bail "cannot link pod$i to node"
+		ip -n "$(ns_name "pod$i")" route add default via "198.18.$i.1" ||
+			e2e_bail "cannot route pod$i"
+		i=$((i + 1))
+	done
+	# The node needs a route to the Service range, or connect() fails
+	# before the output hook can DNAT (there is no dummy link type here).
+	# Traffic no rule rewrites goes to pod1, which does not forward it.
+	# The source is the node IP, as on a real node.
+	[ "$npods" -ge 1 ] &&
+		{ ip -n "$(ns_name node)" route add "$SERVICE_RANGE" via 198.18.1.2 \
+			dev vp1 src "$NODE_IP" ||
+			e2e_bail "cannot route $SERVICE_RANGE on the node"; }
+	return 0
+}
+
+# The address of podN in the topology.
+pod_ip() {
+	echo "198.18.${1#pod}.2"
+}
+
+# ---------------------------------------------------------------- servers
+
+# start_pod [-s] NAME NS PROTO:PORT...: a podserver in namespace NS that
+# answers with NAME (-s: "NAME SOURCE_ADDR"). Waits until it listens.
+start_pod() {
+	flags=""
+	if [ "$1" = -s ]; then
+		flags=-s
+		shift
+	fi
+	name=$1 ns=$2
+	shift 2
+	pidfile="$E2E_WORKDIR/server-$name.pid"
+	readyfile="$E2E_WORKDIR/ready-$name.pid"
+	rm -f "$readyfile"
+	# shellcheck disable=SC2086 # flags is empty or one word
+	ip netns exec "${E2E_PREFIX}$ns" "$SVCNFT_TOOLS/podserver" $flags \
+		-p "$readyfile" -T "$E2E_SERVER_LIFETIME" "$name" "$@" \
+		>>"$E2E_WORKDIR/server-$name.log" 2>&1 &
+	# ip netns exec execs the server, so $! is the server itself.
+	echo $! >"$pidfile"
+	i=0
+	while [ ! -s "$readyfile" ] && [ "$i" -lt 100 ]; do
+		kill -0 "$(cat "$pidfile")" 2>/dev/null || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if [ ! -s "$readyfile" ]; then
+		echo "# podserver $name in $ns did not start:"
+		sed 's/^/#   /' "$E2E_WORKDIR/server-$name.log"
+		e2e_bail "cannot start podserver $name"
+	fi
+}
+
+stop_pod() {
+	pidfile="$E2E_WORKDIR/server-$1.pid"
+	[ -f "$pidfile" ] || return 0
+	pid=$(cat "$pidfile")
+	if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q podserver; then
+		kill -TERM "$pid" 2>/dev/null
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 50 ]; do
+			sleep 0.05
+			i=$((i + 1))
+		done
+	fi
+	rm -f "$pidfile"
+}
+
+# ---------------------------------------------------------------- manifests
+
+# k8s_pod NAME K8S_NAMESPACE IP LABELS [PORTS]: one Pod document.
+# LABELS: "k=v,k=v"; PORTS: "name:containerPort[/PROTO],...". The Pod is
+# Running and Ready, with status.podIP set.
+k8s_pod() {
+	name=$1 namespace=$2 ip=$3 labels=$4 ports=${5:-}
+	printf -- '---\napiVersion: v1\nkind: Pod\nmetadata:\n'
+	printf '  name: %s\n  namespace: %s\n  labels:\n' "$name" "$namespace"
+	echo "$labels" | tr ',' '\n' | sed 's/^\([^=]*\)=\(.*\)$/    \1: "\2"/'
+	printf 'spec:\n  nodeName: node\n  containers:\n  - name: main\n'
+	printf '    image: podserver\n'
+	if [ -n "$ports" ]; then
+		printf '    ports:\n'
+		echo "$ports" | tr ',' '\n' | while IFS=: read -r pname rest; do
+			proto=${rest#*/}
+			[ "$proto" = "$rest" ] && proto=TCP
+			printf '    - name: %s\n      containerPort: %s\n' "$pname" "${rest%%/*}"
+			printf '      protocol: %s\n' "$proto"
+		done
+	fi
+	printf 'status:\n  phase: Running\n  podIP: %s\n  podIPs:\n  - ip: %s\n' "$ip" "$ip"
+	printf '  conditions:\n  - type: Ready\n    status: "True"\n'
+}
+
+# A fresh directory for one set of manifests.
+manifest_dir() {
+	d="$E2E_WORKDIR/manifests-$1"
+	mkdir -p "$d"
+	echo "$d"
+}
+
+# ---------------------------------------------------------------- probe output
+
+# The summary line of a probe output file (its last line).
+probe_summary() {
+	tail -n 1 "$1"
+}
+
+# count_of KEY SUMMARY: how many attempts got KEY (0 when absent).
+count_of() {
+	# shellcheck disable=SC2086 # the summary splits into KEY=COUNT words
+	n=$(printf '%s\n' $2 | sed -n "s/^$1=//p")
+	echo "${n:-0}"
+}
+
+# The keys of a summary, space-separated and sorted.
+keys_of() {
+	# shellcheck disable=SC2086 # the summary splits into KEY=COUNT words
+	printf '%s\n' $1 | sed 's/=.*//' | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# ---------------------------------------------------------------- TAP
+
+# While T_TODO is set (a reason), results are TAP "TODO": a known gap,
+# reported but not counted as a failure.
+T_TODO=""
+
+ok() {
+	T_RUN=$((T_RUN + 1))
+	echo "ok $T_RUN - $1${T_TODO:+ # TODO $T_TODO}"
+}
+
+not_ok() {
+	T_RUN=$((T_RUN + 1))
+	[ -n "$T_TODO" ] || T_FAILED=$((T_FAILED + 1))
+	echo "not ok $T_RUN - $1${T_TODO:+ # TODO $T_TODO}"
+}
+
+skip() {
+	T_RUN=$((T_RUN + 1))
+	echo "ok $T_RUN - $1 # SKIP $2"
+}
+
+# Print text (an argument, or standard input) as TAP diagnostics.
+diag() {
+	if [ $# -gt 0 ]; then
+		printf '%s\n' "$*" | sed 's/^/# /'
+	else
+		sed 's/^/# /'
+	fi
+}
+
+# diag_file LABEL FILE: a file's content, indented, as diagnostics.
+diag_file() {
+	echo "# $1:"
+	sed 's/^/#   /' "$2" | head -n 200
+}
+
+# t_check DESC CMD...: ok when CMD exits 0; its output is shown on failure.
+t_check() {
+	desc=$1
+	shift
+	out="$E2E_WORKDIR/check.out"
+	if "$@" >"$out" 2>&1; then
+		ok "$desc"
+		return 0
+	fi
+	rc=$?
+	not_ok "$desc"
+	echo "#   command: $*"
+	echo "#   exit status: $rc"
+	diag_file output "$out"
+	return 1
+}
+
+# assert_exit DESC EXPECTED_STATUS CMD...: output in $E2E_WORKDIR/last.out.
+assert_exit() {
+	desc=$1 want=$2
+	shift 2
+	out="$E2E_WORKDIR/last.out"
+	"$@" >"$out" 2>&1
+	rc=$?
+	if [ "$rc" = "$want" ]; then
+		ok "$desc"
+		return 0
+	fi
+	not_ok "$desc"
+	echo "#   command: $*"
+	echo "#   expected exit status: $want"
+	echo "#   actual exit status:   $rc"
+	diag_file output "$out"
+	return 1
+}
+
+assert_eq() {
+	desc=$1 want=$2 got=$3
+	if [ "$want" = "$got" ]; then
+		ok "$desc"
+		return 0
+	fi
+	not_ok "$desc"
+	echo "#   expected: $want"
+	echo "#   actual:   $got"
+	return 1
+}
+
+# assert_range DESC LOW HIGH VALUE: LOW <= VALUE <= HIGH.
+assert_range() {
+	desc=$1 low=$2 high=$3 got=$4
+	if [ "$got" -ge "$low" ] 2>/dev/null && [ "$got" -le "$high" ]; then
+		ok "$desc"
+		return 0
+	fi
+	not_ok "$desc"
+	echo "#   expected: between $low and $high"
+	echo "#   actual:   $got"
+	return 1
+}
+
+# assert_grep DESC PATTERN FILE / assert_no_grep: extended regexps.
+assert_grep() {
+	if grep -Eq -- "$2" "$3"; then
+		ok "$1"
+		return 0
+	fi
+	not_ok "$1"
+	echo "#   expected a line matching: $2"
+	diag_file "actual ($3)" "$3"
+	return 1
+}
+
+assert_no_grep() {
+	if ! grep -Eq -- "$2" "$3"; then
+		ok "$1"
+		return 0
+	fi
+	not_ok "$1"
+	echo "#   expected no line matching: $2"
+	grep -En -- "$2" "$3" | head -n 20 | sed 's/^/#   found: /'
+	return 1
+}
+
+# assert_same_file DESC EXPECTED_FILE ACTUAL_FILE: byte-identical.
+assert_same_file() {
+	if cmp -s "$2" "$3"; then
+		ok "$1"
+		return 0
+	fi
+	not_ok "$1"
+	echo "#   files differ (- expected, + actual):"
+	diff -u "$2" "$3" | head -n 100 | sed 's/^/#   /'
+	return 1
+}
+
+# assert_probe DESC "EXPECTED KEYS" OUTPUT_FILE: the set of keys in the
+# summary is exactly the expected one (sorted, space-separated).
+assert_probe() {
+	desc=$1 want=$2 file=$3
+	got=$(keys_of "$(probe_summary "$file")")
+	if [ "$got" = "$want" ]; then
+		ok "$desc"
+		echo "#   $(probe_summary "$file")"
+		return 0
+	fi
+	not_ok "$desc"
+	echo "#   expected answers from: $want"
+	echo "#   actual answers from:   $got"
+	echo "#   summary: $(probe_summary "$file")"
+	return 1
+}
+
+# Show the node's ruleset as diagnostics (after a traffic failure).
+diag_ruleset() {
+	echo "# nft list ruleset in ${1:-node}:"
+	nft_in "${1:-node}" list ruleset 2>&1 | sed 's/^/#   /' | head -n 150
+}
+
+t_done() {
+	echo "1..$T_RUN"
+	if [ "$T_FAILED" -gt 0 ]; then
+		echo "# $T_FAILED of $T_RUN failed"
+		exit 1
+	fi
+	exit 0
+}
+
+# ---------------------------------------------------------------- ruleset text
+
+# Sort the element lines inside every "elements = { ... }" block, so that two
+# listings that differ only in element order compare equal. nft prints
+# elements one per line, ending with "," except the last; drop the commas
+# before sorting.
+normalize_elements() {
+	awk '
+	function flush(   i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && buf[j - 1] > buf[j]; j--) {
+				t = buf[j]; buf[j] = buf[j - 1]; buf[j - 1] = t
+			}
+		for (i = 1; i <= n; i++)
+			print buf[i]
+		n = 0
+	}
+	inelem && /}/ {
+		line = $0
+		sub(/[ \t]*}[ \t]*$/, "", line)
+		sub(/,[ \t]*$/, "", line)
+		gsub(/^[ \t]+/, "", line)
+		if (line != "") buf[++n] = "\t\t\t" line
+		flush(); print "\t\t}"; inelem = 0; next
+	}
+	inelem {
+		line = $0
+		sub(/,[ \t]*$/, "", line)
+		gsub(/^[ \t]+/, "", line)
+		if (line != "") buf[++n] = "\t\t\t" line
+		next
+	}
+	/elements = \{/ {
+		head = $0; sub(/\{.*/, "{", head); print head
+		rest = $0; sub(/^[^{]*\{/, "", rest)
+		if (rest ~ /}/) {
+			sub(/[ \t]*}.*/, "", rest)
+			m = split(rest, parts, ",")
+			for (k = 1; k <= m; k++) {
+				p = parts[k]; gsub(/^[ \t]+|[ \t]+$/, "", p)
+				if (p != "") buf[++n] = "\t\t\t" p
+			}
+			flush(); print "\t\t}"; next
+		}
+		sub(/,[ \t]*$/, "", rest)
+		if (rest ~ /[^ \t]/) { gsub(/^[ \t]+/, "", rest); buf[++n] = "\t\t\t" rest }
+		inelem = 1; next
+	}
+	{ print }
+	'
+}

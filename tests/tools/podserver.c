@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * podserver: the "pod" of the end-to-end tests. It runs inside a pod's
+ * network namespace and answers every TCP connection and every UDP datagram
+ * with its own name, so that a client can count which pod a Service sent it
+ * to. With -s the reply also names the source address the server saw, so a
+ * test can tell whether the traffic was masqueraded.
+ *
+ *   podserver [-s] [-p PIDFILE] [-T SECONDS] NAME tcp:PORT|udp:PORT|sctp:PORT...
+ *
+ * Single process, poll()-based. SIGTERM or SIGINT ends it; -T bounds its
+ * lifetime so that a server a test forgot to kill still goes away. The pid
+ * file is written once every socket listens, so it doubles as "ready".
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_LISTENERS 32
+#define REPLY_MAX 128
+
+enum listener_kind {
+	LISTEN_STREAM,		/* TCP or SCTP: accept, reply, close */
+	LISTEN_DGRAM,		/* UDP: reply to each datagram */
+};
+
+struct listener {
+	int fd;
+	enum listener_kind kind;
+};
+
+struct server {
+	const char *name;
+	bool show_source;
+	struct listener listeners[MAX_LISTENERS];
+	size_t nlisteners;
+	int signal_fd;
+};
+
+static int parse_port(const char *s, unsigned short *port)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 65535)
+		return -EINVAL;
+	*port = (unsigned short)v;
+	return 0;
+}
+
+/*
+ * One listening socket for "PROTO:PORT". Returns the fd, -EPROTONOSUPPORT
+ * when the kernel lacks the protocol, or another -errno.
+ */
+static int open_listener(int type, int proto, unsigned short port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int one = 1;
+	int fd, err;
+
+	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return -errno;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 128) < 0))
+		goto fail;
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+static int add_listener(struct server *srv, const char *spec)
+{
+	unsigned short port;
+	int type, proto, fd;
+
+	if (srv->nlisteners == MAX_LISTENERS)
+		return -E2BIG;
+	if (!strncmp(spec, "tcp:", 4)) {
+		type = SOCK_STREAM, proto = IPPROTO_TCP;
+	} else if (!strncmp(spec, "udp:", 4)) {
+		type = SOCK_DGRAM, proto = IPPROTO_UDP;
+	} else if (!strncmp(spec, "sctp:", 5)) {
+		type = SOCK_STREAM, proto = IPPROTO_SCTP;
+	} else {
+		return -EINVAL;
+	}
+	if (parse_port(strchr(spec, ':') + 1, &port) < 0)
+		return -EINVAL;
+	fd = open_listener(type, proto, port);
+	/* A kernel built without SCTP (or with it blacklisted) says so at
+	 * socket(); the tests treat SCTP as optional, so skip it quietly. */
+	if (fd == -EPROTONOSUPPORT || fd == -ESOCKTNOSUPPORT)
+		return proto == IPPROTO_SCTP ? 0 : fd;
+	if (fd < 0)
+		return fd;
+	srv->listeners[srv->nlisteners].fd = fd;
+	srv->listeners[srv->nlisteners].kind =
+		type == SOCK_STREAM ? LISTEN_STREAM : LISTEN_DGRAM;
+	srv->nlisteners++;
+	return 0;
+}
+
+static int format_reply(const struct server *srv, const struct sockaddr_in *peer,
+			char *buf, size_t len)
+{
+	char addr[INET_ADDRSTRLEN] = "?";
+	int n;
+
+	if (!srv->show_source)
+		n = snprintf(buf, len, "%s\n", srv->name);
+	else {
+		inet_ntop(AF_INET, &peer->sin_addr, addr, sizeof(addr));
+		n = snprintf(buf, len, "%s %s\n", srv->name, addr);
+	}
+	return n < 0 || (size_t)n >= len ? (int)len - 1 : n;
+}
+
+static void serve_stream(const struct server *srv, int lfd)
+{
+	struct sockaddr_in peer;
+	socklen_t plen = sizeof(peer);
+	char reply[REPLY_MAX];
+	int fd, n;
+
+	fd = accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;	/* the client gave up already: nothing to answer */
+	n = format_reply(srv, &peer, reply, sizeof(reply));
+	/* A fresh socket's send buffer always holds a short reply, so this
+	 * blocking send cannot stall the loop. */
+	if (send(fd, reply, (size_t)n, MSG_NOSIGNAL) == n)
+		shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+static void serve_dgram(const struct server *srv, int fd)
+{
+	struct sockaddr_in peer;
+	socklen_t plen = sizeof(peer);
+	char buf[512], reply[REPLY_MAX];
+	int n;
+
+	if (recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+		     (struct sockaddr *)&peer, &plen) < 0)
+		return;
+	n = format_reply(srv, &peer, reply, sizeof(reply));
+	sendto(fd, reply, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&peer,
+	       plen);
+}
+
+static int open_signal_fd(unsigned lifetime)
+{
+	static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGALRM };
+	sigset_t mask;
+	size_t i;
+	int fd;
+
+	sigemptyset(&mask);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		/* A shell starts background jobs with SIGINT ignored, and an
+		 * ignored signal never reaches a signalfd: restore the default
+		 * (harmless, since the signal is blocked from here on). */
+		signal(stop_signals[i], SIG_DFL);
+		sigaddset(&mask, stop_signals[i]);
+	}
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (lifetime)
+		alarm(lifetime);
+	return fd;
+}
+
+/* Runs until a signal arrives. Returns 0, or -errno when poll fails. */
+static int serve(const struct server *srv)
+{
+	struct pollfd pfd[MAX_LISTENERS + 1];
+	size_t i;
+
+	for (i = 0; i < srv->nlisteners; i++)
+		pfd[i] = (struct pollfd){ .fd = srv->listeners[i].fd,
+					  .events = POLLIN };
+	pfd[i] = (struct pollfd){ .fd = srv->signal_fd, .events = POLLIN };
+	for (;;) {
+		if (poll(pfd, srv->nlisteners + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (pfd[srv->nlisteners].revents)
+			return 0;
+		for (i = 0; i < srv->nlisteners; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			if (srv->listeners[i].kind == LISTEN_STREAM)
+				serve_stream(srv, pfd[i].fd);
+			else
+				serve_dgram(srv, pfd[i].fd);
+		}
+	}
+}
+
+static int write_pid_file(const char *path)
+{
+	FILE *f;
+	int ret = 0;
+
+	if (!path)
+		return 0;
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%ld\n", (long)getpid()) < 0)
+		ret = -EIO;
+	if (fclose(f) != 0 && !ret)
+		ret = -errno;
+	return ret;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: podserver [-s] [-p PIDFILE] [-T SECONDS] NAME "
+		"tcp:PORT|udp:PORT|sctp:PORT...\n"
+		"  -s          reply \"NAME SOURCE_ADDR\" instead of \"NAME\"\n"
+		"  -p PIDFILE  write the pid there once every port listens\n"
+		"  -T SECONDS  exit by itself after that long (default: never)\n");
+}
+
+struct options {
+	bool show_source;
+	const char *pid_file;
+	unsigned lifetime;
+};
+
+/* Returns the index of NAME in argv, or -1 after printing usage. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "+sp:T:h")) != -1) {
+		switch (c) {
+		case 's':
+			o->show_source = true;
+			break;
+		case 'p':
+			o->pid_file = optarg;
+			break;
+		case 'T':
+			o->lifetime = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (argc - optind < 2) {
+		usage(stderr);
+		return -1;
+	}
+	return optind;
+}
+
+static void close_listeners(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nlisteners; i++)
+		close(srv->listeners[i].fd);
+	if (srv->signal_fd >= 0)
+		close(srv->signal_fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct options opts = { 0 };
+	struct server srv = { .signal_fd = -1 };
+	int first, i, err, status = 1;
+
+	first = parse_options(argc, argv, &opts);
+	if (first < 0)
+		return 2;
+	srv.name = argv[first];
+	srv.show_source = opts.show_source;
+	for (i = first + 1; i < argc; i++) {
+		err = add_listener(&srv, argv[i]);
+		if (err < 0) {
+			fprintf(stderr, "podserver %s: %s: %s\n", srv.name,
+				argv[i], strerror(-err));
+			goto out;
+		}
+	}
+	srv.signal_fd = open_signal_fd(opts.lifetime);
+	err = srv.signal_fd < 0 ? srv.signal_fd : write_pid_file(opts.pid_file);
+	if (err >= 0)
+		err = serve(&srv);
+	if (err < 0)
+		fprintf(stderr, "podserver %s: %s\n", srv.name, strerror(-err));
+	else
+		status = 0;
+out:
+	close_listeners(&srv);
+	return status;
+}

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * probe: the client of the end-to-end tests. It makes COUNT independent
+ * attempts against ADDR:PORT -- a new TCP (or SCTP) connection, or a UDP
+ * exchange on a new socket -- so that each one is a new conntrack entry and
+ * goes through the Service's endpoint choice again.
+ *
+ *   probe tcp|udp|sctp ADDR PORT [-n COUNT] [-t TIMEOUT_MS] [-s SOURCE] [-q]
+ *
+ * One line per attempt: the server's reply line (podserver sends its name),
+ * "refused" (TCP reset or ICMP port unreachable), "timeout", or
+ * "error: REASON". Then a summary line "KEY=COUNT ..." sorted by key, where
+ * KEY is the first word of a reply, or refused, timeout or error. Each
+ * attempt has TIMEOUT_MS in all, so the run takes at most COUNT * TIMEOUT_MS.
+ * Exit status: 0 when every attempt got a reply, 1 otherwise, 2 on usage.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_KEYS 64
+#define KEY_MAX 64
+#define REPLY_MAX 256
+
+struct probe_options {
+	int type, proto;
+	struct sockaddr_in dest;
+	struct sockaddr_in source;	/* sin_family 0: let the kernel pick */
+	unsigned long count;
+	int timeout_ms;
+	bool quiet;
+};
+
+/* What one attempt produced: a reply line, or why there is none. */
+struct attempt {
+	char text[REPLY_MAX];
+	bool replied;
+};
+
+struct tally_entry {
+	char key[KEY_MAX];	/* first member: entries sort as strings */
+	unsigned long count;
+};
+
+struct tally {
+	struct tally_entry v[MAX_KEYS];
+	size_t n;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Poll one fd until the deadline. Returns revents, 0 on timeout. */
+static int wait_for(int fd, short events, long long deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	long long left;
+	int n;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return 0;
+		n = poll(&pfd, 1, (int)left);
+		if (n > 0)
+			return pfd.revents;
+		if (n == 0 || errno != EINTR)
+			return 0;
+	}
+}
+
+static void set_error(struct attempt *a, int err)
+{
+	if (err == ECONNREFUSED)
+		snprintf(a->text, sizeof(a->text), "refused");
+	else
+		snprintf(a->text, sizeof(a->text), "error: %s", strerror(err));
+}
+
+/* Keep the first line of the reply, printable characters only. */
+static void set_reply(struct attempt *a, const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i < sizeof(a->text) - 1; i++) {
+		if (buf[i] == '\n' || buf[i] == '\r')
+			break;
+		a->text[i] = (buf[i] < 0x20 || buf[i] > 0x7e) ? '?' : buf[i];
+	}
+	a->text[i] = '\0';
+	a->replied = i > 0;
+	if (!a->replied)
+		snprintf(a->text, sizeof(a->text), "error: empty reply");
+}
+
+/* Read until a newline, end of stream or the deadline. */
+static void read_reply(int fd, long long deadline, struct attempt *a)
+{
+	char buf[REPLY_MAX];
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < sizeof(buf)) {
+		if (!wait_for(fd, POLLIN, deadline)) {
+			snprintf(a->text, sizeof(a->text), "timeout");
+			return;
+		}
+		n = recv(fd, buf + len, sizeof(buf) - len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n < 0) {
+			set_error(a, errno);
+			return;
+		}
+		if (n == 0 || memchr(buf + len, '\n', (size_t)n)) {
+			len += (size_t)n;
+			break;
+		}
+		len += (size_t)n;
+	}
+	set_reply(a, buf, len);
+}
+
+static void exchange_datagram(int fd, long long deadline, struct attempt *a)
+{
+	if (send(fd, "?\n", 2, 0) == 2) {
+		read_reply(fd, deadline, a);
+		return;
+	}
+	if (errno != EPERM) {
+		set_error(a, errno);
+		return;
+	}
+	/* EPERM: netfilter dropped the datagram in this host's output path.
+	 * A reject rule does that too, after sending the ICMP error back to
+	 * us, so wait for it before calling the attempt a failure. */
+	read_reply(fd, deadline, a);
+	if (!strcmp(a->text, "timeout"))
+		set_error(a, EPERM);
+}
+
+static int connect_now(int fd, const struct probe_options *o,
+		       long long deadline)
+{
+	socklen_t elen;
+	int err = 0;
+
+	if (o->source.sin_family &&
+	    bind(fd, (const struct sockaddr *)&o->source,
+		 sizeof(o->source)) < 0)
+		return errno;
+	if (connect(fd, (const struct sockaddr *)&o->dest, sizeof(o->dest)) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	if (!wait_for(fd, POLLOUT, deadline))
+		return ETIMEDOUT;
+	elen = sizeof(err);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+		return errno;
+	return err;
+}
+
+static void run_attempt(const struct probe_options *o, struct attempt *a)
+{
+	long long deadline = now_ms() + o->timeout_ms;
+	int fd, err;
+
+	a->replied = false;
+	fd = socket(AF_INET, o->type | SOCK_NONBLOCK | SOCK_CLOEXEC, o->proto);
+	if (fd < 0) {
+		set_error(a, errno);
+		return;
+	}
+	/* Connecting a UDP socket is what makes an ICMP port unreachable
+	 * come back as ECONNREFUSED on it. */
+	err = connect_now(fd, o, deadline);
+	if (err == ETIMEDOUT)
+		snprintf(a->text, sizeof(a->text), "timeout");
+	else if (err)
+		set_error(a, err);
+	else if (o->type == SOCK_DGRAM)
+		exchange_datagram(fd, deadline, a);
+	else
+		read_reply(fd, deadline, a);
+	close(fd);
+}
+
+static struct tally_entry *tally_find(struct tally *t, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i].key, key))
+			return &t->v[i];
+	return NULL;
+}
+
+static void tally_add(struct tally *t, const struct attempt *a)
+{
+	struct tally_entry *e;
+	char key[KEY_MAX];
+
+	if (!a->replied && !strncmp(a->text, "error", 5))
+		snprintf(key, sizeof(key), "error");
+	else
+		snprintf(key, sizeof(key), "%.*s", (int)strcspn(a->text, " "),
+			 a->text);
+	e = tally_find(t, key);
+	/* Past MAX_KEYS distinct replies the run is broken anyway; lump the
+	 * rest together so the counts still add up to COUNT. */
+	if (!e && t->n == MAX_KEYS - 1) {
+		snprintf(key, sizeof(key), "other");
+		e = tally_find(t, key);
+	}
+	if (!e) {
+		e = &t->v[t->n++];
+		snprintf(e->key, sizeof(e->key), "%s", key);
+		e->count = 0;
+	}
+	e->count++;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+static void tally_print(struct tally *t)
+{
+	size_t i;
+
+	qsort(t->v, t->n, sizeof(t->v[0]), key_cmp);
+	for (i = 0; i < t->n; i++)
+		printf("%s%s=%lu", i ? " " : "", t->v[i].key, t->v[i].count);
+	printf("\n");
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: probe tcp|udp|sctp ADDR PORT [-n COUNT] "
+		"[-t TIMEOUT_MS] [-s SOURCE_ADDR] [-q]\n"
+		"  -n COUNT       attempts, each a new socket (default 1)\n"
+		"  -t TIMEOUT_MS  time allowed per attempt (default 1000)\n"
+		"  -s SOURCE      bind to this source address\n"
+		"  -q             print the summary line only\n");
+}
+
+static int parse_number(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v == 0 || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_flag(struct probe_options *o, int c, const char *arg)
+{
+	unsigned long v;
+
+	switch (c) {
+	case 'n':
+		return parse_number(arg, 1000000, &o->count);
+	case 't':
+		if (parse_number(arg, 600000, &v) < 0)
+			return -EINVAL;
+		o->timeout_ms = (int)v;
+		return 0;
+	case 's':
+		o->source.sin_family = AF_INET;
+		return inet_pton(AF_INET, arg, &o->source.sin_addr) == 1 ?
+			0 : -EINVAL;
+	case 'q':
+		o->quiet = true;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int parse_protocol(struct probe_options *o, const char *s)
+{
+	if (!strcmp(s, "tcp"))
+		o->type = SOCK_STREAM, o->proto = IPPROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		o->type = SOCK_DGRAM, o->proto = IPPROTO_UDP;
+	else if (!strcmp(s, "sctp"))
+		o->type = SOCK_STREAM, o->proto = IPPROTO_SCTP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Flags may come before or after the operands (GNU getopt permutes). */
+static int parse_args(int argc, char **argv, struct probe_options *o)
+{
+	unsigned long port;
+	int c;
+
+	o->count = 1;
+	o->timeout_ms = 1000;
+	while ((c = getopt(argc, argv, "n:t:s:qh")) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+		if (parse_flag(o, c, optarg) < 0)
+			return -EINVAL;
+	}
+	if (argc - optind != 3 || parse_protocol(o, argv[optind]) < 0 ||
+	    parse_number(argv[optind + 2], 65535, &port) < 0)
+		return -EINVAL;
+	o->dest.sin_family = AF_INET;
+	o->dest.sin_port = htons((unsigned short)port);
+	if (inet_pton(AF_INET, argv[optind + 1], &o->dest.sin_addr) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct probe_options opts = { 0 };
+	struct tally tally = { .n = 0 };
+	struct attempt a;
+	unsigned long i, replies = 0;
+
+	if (parse_args(argc, argv, &opts) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	/* Line by line, so a caller that kills us still has every line. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < opts.count; i++) {
+		run_attempt(&opts, &a);
+		replies += a.replied;
+		tally_add(&tally, &a);
+		if (!opts.quiet)
+			printf("%s\n", a.text);
+	}
+	tally_print(&tally);
+	return replies == opts.count ? 0 : 1;
+}
