@@ -27,6 +27,8 @@ int cmd_dump(int argc, char **argv)
 		cli_error("reading table ip %s failed: %s", o.table, strerror(-err));
 		return EXIT_KERNEL;
 	}
+	/* the kernel lists elements in hash order: sort for a stable dump */
+	rs_table_sort_elems(&t);
 	cli_print_summary(&t);
 	printf("\n");
 	nft_text_write(stdout, &t, false);

@@ -77,7 +77,7 @@ enum scalar_type {
 	SC_STR,
 };
 
-/* *ival/*bval are set for SC_INT/SC_BOOL; *range_err for integers that do
+/* ival and bval are set for SC_INT and SC_BOOL; range_err for integers that do
  * not fit a long long. Non-scalar nodes are not for this function. */
 enum scalar_type mnode_resolve(const struct mnode *n, long long *ival,
 			       int *bval, bool *range_err);
@@ -86,8 +86,8 @@ bool mnode_str_eq(const struct mnode *n, const char *s);
 /* The scalar's text, owned by the caller: taken from the tree when only one
  * parent can reach the node, copied otherwise. */
 char *mnode_take_str(struct mnode *n);
-/* Scalar text for a message: quoted, shortened, control bytes replaced. */
-char *mnode_quote(const struct mnode *n);
+/* Scalar text for a message: shortened, control bytes replaced; caller frees. */
+char *mnode_shown(const struct mnode *n);
 
 /* Read one finished document into set (manifest_decode.c). */
 void manifest_decode_document(struct manifest_set *set, struct mtree *t,

@@ -122,21 +122,35 @@ static bool is_float(const char *s)
 	return exp && !*s;
 }
 
-enum scalar_type mnode_resolve(const struct mnode *n, long long *ival,
-			       int *bval, bool *range_err)
+/* Could s be one of the null or boolean words (all short, starting so)? */
+static bool maybe_word(const struct mnode *n)
 {
-	const char *s = n->u.str;
-	int r;
+	return n->n <= 5 && (!n->n || strchr("~nNtTfFyYoO", n->u.str[0]));
+}
 
-	*range_err = false;
-	if (!(n->flags & MN_PLAIN))
-		return SC_STR;
+static enum scalar_type resolve_word(const char *s, int *bval)
+{
 	if (in_words(s, null_words, ARRAY_SIZE(null_words)))
 		return SC_NULL;
 	if (in_words(s, true_words, ARRAY_SIZE(true_words)))
 		return *bval = 1, SC_BOOL;
 	if (in_words(s, false_words, ARRAY_SIZE(false_words)))
 		return *bval = 0, SC_BOOL;
+	return SC_STR;
+}
+
+enum scalar_type mnode_resolve(const struct mnode *n, long long *ival,
+			       int *bval, bool *range_err)
+{
+	const char *s = n->u.str;
+	enum scalar_type t;
+	int r;
+
+	*range_err = false;
+	if (!(n->flags & MN_PLAIN))
+		return SC_STR;
+	if (maybe_word(n) && (t = resolve_word(s, bval)) != SC_STR)
+		return t;
 	if (!(*s >= '0' && *s <= '9') && *s != '-' && *s != '+' && *s != '.')
 		return SC_STR;	/* the common case, decided by one byte */
 	r = parse_int(s, ival);
@@ -149,7 +163,7 @@ enum scalar_type mnode_resolve(const struct mnode *n, long long *ival,
 
 bool mnode_is_null(const struct mnode *n)
 {
-	return n->kind == MN_SCALAR && (n->flags & MN_PLAIN) &&
+	return n->kind == MN_SCALAR && (n->flags & MN_PLAIN) && maybe_word(n) &&
 	       in_words(n->u.str, null_words, ARRAY_SIZE(null_words));
 }
 
@@ -168,7 +182,7 @@ char *mnode_take_str(struct mnode *n)
 	return s;
 }
 
-char *mnode_quote(const struct mnode *n)
+char *mnode_shown(const struct mnode *n)
 {
 	enum { MAX_SHOWN = 40 };
 	size_t len = n->n > MAX_SHOWN ? MAX_SHOWN : n->n;
@@ -177,8 +191,7 @@ char *mnode_quote(const struct mnode *n)
 	/* Cut at a character boundary, not inside a UTF-8 sequence. */
 	while (len < n->n && len > 0 && ((unsigned char)n->u.str[len] & 0xc0) == 0x80)
 		len--;
-	out = xasprintf("\"%.*s%s\"", (int)len, n->u.str,
-			len < n->n ? "..." : "");
+	out = xasprintf("%.*s%s", (int)len, n->u.str, len < n->n ? "..." : "");
 	for (char *p = out; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';

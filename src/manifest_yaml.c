@@ -283,3 +283,369 @@ static void on_alias(struct builder *b, const yaml_event_t *ev)
 	}
 	attach(b, (uint32_t)(n - b->tree.nodes));
 }
+
+static bool keys_equal(const struct mnode *a, const struct mnode *b)
+{
+	return a->n == b->n && !memcmp(a->u.str, b->u.str, a->n);
+}
+
+static int key_ref_cmp(const void *pa, const void *pb)
+{
+	const struct key_ref *a = pa, *b = pb;
+	int r;
+
+	if (a->key->n != b->key->n)
+		return a->key->n < b->key->n ? -1 : 1;
+	r = memcmp(a->key->u.str, b->key->u.str, a->key->n);
+	if (r)
+		return r;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static void duplicate_error(struct builder *b, const struct mnode *dup,
+			    const struct mnode *first)
+{
+	char *q = mnode_shown(dup);
+
+	tree_error(b, dup, "duplicate key \"%s\" in this mapping (first at line %u, column %u)",
+		   q, first->line, first->column);
+	free(q);
+}
+
+/* Few keys: compare each pair; many: sort, and duplicates sit side by side. */
+static void check_duplicates(struct builder *b, size_t nkeys)
+{
+	struct key_ref *k = b->keys;
+
+	if (nkeys <= DUP_SCAN_MAX) {
+		for (size_t j = 1; j < nkeys; j++)
+			for (size_t i = 0; i < j; i++)
+				if (keys_equal(k[i].key, k[j].key)) {
+					duplicate_error(b, k[j].key, k[i].key);
+					break;
+				}
+		return;
+	}
+	qsort(k, nkeys, sizeof(*k), key_ref_cmp);
+	for (size_t j = 1; j < nkeys; j++)
+		if (keys_equal(k[j].key, k[j - 1].key))
+			duplicate_error(b, k[j].key, k[j - 1].key);
+}
+
+/* libyaml reads `type:: LoadBalancer` as the key "type:", which is valid
+ * YAML and would be ignored as an unknown field: say what was meant. */
+static void colon_key_error(struct builder *b, const struct mnode *key,
+			    const struct mnode *value)
+{
+	int klen = (int)key->n - 1;
+	const char *v = value->kind == MN_SCALAR ? value->u.str : "...";
+
+	tree_error(b, key, "\"%.*s:: %.40s\" has one ':' too many (YAML reads the key as \"%.*s:\"); write \"%.*s: %.40s\"",
+		   klen, key->u.str, v, klen, key->u.str, klen, key->u.str, v);
+}
+
+static void check_map_keys(struct builder *b, const struct mnode *map)
+{
+	const struct mtree *t = &b->tree;
+	size_t nkeys = 0;
+
+	grow_array(&b->keys, &b->cap_keys, map->n / 2, sizeof(*b->keys));
+	for (uint32_t i = 0; i + 1 < map->n; i += 2) {
+		const struct mnode *key = mtree_kid(t, map, i);
+
+		if (key->kind != MN_SCALAR) {
+			tree_error(b, key, "a mapping key must be a scalar, not a %s",
+				   key->kind == MN_MAP ? "mapping" : "list");
+			continue;
+		}
+		if ((key->flags & MN_PLAIN) && key->n > 1 &&
+		    key->u.str[key->n - 1] == ':')
+			colon_key_error(b, key, mtree_kid(t, map, i + 1));
+		b->keys[nkeys].key = key;
+		b->keys[nkeys].index = i;
+		nkeys++;
+	}
+	check_duplicates(b, nkeys);
+}
+
+static void on_end(struct builder *b)
+{
+	struct open_coll oc = b->open[--b->nopen];
+	struct mtree *t = &b->tree;
+	struct mnode *n = &t->nodes[oc.node];
+	size_t count = b->npending - oc.base;
+	uint64_t expanded = 1;
+	uint16_t height = 0;
+
+	grow_array(&t->kids, &t->cap_kids, t->nkids + count, sizeof(*t->kids));
+	if (count)	/* an empty collection may come before any array exists */
+		memcpy(t->kids + t->nkids, b->pending + oc.base,
+		       count * sizeof(*t->kids));
+	n->u.first = (uint32_t)t->nkids;
+	n->n = (uint32_t)count;
+	t->nkids += count;
+	b->npending = oc.base;
+	for (size_t i = 0; i < count; i++) {
+		const struct mnode *kid = mtree_kid(t, n, i);
+
+		expanded = add_sat(expanded, kid->expanded);
+		if (kid->height > height)
+			height = kid->height;
+	}
+	n->expanded = expanded;
+	n->height = height + 1;
+	n->flags &= ~MN_OPEN;
+	if (n->kind == MN_MAP)
+		check_map_keys(b, n);
+	attach(b, oc.node);
+}
+
+/* Aliases are not copied, so memory is already bounded; what is bounded here
+ * is the decoder's walk over the expanded document ("billion laughs"). */
+static bool expansion_ok(struct builder *b)
+{
+	const struct mtree *t = &b->tree;
+	uint64_t total = t->nodes[t->root].expanded;
+	uint64_t limit = b->own * ALIAS_FACTOR;
+
+	if (limit < ALIAS_MIN_LIMIT)
+		limit = ALIAS_MIN_LIMIT;
+	if (total <= limit)
+		return true;
+	fatal(b, &b->heaviest_pos,
+	      "YAML aliases expand this document to %s%llu nodes, more than the limit of %llu (%d, or %d times the %llu written); refusing it",
+	      total >= EXPANDED_CAP ? "over " : "", (unsigned long long)total,
+	      (unsigned long long)limit, ALIAS_MIN_LIMIT, ALIAS_FACTOR,
+	      (unsigned long long)b->own);
+	return false;
+}
+
+static void builder_clear(struct builder *b)
+{
+	struct mtree *t = &b->tree;
+
+	for (size_t i = 0; i < t->nnodes; i++)
+		if (t->nodes[i].kind == MN_SCALAR)
+			free(t->nodes[i].u.str);
+	for (size_t i = 0; i < b->nanchors; i++)
+		free(b->anchors[i].name);
+	if (b->nanchors)
+		memset(b->slots, 0, b->nslots * sizeof(*b->slots));
+	t->nnodes = t->nkids = 0;
+	t->has_root = false;
+	t->nerrors = 0;
+	b->nanchors = b->npending = b->nopen = 0;
+	b->own = b->heaviest = 0;
+	b->skipping = false;
+}
+
+static void finish_document(struct builder *b)
+{
+	struct mtree *t = &b->tree;
+
+	if (!b->skipping && t->has_root && expansion_ok(b))
+		manifest_decode_document(b->set, t, b->diags);
+	builder_clear(b);
+}
+
+static void on_event(struct builder *b, yaml_event_t *ev)
+{
+	if (ev->type == YAML_DOCUMENT_END_EVENT) {
+		finish_document(b);
+		return;
+	}
+	if (b->skipping)
+		return;
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		on_scalar(b, ev);
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		on_start(b, ev);
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		on_end(b);
+		break;
+	case YAML_ALIAS_EVENT:
+		on_alias(b, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+/* libyaml counts \n, \r\n and a lone \r as one line break, and columns in
+ * characters, not bytes. */
+static bool is_break(const char *buf, size_t len, size_t i)
+{
+	return buf[i] == '\n' || (buf[i] == '\r' && (i + 1 >= len || buf[i + 1] != '\n'));
+}
+
+static struct src_pos offset_pos(const struct builder *b, size_t off)
+{
+	struct src_pos pos = { b->tree.file, 1, 1 };
+
+	for (size_t i = 0; i < off && i < b->len; i++) {
+		if (is_break(b->buf, b->len, i)) {
+			pos.line++;
+			pos.column = 1;
+		} else if (((unsigned char)b->buf[i] & 0xc0) != 0x80 && b->buf[i] != '\r') {
+			pos.column++;
+		}
+	}
+	return pos;
+}
+
+/* The byte at a libyaml mark, or -1 past the end. */
+static int byte_at(const struct builder *b, const yaml_mark_t *m)
+{
+	size_t i = 0, line = 0, col = 0;
+
+	for (; i < b->len && line < m->line; i++)
+		if (is_break(b->buf, b->len, i))
+			line++;
+	for (; i < b->len && col < m->column; i++)
+		if (((unsigned char)b->buf[i] & 0xc0) != 0x80)
+			col++;
+	while (i < b->len && ((unsigned char)b->buf[i] & 0xc0) == 0x80)
+		i++;
+	return i < b->len ? (unsigned char)b->buf[i] : -1;
+}
+
+struct syntax_hint {
+	const char *problem;	/* libyaml's text, as it says it */
+	int at;			/* the byte at the mark, or 0 for any */
+	const char *hint;
+};
+
+static const struct syntax_hint syntax_hints[] = {
+	{ "found character that cannot start any token", '\t',
+	  "YAML does not allow tabs for indentation; use spaces" },
+	{ "found character that cannot start any token", '@',
+	  "'@' cannot start a plain value; quote it" },
+	{ "found character that cannot start any token", '`',
+	  "'`' cannot start a plain value; quote it" },
+	{ "mapping values are not allowed in this context", 0,
+	  "a value that contains ': ' must be quoted, or this line is indented too far" },
+	{ "did not find expected key", 0,
+	  "check the indentation: this line does not line up with the keys above it" },
+	{ "did not find expected '-' indicator", 0,
+	  "check the indentation of this list item" },
+	{ "could not find expected ':'", 0,
+	  "a key needs ':' after it, or a quote was not closed" },
+	{ "did not find expected ',' or ']'", 0,
+	  "a ',' is missing or a '[' is not closed" },
+	{ "did not find expected ',' or '}'", 0,
+	  "a ',' is missing or a '{' is not closed" },
+	{ "did not find expected <document start>", 0,
+	  "the document before has ended (after '...' or a closing bracket); start a new one with '---'" },
+	{ "found unexpected end of stream", 0,
+	  "a quote was not closed" },
+};
+
+static const char *syntax_hint(const struct builder *b, const yaml_parser_t *p)
+{
+	int at = -2;
+
+	for (size_t i = 0; i < ARRAY_SIZE(syntax_hints); i++) {
+		const struct syntax_hint *h = &syntax_hints[i];
+
+		if (strcmp(p->problem, h->problem))
+			continue;
+		if (h->at && at == -2)
+			at = byte_at(b, &p->problem_mark);
+		if (!h->at || h->at == at)
+			return h->hint;
+	}
+	return NULL;
+}
+
+static void report_reader_error(struct builder *b, const yaml_parser_t *p)
+{
+	struct src_pos pos = offset_pos(b, p->problem_offset);
+
+	if (p->problem_value < 0)
+		diag_add(b->diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL, "%s",
+			 p->problem);
+	else if (p->problem_value <= 0xff)
+		diag_add(b->diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
+			 "%s (byte 0x%02X)", p->problem, p->problem_value);
+	else
+		diag_add(b->diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
+			 "%s (U+%04X)", p->problem, p->problem_value);
+}
+
+/* After an error libyaml cannot go on: the rest of this input is not read. */
+static void report_parser_error(struct builder *b, const yaml_parser_t *p)
+{
+	struct src_pos pos = mark_pos(b, &p->problem_mark);
+	const char *hint;
+	char *context = NULL;
+
+	if (p->error == YAML_MEMORY_ERROR || !p->problem)
+		abort();	/* see util.h: out of memory is not recoverable */
+	if (p->error == YAML_READER_ERROR) {
+		report_reader_error(b, p);
+		return;
+	}
+	hint = syntax_hint(b, p);
+	if (p->context)
+		context = xasprintf(" (%s at line %zu, column %zu)", p->context,
+				    p->context_mark.line + 1,
+				    p->context_mark.column + 1);
+	diag_add(b->diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL, "%s%s%s%s",
+		 p->problem, context ? context : "", hint ? "; " : "",
+		 hint ? hint : "");
+	free(context);
+}
+
+static void parse_events(struct builder *b, yaml_parser_t *parser)
+{
+	yaml_event_t ev;
+	bool done = false;
+
+	while (!done) {
+		if (!yaml_parser_parse(parser, &ev)) {
+			report_parser_error(b, parser);
+			return;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		on_event(b, &ev);
+		yaml_event_delete(&ev);
+	}
+}
+
+static void builder_free(struct builder *b)
+{
+	builder_clear(b);
+	free(b->tree.nodes);
+	free(b->tree.kids);
+	free(b->pending);
+	free(b->open);
+	free(b->anchors);
+	free(b->slots);
+	free(b->keys);
+}
+
+int manifest_read_buffer(struct manifest_set *set, const char *name,
+			 const char *buf, size_t len, struct diag_list *diags)
+{
+	struct builder b = {
+		.set = set,
+		.diags = diags,
+		.buf = buf ? buf : "",
+		.len = buf ? len : 0,
+	};
+	yaml_parser_t parser;
+
+	b.tree.file = manifest_set_add_file(set, name ? name : "<input>");
+	if (!yaml_parser_initialize(&parser))
+		abort();	/* fails only when out of memory, see util.h */
+	yaml_parser_set_input_string(&parser, (const unsigned char *)b.buf, b.len);
+	parse_events(&b, &parser);
+	yaml_parser_delete(&parser);
+	builder_free(&b);
+	return 0;
+}

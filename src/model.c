@@ -79,6 +79,7 @@ int model_build(struct model *m, const struct manifest_set *set,
 	src = convert_services(&ctx);
 	model_assign_cluster_ips(&ctx, src);
 	model_assign_node_ports(&ctx, src);
+	model_check_address_conflicts(&ctx);
 	for (size_t i = 0; i < m->nservices; i++)
 		model_resolve_endpoints(&ctx, src[i], &m->services[i]);
 	count_model(m, set);

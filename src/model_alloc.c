@@ -116,6 +116,9 @@ static int claim_explicit_ips(struct model_ctx *ctx, struct u64set *taken,
 			model_error(ctx, &obj, &src[i]->cluster_ip.pos, "spec.clusterIP",
 				    "\"%s\" is already the clusterIP of Service %s/%s (%s:%u): each ClusterIP belongs to one Service",
 				    buf, o->ns, o->name, o->pos.file, o->pos.line);
+			/* reported once: the address check after this must
+			 * not report the same clash again */
+			s->headless = true;
 			ret = -EINVAL;
 			continue;
 		}
@@ -271,4 +274,56 @@ int model_assign_node_ports(struct model_ctx *ctx,
 	u64set_free(&numbers);
 	strmap_free(&owner);
 	return ret;
+}
+
+static void claim_address(struct model_ctx *ctx, struct strmap *owner, size_t i,
+			  const struct ip_addr *a, const struct model_port *p,
+			  const char *field)
+{
+	const struct model_service *s = &ctx->m->services[i];
+	char buf[IP_ADDR_STRLEN], *key;
+	const struct strmap_entry *prev;
+
+	ip_addr_str(a, buf, sizeof(buf));
+	key = xasprintf("%s/%u/%u", buf, p->protocol, p->port);
+	prev = strmap_get(owner, key);
+	if (prev && prev->vals[0] != i) {
+		const struct model_service *o = &ctx->m->services[prev->vals[0]];
+		struct obj_ref obj = { "Service", s->ns, s->name };
+
+		model_error(ctx, &obj, &s->pos, field,
+			    "\"%s\" port %u/%s is already served by Service %s/%s (%s:%u): an address and port may lead to one Service only",
+			    buf, p->port, protocol_name(p->protocol), o->ns, o->name,
+			    o->pos.file, o->pos.line);
+	} else if (!prev) {
+		strmap_add(owner, key, i);
+	}
+	free(key);
+}
+
+/* A ClusterIP, externalIP or load balancer IP with a port can lead to one
+ * Service only: the dispatch map holds one verdict per address and port. */
+int model_check_address_conflicts(struct model_ctx *ctx)
+{
+	struct strmap owner = { 0 };
+	size_t errors = ctx->diags->nerrors;
+
+	for (size_t i = 0; i < ctx->m->nservices; i++) {
+		const struct model_service *s = &ctx->m->services[i];
+
+		if (!has_cluster_ip(s))
+			continue;
+		for (size_t j = 0; j < s->nports; j++) {
+			const struct model_port *p = &s->ports[j];
+
+			claim_address(ctx, &owner, i, &s->cluster_ip, p, "spec.clusterIP");
+			for (size_t k = 0; k < s->nexternal_ips; k++)
+				claim_address(ctx, &owner, i, &s->external_ips[k], p, "spec.externalIPs");
+			for (size_t k = 0; k < s->nlb_ips; k++)
+				claim_address(ctx, &owner, i, &s->lb_ips[k], p,
+					      "status.loadBalancer.ingress");
+		}
+	}
+	strmap_free(&owner);
+	return ctx->diags->nerrors > errors ? -EINVAL : 0;
 }

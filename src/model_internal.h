@@ -58,6 +58,7 @@ int model_assign_cluster_ips(struct model_ctx *ctx,
 			     const struct k8s_service *const *src);
 int model_assign_node_ports(struct model_ctx *ctx,
 			    const struct k8s_service *const *src);
+int model_check_address_conflicts(struct model_ctx *ctx);
 void model_service_free(struct model_service *s);
 
 #endif

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# shellcheck shell=sh
+# shellcheck shell=dash
+# (POSIX sh plus "local", which dash, bash and busybox sh all have)
 #
 # Shared library of the end-to-end tests (POSIX sh; sourced, not run).
 #
@@ -57,6 +58,7 @@ e2e_bail() {
 }
 
 e2e_init() {
+	local tool
 	[ "$(id -u)" = 0 ] || e2e_skip_all "not root: network namespaces need root"
 	command -v ip >/dev/null 2>&1 || e2e_skip_all "iproute2 (ip) not installed"
 	command -v nft >/dev/null 2>&1 || e2e_skip_all "nft not installed"
@@ -84,6 +86,7 @@ need_svcnft() {
 # Kill what this run started (by pid, and only if it still is a podserver),
 # then delete this run's namespaces. Safe to call more than once.
 e2e_cleanup() {
+	local ns
 	[ "$E2E_CLEANED" = 1 ] && return 0
 	E2E_CLEANED=1
 	trap - EXIT INT TERM HUP
@@ -107,7 +110,7 @@ e2e_cleanup() {
 }
 
 e2e_kill_servers() {
-	pids=""
+	local pids="" f pid i alive
 	for f in "$E2E_WORKDIR"/server-*.pid; do
 		[ -f "$f" ] || continue
 		pid=$(cat "$f")
@@ -141,7 +144,7 @@ ns_name() {
 }
 
 ns_add() {
-	full="${E2E_PREFIX}$1"
+	local full="${E2E_PREFIX}$1"
 	timeout "$E2E_CMD_TIMEOUT" ip netns add "$full" || return 1
 	E2E_NAMESPACES="$E2E_NAMESPACES $full"
 	timeout "$E2E_CMD_TIMEOUT" ip -n "$full" link set lo up
@@ -149,19 +152,19 @@ ns_add() {
 
 # Run a command inside one of this run's namespaces, bounded.
 in_ns() {
-	ns=$1
+	local ns=$1
 	shift
 	timeout -k 5 "$E2E_CMD_TIMEOUT" ip netns exec "${E2E_PREFIX}$ns" "$@"
 }
 
 svcnft_in() {
-	ns=$1
+	local ns=$1
 	shift
 	timeout -k 5 "$E2E_CMD_TIMEOUT" ip netns exec "${E2E_PREFIX}$ns" "$SVCNFT" "$@"
 }
 
 nft_in() {
-	ns=$1
+	local ns=$1
 	shift
 	timeout -k 5 "$E2E_CMD_TIMEOUT" ip netns exec "${E2E_PREFIX}$ns" nft "$@"
 }
@@ -169,7 +172,7 @@ nft_in() {
 # probe_in NS tcp|udp ADDR PORT [probe options]: the probe bounds itself
 # (count * per-attempt timeout); the outer timeout is a backstop.
 probe_in() {
-	ns=$1
+	local ns=$1
 	shift
 	timeout -k 5 "$E2E_PROBE_TIMEOUT" ip netns exec "${E2E_PREFIX}$ns" \
 		"$SVCNFT_TOOLS/probe" "$@"
@@ -178,8 +181,8 @@ probe_in() {
 # A veth pair from the node to NS, NODE_ADDR/24 on the node's end (IFNAME),
 # PEER_ADDR/24 on eth0 in NS.
 topo_link() {
-	ifname=$1 ns=$2 node_addr=$3 peer_addr=$4
-	node="${E2E_PREFIX}node" peer="${E2E_PREFIX}$ns"
+	local ifname=$1 ns=$2 node_addr=$3 peer_addr=$4
+	local node="${E2E_PREFIX}node" peer="${E2E_PREFIX}$2"
 	ip -n "$node" link add name "$ifname" type veth peer name eth0 netns "$peer" &&
 		ip -n "$node" addr add "$node_addr/24" dev "$ifname" &&
 		ip -n "$node" link set "$ifname" up &&
@@ -190,7 +193,7 @@ topo_link() {
 # topo_up [NPODS]: namespaces node, client and pod1..podN (default 3, at
 # most 99), wired as in the header.
 topo_up() {
-	npods=${1:-3}
+	local npods=${1:-3} i
 	ns_add node || e2e_bail "cannot create the node namespace"
 	ns_add client || e2e_bail "cannot create the client namespace"
 	in_ns node sysctl -qw net.ipv4.ip_forward=1 ||
@@ -230,7 +233,7 @@ pod_ip() {
 # start_pod [-s] NAME NS PROTO:PORT...: a podserver in namespace NS that
 # answers with NAME (-s: "NAME SOURCE_ADDR"). Waits until it listens.
 start_pod() {
-	flags=""
+	local flags="" name ns pidfile readyfile i
 	if [ "$1" = -s ]; then
 		flags=-s
 		shift
@@ -260,7 +263,7 @@ start_pod() {
 }
 
 stop_pod() {
-	pidfile="$E2E_WORKDIR/server-$1.pid"
+	local pidfile="$E2E_WORKDIR/server-$1.pid" pid i
 	[ -f "$pidfile" ] || return 0
 	pid=$(cat "$pidfile")
 	if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q podserver; then
@@ -280,7 +283,7 @@ stop_pod() {
 # LABELS: "k=v,k=v"; PORTS: "name:containerPort[/PROTO],...". The Pod is
 # Running and Ready, with status.podIP set.
 k8s_pod() {
-	name=$1 namespace=$2 ip=$3 labels=$4 ports=${5:-}
+	local name=$1 namespace=$2 ip=$3 labels=$4 ports=${5:-} pname rest proto
 	printf -- '---\napiVersion: v1\nkind: Pod\nmetadata:\n'
 	printf '  name: %s\n  namespace: %s\n  labels:\n' "$name" "$namespace"
 	echo "$labels" | tr ',' '\n' | sed 's/^\([^=]*\)=\(.*\)$/    \1: "\2"/'
@@ -301,7 +304,7 @@ k8s_pod() {
 
 # A fresh directory for one set of manifests.
 manifest_dir() {
-	d="$E2E_WORKDIR/manifests-$1"
+	local d="$E2E_WORKDIR/manifests-$1"
 	mkdir -p "$d"
 	echo "$d"
 }
@@ -315,6 +318,7 @@ probe_summary() {
 
 # count_of KEY SUMMARY: how many attempts got KEY (0 when absent).
 count_of() {
+	local n
 	# shellcheck disable=SC2086 # the summary splits into KEY=COUNT words
 	n=$(printf '%s\n' $2 | sed -n "s/^$1=//p")
 	echo "${n:-0}"
@@ -365,9 +369,8 @@ diag_file() {
 
 # t_check DESC CMD...: ok when CMD exits 0; its output is shown on failure.
 t_check() {
-	desc=$1
+	local desc=$1 out="$E2E_WORKDIR/check.out" rc
 	shift
-	out="$E2E_WORKDIR/check.out"
 	if "$@" >"$out" 2>&1; then
 		ok "$desc"
 		return 0
@@ -382,9 +385,8 @@ t_check() {
 
 # assert_exit DESC EXPECTED_STATUS CMD...: output in $E2E_WORKDIR/last.out.
 assert_exit() {
-	desc=$1 want=$2
+	local desc=$1 want=$2 out="$E2E_WORKDIR/last.out" rc
 	shift 2
-	out="$E2E_WORKDIR/last.out"
 	"$@" >"$out" 2>&1
 	rc=$?
 	if [ "$rc" = "$want" ]; then
@@ -400,7 +402,7 @@ assert_exit() {
 }
 
 assert_eq() {
-	desc=$1 want=$2 got=$3
+	local desc=$1 want=$2 got=$3
 	if [ "$want" = "$got" ]; then
 		ok "$desc"
 		return 0
@@ -413,7 +415,7 @@ assert_eq() {
 
 # assert_range DESC LOW HIGH VALUE: LOW <= VALUE <= HIGH.
 assert_range() {
-	desc=$1 low=$2 high=$3 got=$4
+	local desc=$1 low=$2 high=$3 got=$4
 	if [ "$got" -ge "$low" ] 2>/dev/null && [ "$got" -le "$high" ]; then
 		ok "$desc"
 		return 0
@@ -462,7 +464,7 @@ assert_same_file() {
 # assert_probe DESC "EXPECTED KEYS" OUTPUT_FILE: the set of keys in the
 # summary is exactly the expected one (sorted, space-separated).
 assert_probe() {
-	desc=$1 want=$2 file=$3
+	local desc=$1 want=$2 file=$3 got
 	got=$(keys_of "$(probe_summary "$file")")
 	if [ "$got" = "$want" ]; then
 		ok "$desc"
@@ -478,8 +480,8 @@ assert_probe() {
 
 # Show the node's ruleset as diagnostics (after a traffic failure).
 diag_ruleset() {
-	echo "# nft list ruleset in ${1:-node}:"
-	nft_in "${1:-node}" list ruleset 2>&1 | sed 's/^/#   /' | head -n 150
+	echo "# nft list ruleset in the node namespace:"
+	nft_in node list ruleset 2>&1 | sed 's/^/#   /' | head -n 150
 }
 
 t_done() {
@@ -493,52 +495,190 @@ t_done() {
 
 # ---------------------------------------------------------------- ruleset text
 
-# Sort the element lines inside every "elements = { ... }" block, so that two
-# listings that differ only in element order compare equal. nft prints
-# elements one per line, ending with "," except the last; drop the commas
-# before sorting.
+# chain_rules FILE NAME_PREFIX: the lines inside every chain whose name
+# starts with NAME_PREFIX, from an `nft list` listing.
+chain_rules() {
+	# nft may quote names with special characters; compare without quotes.
+	awk -v head="chain $2" '
+		{ line = $0; gsub(/"/, "", line) }
+		index(line, head) == 2 && /^\tchain / { inside = 1; next }
+		inside && /^\t}/ { inside = 0 }
+		inside' "$1"
+}
+
+# Sort the elements inside every "elements = { ... }" block, one per line,
+# so that two listings that differ only in element order compare equal. nft
+# prints the elements of a block comma-separated, over one or several lines.
 normalize_elements() {
 	awk '
-	function flush(   i, j, t) {
+	function emit(   i, j, m, t, part) {
+		sub(/}.*/, "", text)
+		m = split(text, part, ",")
+		n = 0
+		for (i = 1; i <= m; i++) {
+			gsub(/^[ \t]+|[ \t]+$/, "", part[i])
+			if (part[i] != "") buf[++n] = part[i]
+		}
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && buf[j - 1] > buf[j]; j--) {
 				t = buf[j]; buf[j] = buf[j - 1]; buf[j - 1] = t
 			}
+		print head
 		for (i = 1; i <= n; i++)
-			print buf[i]
-		n = 0
+			print "\t\t\t" buf[i]
+		print "\t\t}"
+		collecting = 0
 	}
-	inelem && /}/ {
-		line = $0
-		sub(/[ \t]*}[ \t]*$/, "", line)
-		sub(/,[ \t]*$/, "", line)
-		gsub(/^[ \t]+/, "", line)
-		if (line != "") buf[++n] = "\t\t\t" line
-		flush(); print "\t\t}"; inelem = 0; next
-	}
-	inelem {
-		line = $0
-		sub(/,[ \t]*$/, "", line)
-		gsub(/^[ \t]+/, "", line)
-		if (line != "") buf[++n] = "\t\t\t" line
+	collecting {
+		text = text " " $0
+		if (text ~ /}/) emit()
 		next
 	}
 	/elements = \{/ {
-		head = $0; sub(/\{.*/, "{", head); print head
-		rest = $0; sub(/^[^{]*\{/, "", rest)
-		if (rest ~ /}/) {
-			sub(/[ \t]*}.*/, "", rest)
-			m = split(rest, parts, ",")
-			for (k = 1; k <= m; k++) {
-				p = parts[k]; gsub(/^[ \t]+|[ \t]+$/, "", p)
-				if (p != "") buf[++n] = "\t\t\t" p
-			}
-			flush(); print "\t\t}"; next
-		}
-		sub(/,[ \t]*$/, "", rest)
-		if (rest ~ /[^ \t]/) { gsub(/^[ \t]+/, "", rest); buf[++n] = "\t\t\t" rest }
-		inelem = 1; next
+		head = $0; sub(/\{.*/, "{", head)
+		text = $0; sub(/^[^{]*\{/, "", text)
+		collecting = 1
+		if (text ~ /}/) emit()
+		next
 	}
 	{ print }
 	'
+}
+
+# ---------------------------------------------------------------- a bit of everything
+
+# k8s_everything DIR: manifests using every feature svcnft has, for the
+# tests that compare rulesets (plan vs apply, apply twice, nft list). Pods
+# web-1..3 are the topology's pod1..pod3 (TCP 8080, 9100; UDP 5353).
+k8s_everything() {
+	local dir=$1 i
+	for i in 1 2 3; do
+		k8s_pod "web-$i" default "198.18.$i.2" app=web,tier=front \
+			"http:8080,metrics:9100,dns:5353/UDP"
+	done >"$dir/pods.yaml"
+	k8s_pod web-1 other 198.18.5.2 app=web http:8080 >"$dir/other-pods.yaml"
+	cat >"$dir/services.yaml" <<'EOF'
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  clusterIP: 198.19.0.10
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: http}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-np, namespace: default}
+spec:
+  type: NodePort
+  clusterIP: 198.19.0.11
+  selector: {app: web}
+  ports:
+  - {name: http, protocol: TCP, port: 80, targetPort: 8080, nodePort: 30080}
+  - {name: dns, protocol: UDP, port: 53, targetPort: dns, nodePort: 30053}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-lb, namespace: default}
+spec:
+  type: LoadBalancer
+  clusterIP: 198.19.0.12
+  selector: {app: web}
+  ports:
+  - {name: https, port: 443, targetPort: 8080, nodePort: 30443}
+status:
+  loadBalancer:
+    ingress:
+    - ip: 198.19.255.10
+    - ip: 198.19.255.11
+---
+apiVersion: v1
+kind: Service
+metadata: {name: multi, namespace: default}
+spec:
+  clusterIP: 198.19.0.13
+  selector: {tier: front}
+  ports:
+  - {name: http, port: 80, targetPort: 8080}
+  - {name: metrics, port: 9090, targetPort: metrics}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: empty, namespace: default}
+spec:
+  clusterIP: 198.19.0.14
+  selector: {app: nothing}
+  ports:
+  - {name: http, protocol: TCP, port: 80}
+  - {name: dns, protocol: UDP, port: 53}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: other}
+spec:
+  clusterIP: 198.19.0.17
+  selector: {app: web}
+  ports:
+  - {port: 80, targetPort: 8080}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: headless, namespace: default}
+spec:
+  clusterIP: None
+  selector: {app: web}
+  ports:
+  - {port: 80, targetPort: 8080}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ext, namespace: default}
+spec:
+  type: ExternalName
+  externalName: db.example.invalid
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: unrelated, namespace: default}
+data: {key: value}
+EOF
+	cat >"$dir/selectorless.yaml" <<'EOF'
+apiVersion: v1
+kind: Service
+metadata: {name: legacy, namespace: default}
+spec:
+  clusterIP: 198.19.0.15
+  ports:
+  - {name: http, port: 80}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: legacy, namespace: default}
+subsets:
+- addresses: [{ip: 198.18.1.2}, {ip: 198.18.2.2}]
+  ports: [{name: http, port: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: sliced, namespace: default}
+spec:
+  clusterIP: 198.19.0.16
+  ports:
+  - {name: http, port: 80}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: sliced-abcde
+  namespace: default
+  labels: {kubernetes.io/service-name: sliced}
+addressType: IPv4
+ports: [{name: http, protocol: TCP, port: 8080}]
+endpoints:
+- addresses: [198.18.2.2]
+  conditions: {ready: true}
+- addresses: [198.18.3.2]
+  conditions: {ready: true}
+EOF
 }

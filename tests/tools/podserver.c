@@ -87,34 +87,48 @@ fail:
 	return err;
 }
 
+struct protocol {
+	const char *prefix;	/* "tcp:" in "tcp:PORT" */
+	int type, proto;
+};
+
+static const struct protocol protocols[] = {
+	{ "tcp:", SOCK_STREAM, IPPROTO_TCP },
+	{ "udp:", SOCK_DGRAM, IPPROTO_UDP },
+	{ "sctp:", SOCK_STREAM, IPPROTO_SCTP },
+};
+
+static const struct protocol *find_protocol(const char *spec)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++)
+		if (!strncmp(spec, protocols[i].prefix,
+			     strlen(protocols[i].prefix)))
+			return &protocols[i];
+	return NULL;
+}
+
 static int add_listener(struct server *srv, const char *spec)
 {
+	const struct protocol *p = find_protocol(spec);
 	unsigned short port;
-	int type, proto, fd;
+	int fd;
 
 	if (srv->nlisteners == MAX_LISTENERS)
 		return -E2BIG;
-	if (!strncmp(spec, "tcp:", 4)) {
-		type = SOCK_STREAM, proto = IPPROTO_TCP;
-	} else if (!strncmp(spec, "udp:", 4)) {
-		type = SOCK_DGRAM, proto = IPPROTO_UDP;
-	} else if (!strncmp(spec, "sctp:", 5)) {
-		type = SOCK_STREAM, proto = IPPROTO_SCTP;
-	} else {
+	if (!p || parse_port(spec + strlen(p->prefix), &port) < 0)
 		return -EINVAL;
-	}
-	if (parse_port(strchr(spec, ':') + 1, &port) < 0)
-		return -EINVAL;
-	fd = open_listener(type, proto, port);
+	fd = open_listener(p->type, p->proto, port);
 	/* A kernel built without SCTP (or with it blacklisted) says so at
 	 * socket(); the tests treat SCTP as optional, so skip it quietly. */
 	if (fd == -EPROTONOSUPPORT || fd == -ESOCKTNOSUPPORT)
-		return proto == IPPROTO_SCTP ? 0 : fd;
+		return p->proto == IPPROTO_SCTP ? 0 : fd;
 	if (fd < 0)
 		return fd;
 	srv->listeners[srv->nlisteners].fd = fd;
 	srv->listeners[srv->nlisteners].kind =
-		type == SOCK_STREAM ? LISTEN_STREAM : LISTEN_DGRAM;
+		p->type == SOCK_STREAM ? LISTEN_STREAM : LISTEN_DGRAM;
 	srv->nlisteners++;
 	return 0;
 }

@@ -300,15 +300,24 @@ static int parse_flag(struct probe_options *o, int c, const char *arg)
 
 static int parse_protocol(struct probe_options *o, const char *s)
 {
-	if (!strcmp(s, "tcp"))
-		o->type = SOCK_STREAM, o->proto = IPPROTO_TCP;
-	else if (!strcmp(s, "udp"))
-		o->type = SOCK_DGRAM, o->proto = IPPROTO_UDP;
-	else if (!strcmp(s, "sctp"))
-		o->type = SOCK_STREAM, o->proto = IPPROTO_SCTP;
-	else
-		return -EINVAL;
-	return 0;
+	static const struct {
+		const char *name;
+		int type, proto;
+	} protocols[] = {
+		{ "tcp", SOCK_STREAM, IPPROTO_TCP },
+		{ "udp", SOCK_DGRAM, IPPROTO_UDP },
+		{ "sctp", SOCK_STREAM, IPPROTO_SCTP },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++) {
+		if (!strcmp(s, protocols[i].name)) {
+			o->type = protocols[i].type;
+			o->proto = protocols[i].proto;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 /* Flags may come before or after the operands (GNU getopt permutes). */

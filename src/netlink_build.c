@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * An rs_table as the messages of one nf_tables batch (libnftnl), and a
+ * record of what each sequence number creates. No socket here: kernel.c
+ * sends what this file builds.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/batch.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+
+#include "netlink.h"
+#include "util.h"
+
+/*
+ * The batch lives in pages of this size. sendmsg() takes at most 1024
+ * (UIO_MAXIOV) iovecs, one per page, so 1 MiB pages allow a 1 GiB batch,
+ * which is also about where the socket send buffer ends (an int, doubled
+ * by the kernel). A message started near the end of a page may run past
+ * it by up to the overrun, which must hold the largest message (an element
+ * message that just overflowed NL_MSG_MAX by one element).
+ */
+#define NL_PAGE_SIZE (1u << 20)
+#define NL_PAGE_OVERRUN NL_ELEMS_BUF
+
+/* nft refuses longer comments (the kernel would store them). */
+#define NL_COMMENT_MAX NFTNL_UDATA_COMMENT_MAXLEN
+
+static void add_ref(struct nl_batch *b, enum nl_obj_kind kind, size_t index,
+		    size_t sub, size_t count)
+{
+	grow_array(&b->refs, &b->cap_refs, b->nrefs + 1, sizeof(*b->refs));
+	b->refs[b->nrefs++] = (struct nl_msg_ref){
+		.kind = kind, .index = index, .sub = sub, .count = count };
+}
+
+/* Start a message at the batch's write position, recording what it is. */
+static struct nlmsghdr *msg_start(struct nl_batch *b, uint16_t type,
+				  uint16_t flags, enum nl_obj_kind kind,
+				  size_t index, size_t sub)
+{
+	uint32_t seq = b->seq_first + b->nrefs;
+
+	add_ref(b, kind, index, sub, 0);
+	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b->batch), type,
+				     b->family, flags, seq);
+}
+
+/*
+ * libnftnl's pages come from malloc() and libmnl 1.0.4 leaves attribute
+ * padding as it finds it: zero each page once, so that no stale heap bytes
+ * go to the kernel and the same table always makes the same bytes.
+ */
+static void zero_from(struct nl_batch *b, size_t used)
+{
+	memset((char *)nftnl_batch_buffer(b->batch), 0,
+	       NL_PAGE_SIZE + NL_PAGE_OVERRUN - used);
+}
+
+static int msg_end(struct nl_batch *b, struct nlmsghdr *nlh)
+{
+	uint32_t len = nlh->nlmsg_len;
+	int pages = nftnl_batch_iovec_len(b->batch);
+
+	b->messages++;
+	b->bytes += len;
+	if (len > b->max_msg_len)
+		b->max_msg_len = len;
+	/* nftnl_batch_update() moves a message that ran past the page end
+	 * to a fresh page; in both cases it ends where the next one starts. */
+	if (nftnl_batch_update(b->batch) < 0)
+		return -ENOMEM;
+	b->last = (struct nlmsghdr *)((char *)nftnl_batch_buffer(b->batch) - len);
+	if (nftnl_batch_iovec_len(b->batch) != pages)
+		zero_from(b, len);
+	return 0;
+}
+
+static int put_begin(struct nl_batch *b, uint32_t genid)
+{
+	struct nlmsghdr *nlh;
+
+	add_ref(b, NL_OBJ_BATCH, 0, 0, 0);
+	nlh = nftnl_batch_begin(nftnl_batch_buffer(b->batch), b->seq_first);
+	/* libnftnl 1.2.4 has no call for the generation: add the attribute
+	 * with libmnl. 0 means "no check" to the kernel, so it is always
+	 * there and nl_batch_set_genid() can rewrite it in place. */
+	mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
+	return msg_end(b, nlh);
+}
+
+static int put_end(struct nl_batch *b)
+{
+	uint32_t seq = b->seq_first + b->nrefs;
+
+	add_ref(b, NL_OBJ_BATCH, 0, 0, 0);
+	b->seq_end = seq;
+	return msg_end(b, nftnl_batch_end(nftnl_batch_buffer(b->batch), seq));
+}
+
+static int put_table(struct nl_batch *b, uint16_t type, uint16_t flags)
+{
+	struct nftnl_table *nt = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!nt)
+		abort();	/* out of memory: see util.h */
+	nftnl_table_set_str(nt, NFTNL_TABLE_NAME, b->table);
+	if (type == NFT_MSG_NEWTABLE)
+		nftnl_table_set_u32(nt, NFTNL_TABLE_FLAGS, 0);
+	nlh = msg_start(b, type, flags, NL_OBJ_TABLE, 0, 0);
+	nftnl_table_nlmsg_build_payload(nlh, nt);
+	nftnl_table_free(nt);
+	return msg_end(b, nlh);
+}
+
+/*
+ * Set userdata as nft 1.0.6 writes it for these maps: key and data byte
+ * order (0: a concatenation has none of its own, its fields carry it) and
+ * "data is not an interval". nft also writes a "typeof" record, which for a
+ * map declared with "type" holds only its own internal number for a
+ * concatenation; without it nft reads the key type instead, and `nft list`
+ * and `nft -j list` print exactly what they print for nft's own map.
+ */
+static void map_userdata(struct nftnl_set *s)
+{
+	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
+
+	if (!ud)
+		abort();
+	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 0);
+	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_DATABYTEORDER, 0);
+	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_DATA_INTERVAL, 0);
+	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
+			   nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
+}
+
+/* The set as element messages name it: table, name, transaction id. */
+static struct nftnl_set *map_handle(const char *table, const struct rs_map *m,
+				    size_t index)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		abort();
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, m->name);
+	/* Rules and elements of the same batch may find the new set by id
+	 * as well as by name; nft sends both. */
+	nftnl_set_set_u32(s, NFTNL_SET_ID, index + 1);
+	return s;
+}
+
+static int put_map(struct nl_batch *b, const struct rs_map *m, size_t index)
+{
+	struct nftnl_set *s = map_handle(b->table, m, index);
+	const struct nl_key_desc *kd = nl_key_desc(m->kind);
+	struct nlmsghdr *nlh;
+
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, kd->type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, kd->len);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, 0);
+	map_userdata(s);
+	nlh = msg_start(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
+			NL_OBJ_MAP, index, 0);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return msg_end(b, nlh);
+}
+
+static int chain_hook(enum rs_hook hook)
+{
+	switch (hook) {
+	case RS_HOOK_PREROUTING:
+		return NF_INET_PRE_ROUTING;
+	case RS_HOOK_INPUT:
+		return NF_INET_LOCAL_IN;
+	case RS_HOOK_FORWARD:
+		return NF_INET_FORWARD;
+	case RS_HOOK_OUTPUT:
+		return NF_INET_LOCAL_OUT;
+	case RS_HOOK_POSTROUTING:
+		return NF_INET_POST_ROUTING;
+	case RS_HOOK_NONE:
+		break;
+	}
+	return -1;
+}
+
+/* The comment as chain userdata, in the TLV form nft reads back. */
+static int chain_comment(struct nftnl_chain *nc, const char *comment)
+{
+	struct nftnl_udata_buf *ud;
+
+	if (strlen(comment) > NL_COMMENT_MAX)
+		return -ENAMETOOLONG;
+	/* type and length bytes, the comment, its NUL */
+	ud = nftnl_udata_buf_alloc(2 + NL_COMMENT_MAX + 1);
+	if (!ud)
+		abort();
+	nftnl_udata_put_strz(ud, NFTNL_UDATA_CHAIN_COMMENT, comment);
+	nftnl_chain_set_data(nc, NFTNL_CHAIN_USERDATA, nftnl_udata_buf_data(ud),
+			     nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
+	return 0;
+}
+
+static int chain_fill(struct nftnl_chain *nc, const char *table,
+		      const struct rs_chain *c)
+{
+	nftnl_chain_set_str(nc, NFTNL_CHAIN_TABLE, table);
+	nftnl_chain_set_str(nc, NFTNL_CHAIN_NAME, c->name);
+	if (c->hook != RS_HOOK_NONE) {
+		if (chain_hook(c->hook) < 0)
+			return -EINVAL;
+		nftnl_chain_set_u32(nc, NFTNL_CHAIN_HOOKNUM, chain_hook(c->hook));
+		nftnl_chain_set_s32(nc, NFTNL_CHAIN_PRIO, c->priority);
+		nftnl_chain_set_str(nc, NFTNL_CHAIN_TYPE,
+				    c->type == RS_CHAIN_NAT ? "nat" : "filter");
+		nftnl_chain_set_u32(nc, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	return c->comment ? chain_comment(nc, c->comment) : 0;
+}
+
+static int put_chain(struct nl_batch *b, const struct rs_chain *c,
+		     size_t index)
+{
+	struct nftnl_chain *nc = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!nc)
+		abort();
+	ret = chain_fill(nc, b->table, c);
+	if (ret < 0)
+		goto out;
+	nlh = msg_start(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL,
+			NL_OBJ_CHAIN, index, 0);
+	nftnl_chain_nlmsg_build_payload(nlh, nc);
+	ret = msg_end(b, nlh);
+out:
+	nftnl_chain_free(nc);
+	return ret;
+}
+
+static int put_elem(struct nlmsghdr *nlh, const struct rs_map *m,
+		    const struct rs_elem *el)
+{
+	uint8_t key[NL_KEY_MAX];
+	struct nftnl_set_elem *e;
+	int len = nl_key_encode(m->kind, el, key);
+
+	if (len < 0)
+		return len;
+	e = nftnl_set_elem_alloc();
+	if (!e)
+		abort();
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
+	nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_GOTO);
+	nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, el->chain ? el->chain : "");
+	/* nft numbers the element attributes 1, 2, 3...; the kernel ignores
+	 * the number, and its dumps use NFTA_LIST_ELEM for each, which is
+	 * also the only type libnftnl's parser accepts: write that. */
+	nftnl_set_elem_nlmsg_build(nlh, e, NFTA_LIST_ELEM);
+	nftnl_set_elem_free(e);
+	return 0;
+}
+
+/*
+ * Append elements of m from first on, at most max of them, until the
+ * message would pass NL_MSG_MAX. This is the bound
+ * nftnl_set_elems_nlmsg_build_payload_iter() keeps on the element list
+ * attribute, applied to the whole message, and without first copying every
+ * element into a libnftnl list. The buffer must have room for one element
+ * beyond NL_MSG_MAX.
+ */
+int nl_elems_fill(struct nlmsghdr *nlh, const struct rs_map *m, size_t first,
+		  size_t max, size_t *added)
+{
+	struct nlattr *list = mnl_attr_nest_start(nlh,
+						  NFTA_SET_ELEM_LIST_ELEMENTS);
+	size_t i;
+	int ret = 0;
+
+	for (i = first; i < m->nelems && i - first < max; i++) {
+		uint32_t before = nlh->nlmsg_len;
+
+		ret = put_elem(nlh, m, &m->elems[i]);
+		if (ret < 0)
+			break;
+		if (nlh->nlmsg_len > NL_MSG_MAX) {
+			nlh->nlmsg_len = before;
+			break;
+		}
+	}
+	mnl_attr_nest_end(nlh, list);
+	*added = i - first;
+	if (!ret && !*added)
+		ret = -EMSGSIZE;	/* one element alone does not fit */
+	return ret;
+}
+
+/* Start an element message for map index of t (header attributes only). */
+struct nlmsghdr *nl_elems_msg_start(char *buf, const struct rs_table *t,
+				    size_t index, uint32_t seq)
+{
+	struct nftnl_set *s = map_handle(t->name, &t->maps[index], index);
+	struct nlmsghdr *nlh;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWSETELEM, t->family,
+				    NLM_F_CREATE | NLM_F_EXCL, seq);
+	/* With no elements in s this writes only table, set name and id. */
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return nlh;
+}
+
+static int put_elems(struct nl_batch *b, const struct rs_table *t,
+		     size_t index)
+{
+	const struct rs_map *m = &t->maps[index];
+	size_t first = 0, added;
+	int ret = 0;
+
+	while (!ret && first < m->nelems) {
+		struct nlmsghdr *nlh;
+		uint32_t seq = b->seq_first + b->nrefs;
+
+		add_ref(b, NL_OBJ_ELEMS, index, first, 0);
+		nlh = nl_elems_msg_start(nftnl_batch_buffer(b->batch), t, index,
+					 seq);
+		ret = nl_elems_fill(nlh, m, first, SIZE_MAX, &added);
+		if (ret < 0)
+			break;
+		b->refs[b->nrefs - 1].count = added;
+		first += added;
+		ret = msg_end(b, nlh);
+	}
+	if (ret < 0)
+		b->build_failed = (struct nl_msg_ref){
+			.kind = NL_OBJ_ELEMS, .index = index, .sub = first,
+			.count = 1 };
+	return ret;
+}
+
+static struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc(name);
+
+	if (!e)
+		abort();	/* out of memory: the names are all built in */
+	nftnl_rule_add_expr(r, e);
+	return e;
+}
+
+static void put_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset,
+			uint32_t len, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr_add(r, "payload");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+}
+
+static void put_meta_l4proto(struct nftnl_rule *r, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr_add(r, "meta");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+}
+
+static void put_cmp_eq(struct nftnl_rule *r, uint32_t sreg, const void *data,
+		       uint32_t len)
+{
+	struct nftnl_expr *e = expr_add(r, "cmp");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, sreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+/* meta l4proto PROTO: the protocol is one byte in the register. */
+static void put_l4proto_match(struct nftnl_rule *r, uint8_t l4proto)
+{
+	put_meta_l4proto(r, NFT_REG_1);
+	put_cmp_eq(r, NFT_REG_1, &l4proto, sizeof(l4proto));
+}
+
+static void put_lookup(struct nftnl_rule *r, const struct rs_table *t,
+		       const char *map)
+{
+	struct nftnl_expr *e = expr_add(r, "lookup");
+	const struct rs_map *m = map ? rs_table_find_map(t, map) : NULL;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, map ? map : "");
+	/* A map not in t has no id: the kernel then reports the rule. */
+	if (m)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID,
+				   (uint32_t)(m - t->maps) + 1);
+}
+
+/* ip daddr . meta l4proto . th dport vmap @MAP: the concatenation fills
+ * the 128-bit reg 1 with the address, then the 32-bit regs after it. */
+static void put_vmap_service_ips(struct nftnl_rule *r, const struct rs_table *t,
+				 const struct rs_rule *rr)
+{
+	put_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);
+	put_meta_l4proto(r, NFT_REG32_01);
+	put_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_02);
+	put_lookup(r, t, rr->target);
+}
+
+/* fib daddr type local meta l4proto . th dport vmap @MAP */
+static void put_vmap_nodeports(struct nftnl_rule *r, const struct rs_table *t,
+			       const struct rs_rule *rr)
+{
+	struct nftnl_expr *e = expr_add(r, "fib");
+	uint32_t local = RTN_LOCAL;	/* compared in host byte order */
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+	put_cmp_eq(r, NFT_REG_1, &local, sizeof(local));
+	put_meta_l4proto(r, NFT_REG_1);
+	put_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01);
+	put_lookup(r, t, rr->target);
+}
+
+static void put_imm_data(struct nftnl_rule *r, uint32_t dreg, const void *data,
+			 uint32_t len)
+{
+	struct nftnl_expr *e = expr_add(r, "immediate");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, dreg);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len);
+}
+
+static void put_numgen_random(struct nftnl_rule *r, uint32_t mod)
+{
+	struct nftnl_expr *e = expr_add(r, "numgen");
+	uint32_t zero = 0;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NG_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NG_MODULUS, mod);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NG_TYPE, NFT_NG_RANDOM);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NG_OFFSET, 0);
+	put_cmp_eq(r, NFT_REG_1, &zero, sizeof(zero));
+}
+
+/*
+ * dnat to ADDR:PORT, written the way the kernel reports it back: nft 1.0.6
+ * sends only the min registers and flags PROTO_SPECIFIED, and the kernel
+ * fills in the max registers and MAP_IPS; sending that form ourselves makes
+ * what we send and what a dump returns the same.
+ */
+static int put_dnat(struct nftnl_rule *r, const struct rs_rule *rr)
+{
+	struct nftnl_expr *e;
+	uint16_t port = htons(rr->port);
+
+	if (rr->addr.family != AF_INET)
+		return -EAFNOSUPPORT;
+	if (rr->numgen_mod)
+		put_numgen_random(r, rr->numgen_mod);
+	put_l4proto_match(r, rr->l4proto);
+	put_imm_data(r, NFT_REG_1, rr->addr.addr, 4);
+	put_imm_data(r, NFT_REG_2, &port, sizeof(port));
+	e = expr_add(r, "nat");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MAX, NFT_REG_2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS,
+			   NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED);
+	return 0;
+}
+
+static void put_reject(struct nftnl_rule *r, const struct rs_rule *rr)
+{
+	struct nftnl_expr *e;
+
+	if (rr->l4proto == IPPROTO_TCP)
+		put_l4proto_match(r, IPPROTO_TCP);
+	e = expr_add(r, "reject");
+	if (rr->l4proto == IPPROTO_TCP) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);
+		nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 0);
+	} else {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE,
+				   NFT_REJECT_ICMP_UNREACH);
+		nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 3); /* port unreach */
+	}
+}
+
+static void put_jump(struct nftnl_rule *r, const char *target)
+{
+	struct nftnl_expr *e = expr_add(r, "immediate");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
+	nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, target ? target : "");
+}
+
+static int rule_exprs(struct nftnl_rule *r, const struct rs_table *t,
+		      const struct rs_rule *rr)
+{
+	switch (rr->kind) {
+	case RS_RULE_JUMP:
+		put_jump(r, rr->target);
+		return 0;
+	case RS_RULE_VMAP_SERVICE_IPS:
+		put_vmap_service_ips(r, t, rr);
+		return 0;
+	case RS_RULE_VMAP_NODEPORTS:
+		put_vmap_nodeports(r, t, rr);
+		return 0;
+	case RS_RULE_DNAT:
+		return put_dnat(r, rr);
+	case RS_RULE_REJECT:
+		put_reject(r, rr);
+		return 0;
+	case RS_RULE_UNKNOWN:
+		break;
+	}
+	return -EINVAL;		/* an unknown rule cannot be written back */
+}
+
+static int put_rule(struct nl_batch *b, const struct rs_table *t,
+		    size_t chain, size_t index)
+{
+	const struct rs_chain *c = &t->chains[chain];
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!r)
+		abort();
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, t->name);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);
+	ret = rule_exprs(r, t, &c->rules[index]);
+	if (ret < 0)
+		goto out;
+	nlh = msg_start(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
+			NL_OBJ_RULE, chain, index);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	ret = msg_end(b, nlh);
+out:
+	nftnl_rule_free(r);
+	return ret;
+}
+
+static int put_maps_and_chains(struct nl_batch *b, const struct rs_table *t)
+{
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < t->nmaps; i++) {
+		ret = put_map(b, &t->maps[i], i);
+		if (ret < 0)
+			b->build_failed = (struct nl_msg_ref){
+				.kind = NL_OBJ_MAP, .index = i };
+	}
+	/* Chains before the elements and rules that goto or jump to them. */
+	for (size_t i = 0; !ret && i < t->nchains; i++) {
+		ret = put_chain(b, &t->chains[i], i);
+		if (ret < 0)
+			b->build_failed = (struct nl_msg_ref){
+				.kind = NL_OBJ_CHAIN, .index = i };
+	}
+	return ret;
+}
+
+static int put_elems_and_rules(struct nl_batch *b, const struct rs_table *t)
+{
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < t->nmaps; i++)
+		ret = put_elems(b, t, i);
+	for (size_t i = 0; !ret && i < t->nchains; i++) {
+		for (size_t j = 0; !ret && j < t->chains[i].nrules; j++) {
+			ret = put_rule(b, t, i, j);
+			if (ret < 0)
+				b->build_failed = (struct nl_msg_ref){
+					.kind = NL_OBJ_RULE, .index = i,
+					.sub = j };
+		}
+	}
+	return ret;
+}
+
+static int batch_open(struct nl_batch *b, uint8_t family, const char *table,
+		      uint32_t seq, uint32_t genid)
+{
+	b->batch = nftnl_batch_alloc(NL_PAGE_SIZE, NL_PAGE_OVERRUN);
+	if (!b->batch)
+		abort();
+	zero_from(b, 0);
+	b->family = family;
+	b->table = xstrdup(table);
+	b->seq_first = seq;
+	b->build_failed.kind = NL_OBJ_BATCH;
+	return put_begin(b, genid);
+}
+
+/* Only the last message asks for an ack: see kernel.c. */
+static int batch_close(struct nl_batch *b)
+{
+	b->last->nlmsg_flags |= NLM_F_ACK;
+	b->seq_ack = b->seq_first + b->nrefs - 1;
+	return put_end(b);
+}
+
+int nl_batch_build_replace(struct nl_batch *b, const struct rs_table *t,
+			   uint32_t seq, uint32_t genid)
+{
+	int ret;
+
+	if (t->family != NFPROTO_IPV4)
+		return -EAFNOSUPPORT;	/* the encodings here are IPv4 only */
+	if (!t->name)
+		return -EINVAL;
+	ret = batch_open(b, t->family, t->name, seq, genid);
+	/* Created when absent, so that the delete cannot fail. Deleting the
+	 * table as a whole (the kernel flushes rules, sets, then chains)
+	 * rather than chain by chain keeps clear of the EBUSY that Linux
+	 * before 6.2 returns for a chain deleted in the same transaction as
+	 * the map element that still points at it. */
+	if (!ret)
+		ret = put_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	if (!ret)
+		ret = put_table(b, NFT_MSG_DELTABLE, 0);
+	if (!ret)
+		ret = put_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	if (!ret)
+		ret = put_maps_and_chains(b, t);
+	if (!ret)
+		ret = put_elems_and_rules(b, t);
+	return ret ? ret : batch_close(b);
+}
+
+int nl_batch_build_delete(struct nl_batch *b, uint8_t family, const char *name,
+			  uint32_t seq)
+{
+	int ret;
+
+	if (!name)
+		return -EINVAL;
+	ret = batch_open(b, family, name, seq, 0);
+	if (!ret)
+		ret = put_table(b, NFT_MSG_DELTABLE, 0);
+	return ret ? ret : batch_close(b);
+}
+
+int nl_batch_set_genid(struct nl_batch *b, uint32_t genid)
+{
+	struct iovec first;
+	struct nlmsghdr *nlh;
+	struct nlattr *a;
+
+	if (!b->batch || !b->nrefs)
+		return -EINVAL;
+	/* The begin message heads the first page and never moves. */
+	nftnl_batch_iovec(b->batch, &first, 1);
+	nlh = first.iov_base;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFNL_BATCH_GENID) {
+			*(uint32_t *)mnl_attr_get_payload(a) = htonl(genid);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+void nl_batch_free(struct nl_batch *b)
+{
+	if (!b)
+		return;
+	if (b->batch)
+		nftnl_batch_free(b->batch);
+	free(b->refs);
+	free(b->table);
+	memset(b, 0, sizeof(*b));
+}
+
+void nl_batch_stats(const struct nl_batch *b, struct kernel_stats *stats)
+{
+	stats->messages = b->messages;
+	stats->bytes = b->bytes;
+}
+
+const struct nl_msg_ref *nl_batch_ref(const struct nl_batch *b, uint32_t seq)
+{
+	uint32_t i = seq - b->seq_first;	/* wraps for seq < seq_first */
+
+	return i < b->nrefs ? &b->refs[i] : NULL;
+}
+
+/*
+ * nft's datatype numbers, which the kernel stores for it: a concatenated
+ * key's type is its fields' types packed 6 bits each, first field highest.
+ */
+enum {
+	NFT_TYPE_IPADDR = 7,
+	NFT_TYPE_INET_PROTOCOL = 12,
+	NFT_TYPE_INET_SERVICE = 13,
+};
+
+static const struct nl_key_desc key_descs[] = {
+	/* ipv4_addr . inet_proto . inet_service, each field padded to 4 */
+	[RS_MAP_SERVICE_IPS] = {
+		(NFT_TYPE_IPADDR << 12) | (NFT_TYPE_INET_PROTOCOL << 6) |
+			NFT_TYPE_INET_SERVICE, 12 },
+	/* inet_proto . inet_service */
+	[RS_MAP_NODEPORTS] = {
+		(NFT_TYPE_INET_PROTOCOL << 6) | NFT_TYPE_INET_SERVICE, 8 },
+};
+
+const struct nl_key_desc *nl_key_desc(enum rs_map_kind kind)
+{
+	if ((size_t)kind >= ARRAY_SIZE(key_descs))
+		return NULL;
+	return &key_descs[kind];
+}
+
+/* The key of e: the address in network order, the protocol as one byte,
+ * the port in network order, every field padded with zeros to 4 bytes. */
+int nl_key_encode(enum rs_map_kind kind, const struct rs_elem *e,
+		  uint8_t key[NL_KEY_MAX])
+{
+	uint16_t port = htons(e->port);
+	size_t at = 0;
+
+	memset(key, 0, NL_KEY_MAX);
+	if (kind == RS_MAP_SERVICE_IPS) {
+		if (e->addr.family != AF_INET)
+			return -EAFNOSUPPORT;
+		memcpy(key, e->addr.addr, 4);
+		at = 4;
+	} else if (kind != RS_MAP_NODEPORTS) {
+		return -EINVAL;
+	}
+	key[at] = e->l4proto;
+	memcpy(key + at + 4, &port, sizeof(port));
+	return at + 8;
+}

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nf_tables messages (dump replies, or the messages of a batch) back into
+ * an rs_table. Each rule's expressions are matched against the exact
+ * sequences netlink_build.c writes; anything else is RS_RULE_UNKNOWN.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include "netlink.h"
+#include "util.h"
+
+void nl_parser_init(struct nl_parser *p, uint8_t family, const char *table,
+		    struct rs_table *out)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	p->table = xstrdup(table);
+	p->out = out;
+}
+
+void nl_parser_free(struct nl_parser *p)
+{
+	if (!p)
+		return;
+	free(p->table);
+	free(p->chain_slots);
+	free(p->foreign_maps);
+	memset(p, 0, sizeof(*p));
+}
+
+static bool our_table(const struct nl_parser *p, const char *table)
+{
+	return table && !strcmp(table, p->table);
+}
+
+/* Open addressing on the chain name; slots hold chain index + 1. */
+static size_t chain_slot(const struct nl_parser *p, const char *name)
+{
+	size_t mask = p->chain_cap - 1;
+	size_t i = hash_fnv1a(name, strlen(name), 0) & mask;
+
+	while (p->chain_slots[i] &&
+	       strcmp(p->out->chains[p->chain_slots[i] - 1].name, name))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static void chain_index_rebuild(struct nl_parser *p, size_t cap)
+{
+	free(p->chain_slots);
+	p->chain_slots = xcalloc(cap, sizeof(*p->chain_slots));
+	p->chain_cap = cap;
+	for (size_t i = 0; i < p->out->nchains; i++)
+		p->chain_slots[chain_slot(p, p->out->chains[i].name)] = i + 1;
+}
+
+/* Call after adding chain index to p->out. */
+static void chain_index_add(struct nl_parser *p, size_t index)
+{
+	if (p->out->nchains * 2 > p->chain_cap) {
+		chain_index_rebuild(p, p->chain_cap ? p->chain_cap * 2 : 64);
+		return;		/* the rebuild indexed it */
+	}
+	p->chain_slots[chain_slot(p, p->out->chains[index].name)] = index + 1;
+}
+
+static struct rs_chain *chain_find(const struct nl_parser *p, const char *name)
+{
+	size_t slot;
+
+	if (!p->chain_cap || !name)
+		return NULL;
+	slot = chain_slot(p, name);
+	return p->chain_slots[slot] ?
+		&p->out->chains[p->chain_slots[slot] - 1] : NULL;
+}
+
+static void forget_table(struct nl_parser *p)
+{
+	rs_table_free(p->out);
+	free(p->chain_slots);
+	free(p->foreign_maps);
+	p->chain_slots = NULL;
+	p->foreign_maps = NULL;
+	p->chain_cap = p->cap_foreign = 0;
+	p->have_table = false;
+}
+
+static int parse_table(struct nl_parser *p, const struct nlmsghdr *nlh,
+		       bool deleted)
+{
+	struct nftnl_table *nt = nftnl_table_alloc();
+	const char *name;
+	int ret = -EPROTO;
+
+	if (!nt)
+		abort();
+	if (nftnl_table_nlmsg_parse(nlh, nt) < 0)
+		goto out;
+	ret = 0;
+	name = nftnl_table_get_str(nt, NFTNL_TABLE_NAME);
+	if (!our_table(p, name))
+		goto out;
+	if (deleted && p->have_table)
+		forget_table(p);
+	else if (!deleted && !p->have_table) {
+		rs_table_init(p->out, p->family, name);
+		p->have_table = true;
+	}
+out:
+	nftnl_table_free(nt);
+	return ret;
+}
+
+static enum rs_hook hook_from_kernel(uint32_t hooknum)
+{
+	switch (hooknum) {
+	case NF_INET_PRE_ROUTING:
+		return RS_HOOK_PREROUTING;
+	case NF_INET_LOCAL_IN:
+		return RS_HOOK_INPUT;
+	case NF_INET_FORWARD:
+		return RS_HOOK_FORWARD;
+	case NF_INET_LOCAL_OUT:
+		return RS_HOOK_OUTPUT;
+	case NF_INET_POST_ROUTING:
+		return RS_HOOK_POSTROUTING;
+	}
+	return RS_HOOK_NONE;
+}
+
+static int comment_cb(const struct nftnl_udata *attr, void *data)
+{
+	const char **comment = data;
+	const char *value = nftnl_udata_get(attr);
+	uint8_t len = nftnl_udata_len(attr);
+
+	/* Only a NUL-terminated comment is one nft would print. */
+	if (nftnl_udata_type(attr) == NFTNL_UDATA_CHAIN_COMMENT && len &&
+	    value[len - 1] == '\0')
+		*comment = value;
+	return MNL_CB_OK;
+}
+
+static char *chain_comment(const struct nftnl_chain *nc)
+{
+	const char *comment = NULL;
+	uint32_t len;
+	const void *ud = nftnl_chain_get_data(nc, NFTNL_CHAIN_USERDATA, &len);
+
+	if (ud && nftnl_udata_parse(ud, len, comment_cb, &comment) < 0)
+		return NULL;
+	return xstrdup(comment);
+}
+
+static void chain_fill(struct rs_chain *c, const struct nftnl_chain *nc)
+{
+	c->comment = chain_comment(nc);
+	if (!nftnl_chain_is_set(nc, NFTNL_CHAIN_HOOKNUM))
+		return;
+	c->hook = hook_from_kernel(nftnl_chain_get_u32(nc, NFTNL_CHAIN_HOOKNUM));
+	c->priority = nftnl_chain_get_s32(nc, NFTNL_CHAIN_PRIO);
+	c->type = nftnl_chain_is_set(nc, NFTNL_CHAIN_TYPE) &&
+			  !strcmp(nftnl_chain_get_str(nc, NFTNL_CHAIN_TYPE), "nat") ?
+		  RS_CHAIN_NAT : RS_CHAIN_FILTER;
+}
+
+static int parse_chain(struct nl_parser *p, const struct nlmsghdr *nlh)
+{
+	struct nftnl_chain *nc = nftnl_chain_alloc();
+	const char *name;
+	int ret = -EPROTO;
+
+	if (!nc)
+		abort();
+	if (nftnl_chain_nlmsg_parse(nlh, nc) < 0)
+		goto out;
+	ret = 0;
+	if (!our_table(p, nftnl_chain_get_str(nc, NFTNL_CHAIN_TABLE)))
+		goto out;
+	name = nftnl_chain_get_str(nc, NFTNL_CHAIN_NAME);
+	ret = -EPROTO;		/* a chain before its table, or nameless */
+	if (!p->have_table || !name)
+		goto out;
+	ret = 0;
+	chain_fill(rs_table_add_chain(p->out, name), nc);
+	chain_index_add(p, p->out->nchains - 1);
+out:
+	nftnl_chain_free(nc);
+	return ret;
+}
+
+/* The kind of a set, or -1 when it is not one of the maps svcnft writes. */
+static int map_kind(const struct nftnl_set *s)
+{
+	static const enum rs_map_kind kinds[] = {
+		RS_MAP_SERVICE_IPS, RS_MAP_NODEPORTS };
+
+	if (nftnl_set_get_u32(s, NFTNL_SET_FLAGS) != NFT_SET_MAP ||
+	    nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE) != NFT_DATA_VERDICT)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		const struct nl_key_desc *kd = nl_key_desc(kinds[i]);
+
+		if (nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE) == kd->type &&
+		    nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN) == kd->len)
+			return kinds[i];
+	}
+	return -1;
+}
+
+/*
+ * A set svcnft does not write still has to show up, or a comparison with
+ * the compiled table would miss it: it becomes a map with that name and no
+ * elements (rs_map has no "unknown" kind).
+ */
+static void add_map(struct nl_parser *p, const char *name, int kind)
+{
+	size_t index = p->out->nmaps;
+
+	rs_table_add_map(p->out, name, kind < 0 ? RS_MAP_SERVICE_IPS : kind);
+	grow_array(&p->foreign_maps, &p->cap_foreign, index + 1,
+		   sizeof(*p->foreign_maps));
+	p->foreign_maps[index] = kind < 0;
+}
+
+static int parse_set(struct nl_parser *p, const struct nlmsghdr *nlh)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	const char *name;
+	int ret = -EPROTO;
+
+	if (!s)
+		abort();
+	if (nftnl_set_nlmsg_parse(nlh, s) < 0)
+		goto out;
+	ret = 0;
+	if (!our_table(p, nftnl_set_get_str(s, NFTNL_SET_TABLE)))
+		goto out;
+	name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+	ret = -EPROTO;
+	if (!p->have_table || !name)
+		goto out;
+	ret = 0;
+	add_map(p, name, map_kind(s));
+out:
+	nftnl_set_free(s);
+	return ret;
+}
+
+/* Elements whose data is not "goto CHAIN" get chain "": no chain has
+ * that name, so they never compare equal to what svcnft compiles.
+ * (e is not const: libnftnl 1.2.4's element getters take it non-const.) */
+static void add_elem(struct rs_map *m, struct nftnl_set_elem *e)
+{
+	const char *chain = "";
+	struct rs_elem *el;
+	const void *key;
+	uint32_t klen;
+
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT) &&
+	    (int32_t)nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT) == NFT_GOTO &&
+	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN))
+		chain = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN);
+	el = rs_map_add_elem(m, chain);
+	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+	if (!key || nl_key_decode(m->kind, key, klen, el) < 0) {
+		free(el->chain);	/* a key svcnft cannot have written */
+		el->chain = xstrdup("");
+	}
+}
+
+static int add_elems(struct nl_parser *p, struct nftnl_set *s)
+{
+	const char *name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *e;
+	struct rs_map *m = name ? rs_table_find_map(p->out, name) : NULL;
+
+	if (!m)
+		return -EPROTO;	/* elements before their map */
+	if (p->foreign_maps[m - p->out->maps])
+		return 0;
+	it = nftnl_set_elems_iter_create(s);
+	if (!it)
+		abort();
+	while ((e = nftnl_set_elems_iter_next(it)))
+		add_elem(m, e);
+	nftnl_set_elems_iter_destroy(it);
+	return 0;
+}
+
+static int parse_elems(struct nl_parser *p, const struct nlmsghdr *nlh)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	int ret = -EPROTO;
+
+	if (!s)
+		abort();
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+		goto out;
+	ret = 0;
+	if (!our_table(p, nftnl_set_get_str(s, NFTNL_SET_TABLE)))
+		goto out;
+	ret = p->have_table ? add_elems(p, s) : -EPROTO;
+out:
+	nftnl_set_free(s);
+	return ret;
+}
+
+static int parse_rule(struct nl_parser *p, const struct nlmsghdr *nlh)
+{
+	struct nftnl_rule *nr = nftnl_rule_alloc();
+	struct rs_chain *c;
+	int ret = -EPROTO;
+
+	if (!nr)
+		abort();
+	if (nftnl_rule_nlmsg_parse(nlh, nr) < 0)
+		goto out;
+	ret = 0;
+	if (!our_table(p, nftnl_rule_get_str(nr, NFTNL_RULE_TABLE)))
+		goto out;
+	c = chain_find(p, nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN));
+	ret = -EPROTO;	/* a rule before its chain */
+	if (!p->have_table || !c)
+		goto out;
+	ret = 0;
+	nl_rule_match(rs_chain_add_rule(c, RS_RULE_UNKNOWN), c->name, nr);
+out:
+	nftnl_rule_free(nr);
+	return ret;
+}
+
+int nl_parse_msg(struct nl_parser *p, const struct nlmsghdr *nlh)
+{
+	const struct nfgenmsg *nfg;
+
+	/* Batch begin and end, acks, NLMSG_DONE: not nf_tables objects. */
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg))
+		return 0;
+	nfg = mnl_nlmsg_get_payload(nlh);
+	if (nfg->nfgen_family != p->family)
+		return 0;
+	switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
+	case NFT_MSG_NEWTABLE:
+		return parse_table(p, nlh, false);
+	case NFT_MSG_DELTABLE:
+		return parse_table(p, nlh, true);
+	case NFT_MSG_NEWCHAIN:
+		return parse_chain(p, nlh);
+	case NFT_MSG_NEWSET:
+		return parse_set(p, nlh);
+	case NFT_MSG_NEWSETELEM:
+		return parse_elems(p, nlh);
+	case NFT_MSG_NEWRULE:
+		return parse_rule(p, nlh);
+	}
+	return 0;
+}
+
+int nl_key_decode(enum rs_map_kind kind, const void *key, size_t len,
+		  struct rs_elem *e)
+{
+	const struct nl_key_desc *kd = nl_key_desc(kind);
+	uint8_t want[NL_KEY_MAX];
+	struct rs_elem probe;
+	size_t at = kind == RS_MAP_SERVICE_IPS ? 4 : 0;
+	uint16_t port;
+
+	if (!kd || len != kd->len)
+		return -EPROTO;
+	memset(&probe, 0, sizeof(probe));
+	if (at) {
+		probe.addr.family = AF_INET;
+		memcpy(probe.addr.addr, key, 4);
+	}
+	probe.l4proto = ((const uint8_t *)key)[at];
+	memcpy(&port, (const uint8_t *)key + at + 4, sizeof(port));
+	probe.port = ntohs(port);
+	/* Padding must be zero, as nl_key_encode writes it. */
+	if (nl_key_encode(kind, &probe, want) != (int)len || memcmp(want, key, len))
+		return -EPROTO;
+	e->addr = probe.addr;
+	e->l4proto = probe.l4proto;
+	e->port = probe.port;
+	return 0;
+}

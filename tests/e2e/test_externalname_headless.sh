@@ -1,0 +1,74 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# ExternalName Services and headless Services (clusterIP: None) are DNS
+# matters: svcnft programs nothing for them -- no map element sends traffic
+# their way and no chain of theirs DNATs -- while an ordinary Service next to
+# them works.
+
+. "$(dirname "$0")/lib.sh"
+e2e_init
+need_svcnft
+topo_up 3
+for i in 1 2 3; do
+	start_pod "pod$i" "pod$i" tcp:8080
+done
+out=$E2E_WORKDIR
+m=$(manifest_dir dns)
+for i in 1 2 3; do
+	k8s_pod "web-$i" default "198.18.$i.2" app=web http:8080
+done >"$m/pods.yaml"
+cat >"$m/services.yaml" <<'EOF'
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: default
+spec:
+  clusterIP: 198.19.0.90
+  selector:
+    app: web
+  ports:
+  - port: 80
+    targetPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: headless
+  namespace: default
+spec:
+  clusterIP: None
+  selector:
+    app: web
+  ports:
+  - port: 80
+    targetPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ext
+  namespace: default
+spec:
+  type: ExternalName
+  externalName: db.example.invalid
+  ports:
+  - port: 5432
+EOF
+
+assert_exit "svcnft apply succeeds" 0 svcnft_in node apply "$m"
+nft_in node list table ip svcnft >"$out/table" 2>&1
+assert_grep "the ordinary Service is programmed" 'svc-default/web/' "$out/table"
+for svc in headless ext; do
+	assert_no_grep "no map element leads to $svc" \
+		"goto \"?svc-default/$svc/" "$out/table"
+	chain_rules "$out/table" "svc-default/$svc/" >"$out/rules-$svc"
+	assert_no_grep "no DNAT in any chain of $svc" dnat "$out/rules-$svc"
+done
+assert_eq "dnat appears only for the ordinary Service's 3 endpoints" 3 \
+	"$(grep -c dnat "$out/table")"
+probe_in node tcp 198.19.0.90 80 -n 30 >"$out/web"
+assert_probe "the ordinary Service answers" "pod1 pod2 pod3" "$out/web"
+t_check "svcnft dump succeeds" svcnft_in node dump
+t_done

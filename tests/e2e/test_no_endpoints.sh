@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# A Service with no endpoints is refused at once, not left to time out:
+# TCP gets a reset (connection refused), UDP an ICMP port unreachable. Each
+# probe attempt has one second, so "refused" means refused within a second.
+# From the client (prerouting) and from the node (output), at the ClusterIP
+# and at the node port. The node itself listens on the node ports, so a
+# missing rule shows up as the node answering instead of a refusal.
+
+. "$(dirname "$0")/lib.sh"
+e2e_init
+need_svcnft
+topo_up 3
+for i in 1 2 3; do
+	start_pod "pod$i" "pod$i" tcp:8080 udp:8080
+done
+start_pod node-itself node tcp:30100 udp:30101
+out=$E2E_WORKDIR
+m=$(manifest_dir empty)
+for i in 1 2 3; do
+	k8s_pod "web-$i" default "198.18.$i.2" app=web
+done >"$m/pods.yaml"
+cat >"$m/service.yaml" <<'EOF'
+apiVersion: v1
+kind: Service
+metadata:
+  name: empty
+  namespace: default
+spec:
+  type: NodePort
+  clusterIP: 198.19.0.80
+  selector:
+    app: nothing-has-this-label
+  ports:
+  - name: http
+    protocol: TCP
+    port: 80
+    targetPort: 8080
+    nodePort: 30100
+  - name: dns
+    protocol: UDP
+    port: 53
+    targetPort: 8080
+    nodePort: 30101
+EOF
+
+assert_exit "svcnft apply succeeds" 0 svcnft_in node apply "$m"
+for from in client node; do
+	probe_in "$from" tcp 198.19.0.80 80 -n 3 -t 1000 >"$out/tcp-$from"
+	assert_probe "TCP ClusterIP from $from: refused within 1s" \
+		refused "$out/tcp-$from" || diag_ruleset
+	probe_in "$from" udp 198.19.0.80 53 -n 3 -t 1000 >"$out/udp-$from"
+	assert_probe "UDP ClusterIP from $from: port unreachable within 1s" \
+		refused "$out/udp-$from"
+done
+probe_in client tcp "$NODE_IP" 30100 -n 3 -t 1000 >"$out/tcp-np"
+assert_probe "TCP node port from client: refused within 1s" refused "$out/tcp-np"
+probe_in client udp "$NODE_IP" 30101 -n 3 -t 1000 >"$out/udp-np"
+assert_probe "UDP node port from client: port unreachable within 1s" \
+	refused "$out/udp-np"
+t_done

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The model: selectors, named ports, published endpoints, validation,
+ * stable assignments. Manifests are given as YAML text. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+#include "unit.h"
+
+struct built {
+	struct manifest_set set;
+	struct model m;
+	struct diag_list dl;
+	int ret;
+};
+
+static void build(struct built *b, const char *yaml)
+{
+	struct model_options o;
+
+	memset(b, 0, sizeof(*b));
+	model_options_default(&o);
+	ck_assert_int_eq(manifest_read_buffer(&b->set, "test.yaml", yaml,
+					      strlen(yaml), &b->dl), 0);
+	b->ret = model_build(&b->m, &b->set, &o, &b->dl);
+}
+
+static void built_free(struct built *b)
+{
+	model_free(&b->m);
+	manifest_set_free(&b->set);
+	diag_list_free(&b->dl);
+}
+
+static const struct model_service *find(const struct built *b, const char *ns,
+					const char *name)
+{
+	for (size_t i = 0; i < b->m.nservices; i++)
+		if (!strcmp(b->m.services[i].ns, ns) && !strcmp(b->m.services[i].name, name))
+			return &b->m.services[i];
+	ck_abort_msg("service %s/%s not in the model", ns, name);
+	return NULL;
+}
+
+static const char *ep_str(const struct model_port *p, size_t i, char *buf, size_t len)
+{
+	char a[IP_ADDR_STRLEN];
+
+	snprintf(buf, len, "%s:%u", ip_addr_str(&p->endpoints[i].addr, a, sizeof(a)),
+		 p->endpoints[i].port);
+	return buf;
+}
+
+/* Every diagnostic formatted, one per line, for substring assertions. */
+static char *all_diags(struct built *b)
+{
+	static char out[8192];
+
+	out[0] = '\0';
+	for (size_t i = 0; i < b->dl.n; i++) {
+		char *s = diag_format(&b->dl.v[i]);
+
+		strncat(out, s, sizeof(out) - strlen(out) - 2);
+		strcat(out, "\n");
+		free(s);
+	}
+	return out;
+}
+
+#define POD(name, ns, labels, ip, extra)                                  \
+	"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: " name          \
+	"\n  namespace: " ns "\n  labels: " labels "\nspec:\n  containers:\n" \
+	"  - name: c\n" extra "status:\n  phase: Running\n  podIP: " ip "\n"
+
+static const char selector_yaml[] =
+	"apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n"
+	"  clusterIP: 198.19.0.10\n  selector:\n    app: web\n"
+	"  ports:\n  - port: 80\n    targetPort: 8080\n"
+	POD("web-1", "default", "{app: web, tier: x}", "198.18.1.2", "")
+	POD("web-2", "default", "{app: web}", "198.18.2.2", "")
+	POD("web-3", "default", "{app: web}", "198.18.3.2", "")
+	POD("other", "default", "{app: other}", "198.18.4.2", "")
+	POD("elsewhere", "prod", "{app: web}", "198.18.5.2", "")
+	"---\napiVersion: v1\nkind: Pod\nmetadata: {name: unready, labels: {app: web}}\n"
+	"status:\n  podIP: 198.18.6.2\n  conditions:\n  - {type: Ready, status: \"False\"}\n"
+	"---\napiVersion: v1\nkind: Pod\nmetadata: {name: done, labels: {app: web}}\n"
+	"status: {phase: Succeeded, podIP: 198.18.7.2}\n"
+	"---\napiVersion: v1\nkind: Pod\nmetadata: {name: pending, labels: {app: web}}\n"
+	"status: {phase: Pending}\n";
+
+START_TEST(selector_picks_ready_pods_in_namespace)
+{
+	struct built b;
+	const struct model_port *p;
+	char buf[64];
+
+	build(&b, selector_yaml);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	p = &find(&b, "default", "web")->ports[0];
+	ck_assert_uint_eq(p->nendpoints, 3);
+	ck_assert_str_eq(ep_str(p, 0, buf, sizeof(buf)), "198.18.1.2:8080");
+	ck_assert_str_eq(ep_str(p, 1, buf, sizeof(buf)), "198.18.2.2:8080");
+	ck_assert_str_eq(ep_str(p, 2, buf, sizeof(buf)), "198.18.3.2:8080");
+	built_free(&b);
+}
+END_TEST
+
+static const char named_port_yaml[] =
+	"apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n"
+	"  clusterIP: 198.19.0.11\n  selector: {app: api}\n"
+	"  ports:\n  - name: web\n    port: 80\n    targetPort: http\n"
+	"  - name: udp\n    protocol: UDP\n    port: 53\n    targetPort: http\n"
+	POD("api-1", "default", "{app: api}", "198.18.1.2",
+	    "    ports:\n    - {name: http, containerPort: 8080}\n")
+	POD("api-2", "default", "{app: api}", "198.18.2.2",
+	    "    ports:\n    - {name: http, containerPort: 8081}\n"
+	    "    - {name: http, containerPort: 5353, protocol: UDP}\n")
+	POD("api-3", "default", "{app: api}", "198.18.3.2",
+	    "    ports:\n    - {name: metrics, containerPort: 9090}\n");
+
+START_TEST(named_target_port_per_pod)
+{
+	struct built b;
+	const struct model_service *s;
+	char buf[64];
+
+	build(&b, named_port_yaml);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	s = find(&b, "default", "api");
+	ck_assert_uint_eq(s->ports[0].nendpoints, 2);
+	ck_assert_str_eq(ep_str(&s->ports[0], 0, buf, sizeof(buf)), "198.18.1.2:8080");
+	ck_assert_str_eq(ep_str(&s->ports[0], 1, buf, sizeof(buf)), "198.18.2.2:8081");
+	/* the UDP port resolves only where the name is served over UDP */
+	ck_assert_uint_eq(s->ports[1].nendpoints, 1);
+	ck_assert_str_eq(ep_str(&s->ports[1], 0, buf, sizeof(buf)), "198.18.2.2:5353");
+	built_free(&b);
+}
+END_TEST
+
+static const char published_yaml[] =
+	"apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n"
+	"  clusterIP: 198.19.0.12\n  ports: [{name: pg, port: 5432}]\n"
+	"---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: db}\n"
+	"subsets:\n- addresses: [{ip: 198.18.1.2}, {ip: 198.18.2.2}]\n"
+	"  ports: [{name: pg, port: 5432}]\n"
+	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+	"metadata: {name: db-1, labels: {kubernetes.io/service-name: db}}\n"
+	"addressType: IPv4\nports: [{name: pg, port: 5432, protocol: TCP}]\n"
+	"endpoints:\n- addresses: [198.18.2.2]\n- addresses: [198.18.3.2]\n"
+	"  conditions: {ready: true}\n- addresses: [198.18.4.2]\n"
+	"  conditions: {ready: false}\n";
+
+START_TEST(published_endpoints_merged_without_duplicates)
+{
+	struct built b;
+	const struct model_port *p;
+	char buf[64];
+
+	build(&b, published_yaml);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	p = &find(&b, "default", "db")->ports[0];
+	ck_assert_uint_eq(p->nendpoints, 3);
+	ck_assert_str_eq(ep_str(p, 0, buf, sizeof(buf)), "198.18.1.2:5432");
+	ck_assert_str_eq(ep_str(p, 1, buf, sizeof(buf)), "198.18.2.2:5432");
+	ck_assert_str_eq(ep_str(p, 2, buf, sizeof(buf)), "198.18.3.2:5432");
+	built_free(&b);
+}
+END_TEST
+
+static void expect_error(const char *yaml, const char *needle)
+{
+	struct built b;
+	char *d;
+
+	build(&b, yaml);
+	d = all_diags(&b);
+	ck_assert_int_ne(b.ret, 0);
+	ck_assert_msg(strstr(d, needle), "expected \"%s\" in:\n%s", needle, d);
+	built_free(&b);
+}
+
+START_TEST(errors_name_file_line_object_field)
+{
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: np}\nspec:\n"
+		     "  type: NodePort\n  ports:\n  - port: 80\n    nodePort: 40000\n",
+		     "test.yaml:8: Service default/np: spec.ports[0].nodePort: \"40000\" is outside the node port range: valid ports are 30000-32767");
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: p}\nspec:\n"
+		     "  ports:\n  - port: 80\n    protocol: ICMP\n",
+		     "test.yaml:7: Service default/p: spec.ports[0].protocol: unknown protocol \"ICMP\": valid protocols are TCP, UDP, SCTP");
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: two}\nspec:\n"
+		     "  ports:\n  - port: 80\n  - port: 81\n",
+		     "Service default/two: spec.ports[0].name: is required when a Service has more than one port");
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: t}\nspec:\n"
+		     "  type: Cluster\n  ports: [{port: 80}]\n",
+		     "test.yaml:5: Service default/t: spec.type: unknown type \"Cluster\": valid types are ClusterIP, NodePort, LoadBalancer, ExternalName");
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: e}\nspec:\n"
+		     "  type: ExternalName\n  externalName: Not_A_Name\n",
+		     "spec.externalName: \"Not_A_Name\" is not a DNS name");
+}
+END_TEST
+
+START_TEST(reserved_endpoint_addresses_refused)
+{
+	expect_error("apiVersion: v1\nkind: Endpoints\nmetadata: {name: lo}\n"
+		     "subsets:\n- addresses:\n  - ip: 127.0.0.1\n  ports: [{port: 80}]\n",
+		     "test.yaml:6: Endpoints default/lo: subsets[0].addresses[0].ip: \"127.0.0.1\" is a loopback address");
+	expect_error("apiVersion: v1\nkind: Endpoints\nmetadata: {name: ll}\n"
+		     "subsets:\n- addresses:\n  - ip: 169.254.1.1\n  ports: [{port: 80}]\n",
+		     "\"169.254.1.1\" is a link-local address");
+	expect_error("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		     "metadata: {name: mc, labels: {kubernetes.io/service-name: x}}\n"
+		     "addressType: IPv4\nendpoints:\n- addresses: [224.0.0.5]\n",
+		     "EndpointSlice default/mc: endpoints[0].addresses[0]: \"224.0.0.5\" is a link-local multicast address");
+}
+END_TEST
+
+START_TEST(conflicts_name_both_services)
+{
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+		     "spec: {clusterIP: 198.19.0.1, ports: [{port: 80}]}\n---\n"
+		     "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+		     "spec: {clusterIP: 198.19.0.1, ports: [{port: 80}]}\n",
+		     "Service default/b: spec.clusterIP: \"198.19.0.1\" is already the clusterIP of Service default/a (test.yaml:1)");
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+		     "spec: {type: NodePort, ports: [{port: 80, nodePort: 30001}]}\n---\n"
+		     "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+		     "spec: {type: NodePort, ports: [{port: 81, nodePort: 30001}]}\n",
+		     "\"30001\" (tcp) is already the nodePort of Service default/a (test.yaml:1)");
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+		     "spec: {ports: [{port: 80}]}\n---\n"
+		     "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+		     "spec: {ports: [{port: 81}]}\n",
+		     "\"a\" is defined twice in namespace \"default\", first at test.yaml:1");
+}
+END_TEST
+
+/* Assigned ClusterIPs and node ports depend on the Service alone. */
+static void assigned(const char *yaml, struct ip_addr *ip, uint16_t *node_port)
+{
+	struct built b;
+	const struct model_service *s;
+
+	build(&b, yaml);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	s = find(&b, "default", "stable");
+	*ip = s->cluster_ip;
+	*node_port = s->ports[0].node_port;
+	ck_assert(s->cluster_ip_assigned && s->ports[0].node_port_assigned);
+	built_free(&b);
+}
+
+START_TEST(assignments_are_stable)
+{
+	static const char one[] = "apiVersion: v1\nkind: Service\nmetadata: {name: stable}\n"
+				  "spec: {type: NodePort, ports: [{port: 80}]}\n";
+	char *many = strdup(one);
+	struct ip_addr ip1, ip2;
+	uint16_t np1, np2;
+	struct ip_prefix cidr;
+
+	assigned(one, &ip1, &np1);
+	for (int i = 0; i < 200; i++) {
+		char *next = NULL;
+
+		ck_assert_int_ge(asprintf(&next, "%s---\napiVersion: v1\nkind: Service\n"
+					  "metadata: {name: other-%d}\nspec: {type: NodePort, ports: [{port: 80}]}\n",
+					  many, i), 0);
+		free(many);
+		many = next;
+	}
+	assigned(many, &ip2, &np2);
+	ck_assert_int_eq(ip_addr_cmp(&ip1, &ip2), 0);
+	ck_assert_uint_eq(np1, np2);
+	ck_assert_uint_ge(np1, 30000);
+	ck_assert_uint_le(np1, 32767);
+	ip_prefix_parse(&cidr, "10.96.0.0/12");
+	ck_assert(ip_prefix_contains(&cidr, &ip1));
+	free(many);
+}
+END_TEST
+
+START_TEST(external_name_and_headless)
+{
+	struct built b;
+	const struct model_service *s;
+
+	build(&b, "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: prod}\n"
+		  "spec: {type: ExternalName, externalName: my.database.example.com}\n---\n"
+		  "apiVersion: v1\nkind: Service\nmetadata: {name: hl}\n"
+		  "spec: {clusterIP: None, selector: {app: x}, ports: [{port: 80}]}\n");
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	s = find(&b, "prod", "db");
+	ck_assert_int_eq(s->type, SERVICE_EXTERNAL_NAME);
+	ck_assert_str_eq(s->external_name, "my.database.example.com");
+	ck_assert(find(&b, "default", "hl")->headless);
+	built_free(&b);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("model");
+	TCase *tc = tcase_create("model");
+
+	tcase_add_test(tc, selector_picks_ready_pods_in_namespace);
+	tcase_add_test(tc, named_target_port_per_pod);
+	tcase_add_test(tc, published_endpoints_merged_without_duplicates);
+	tcase_add_test(tc, errors_name_file_line_object_field);
+	tcase_add_test(tc, reserved_endpoint_addresses_refused);
+	tcase_add_test(tc, conflicts_name_both_services);
+	tcase_add_test(tc, assignments_are_stable);
+	tcase_add_test(tc, external_name_and_headless);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,816 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The netlink message layer without a kernel: a table built into a batch,
+ * the batch's messages read back, the expressions compared with what nft
+ * itself writes, and kernel errors mapped back to objects and Services. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/batch.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include "netlink.h"
+#include "unit.h"
+#include "util.h"
+
+#define SERVICES 1000		/* 2 ClusterIPs each: several element messages */
+#define BIG_PORTS 1200		/* default/big: one NodePort per port */
+
+static void set_addr(struct ip_addr *a, const char *s)
+{
+	ck_assert_int_eq(ip_addr_parse(a, s), 0);
+}
+
+static struct rs_chain *base_chain(struct rs_table *t, const char *name,
+				   enum rs_hook hook)
+{
+	struct rs_chain *c = rs_table_add_chain(t, name);
+
+	c->hook = hook;
+	c->type = RS_CHAIN_NAT;
+	c->priority = -100;
+	rs_chain_add_rule(c, RS_RULE_JUMP)->target = xstrdup("services");
+	return c;
+}
+
+static void add_dnat(struct rs_chain *c, uint32_t mod, uint8_t proto,
+		     const char *addr, uint16_t port)
+{
+	struct rs_rule *r = rs_chain_add_rule(c, RS_RULE_DNAT);
+
+	r->numgen_mod = mod;
+	r->l4proto = proto;
+	set_addr(&r->addr, addr);
+	r->port = port;
+}
+
+static void add_elem(struct rs_map *m, const char *chain, const char *addr,
+		     uint8_t proto, uint16_t port)
+{
+	struct rs_elem *e = rs_map_add_elem(m, chain);
+
+	if (addr)
+		set_addr(&e->addr, addr);
+	e->l4proto = proto;
+	e->port = port;
+}
+
+static void add_fixed(struct rs_table *t)
+{
+	struct rs_chain *c;
+
+	rs_table_add_map(t, RS_MAP_SERVICE_IPS_NAME, RS_MAP_SERVICE_IPS);
+	rs_table_add_map(t, RS_MAP_NODEPORTS_NAME, RS_MAP_NODEPORTS);
+	base_chain(t, "prerouting", RS_HOOK_PREROUTING);
+	base_chain(t, "output", RS_HOOK_OUTPUT)->priority = -90;
+	c = rs_table_add_chain(t, RS_CHAIN_SERVICES_NAME);
+	rs_chain_add_rule(c, RS_RULE_VMAP_SERVICE_IPS)->target =
+		xstrdup(RS_MAP_SERVICE_IPS_NAME);
+	rs_chain_add_rule(c, RS_RULE_VMAP_NODEPORTS)->target =
+		xstrdup(RS_MAP_NODEPORTS_NAME);
+}
+
+/* default/web (3 endpoints), default/dns (udp, none), default/db (tcp,
+ * none), default/ext (ExternalName), and many small services. */
+static void add_named(struct rs_table *t)
+{
+	struct rs_chain *c = rs_table_add_chain(t, "svc-default/web/tcp/80");
+
+	c->comment = xstrdup("ClusterIP default/web http");
+	add_dnat(c, 3, IPPROTO_TCP, "198.18.1.2", 8080);
+	add_dnat(c, 2, IPPROTO_TCP, "198.18.2.2", 8080);
+	add_dnat(c, 0, IPPROTO_TCP, "198.18.3.2", 8080);
+	add_elem(&t->maps[0], c->name, "198.19.0.10", IPPROTO_TCP, 80);
+	c = rs_table_add_chain(t, "svc-default/dns/udp/53");
+	rs_chain_add_rule(c, RS_RULE_REJECT)->l4proto = IPPROTO_UDP;
+	add_elem(&t->maps[0], c->name, "198.19.0.53", IPPROTO_UDP, 53);
+	c = rs_table_add_chain(t, "svc-default/db/tcp/5432");
+	rs_chain_add_rule(c, RS_RULE_REJECT)->l4proto = IPPROTO_TCP;
+	add_elem(&t->maps[0], c->name, "198.19.0.54", IPPROTO_TCP, 5432);
+	c = rs_table_add_chain(t, "svc-default/ext");
+	c->comment = xstrdup("ExternalName db.example.org");
+}
+
+static void add_many(struct rs_table *t)
+{
+	char name[64], addr[32];
+
+	for (unsigned i = 0; i < SERVICES; i++) {
+		struct rs_chain *c;
+
+		snprintf(name, sizeof(name), "svc-ns%u/s%u/tcp/443", i % 7, i);
+		c = rs_table_add_chain(t, name);
+		snprintf(addr, sizeof(addr), "198.18.%u.%u", 100 + i / 250, i % 250);
+		add_dnat(c, 0, IPPROTO_TCP, addr, 8443);
+		snprintf(addr, sizeof(addr), "198.19.%u.%u", 1 + i / 250, i % 250);
+		add_elem(&t->maps[0], name, addr, IPPROTO_TCP, 443);
+		snprintf(addr, sizeof(addr), "198.19.%u.%u", 11 + i / 250, i % 250);
+		add_elem(&t->maps[0], name, addr, IPPROTO_TCP, 443);
+	}
+	/* One Service with many ports: its NodePort elements fill several
+	 * messages that each belong to that Service alone. */
+	for (unsigned i = 0; i < BIG_PORTS; i++) {
+		snprintf(name, sizeof(name), "svc-default/big/tcp/%u", 2000 + i);
+		add_dnat(rs_table_add_chain(t, name), 0, IPPROTO_TCP,
+			 "198.18.9.9", 2000 + i);
+		add_elem(&t->maps[1], name, NULL, IPPROTO_TCP, 30000 + i);
+	}
+}
+
+static void sample(struct rs_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	rs_table_init(t, NFPROTO_IPV4, "svcnft");
+	add_fixed(t);
+	add_named(t);
+	add_many(t);
+}
+
+typedef void (*msg_fn)(const struct nlmsghdr *nlh, void *data);
+
+/* Every message of the batch, in order, as the kernel would read them. */
+static void walk(const struct nl_batch *b, msg_fn fn, void *data)
+{
+	int n = nftnl_batch_iovec_len(b->batch);
+	struct iovec *iov = calloc(n, sizeof(*iov));
+
+	ck_assert_ptr_nonnull(iov);
+	nftnl_batch_iovec(b->batch, iov, n);
+	for (int i = 0; i < n; i++) {
+		const struct nlmsghdr *nlh = iov[i].iov_base;
+		int len = iov[i].iov_len;
+
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+			fn(nlh, data);
+		ck_assert_int_eq(len, 0);	/* no partial message */
+	}
+	free(iov);
+}
+
+static void build(struct nl_batch *b, const struct rs_table *t)
+{
+	memset(b, 0, sizeof(*b));
+	ck_assert_int_eq(nl_batch_build_replace(b, t, 100, 7), 0);
+}
+
+static void parse_cb(const struct nlmsghdr *nlh, void *data)
+{
+	ck_assert_int_eq(nl_parse_msg(data, nlh), 0);
+}
+
+static void read_back(const struct nl_batch *b, struct rs_table *out)
+{
+	struct nl_parser p;
+
+	memset(out, 0, sizeof(*out));
+	nl_parser_init(&p, NFPROTO_IPV4, "svcnft", out);
+	walk(b, parse_cb, &p);
+	ck_assert(p.have_table);
+	nl_parser_free(&p);
+}
+
+START_TEST(test_roundtrip)
+{
+	struct rs_table t, got;
+	struct nl_batch b;
+
+	sample(&t);
+	build(&b, &t);
+	read_back(&b, &got);
+	rs_table_sort_elems(&t);
+	rs_table_sort_elems(&got);
+	ck_assert_uint_eq(got.nchains, t.nchains);
+	ck_assert_uint_eq(got.maps[0].nelems, 2 * SERVICES + 3);
+	ck_assert_uint_eq(got.maps[1].nelems, BIG_PORTS);
+	ck_assert(rs_table_equal(&t, &got));
+	/* and it notices a difference */
+	got.chains[3].rules[1].port = 8081;
+	ck_assert(!rs_table_equal(&t, &got));
+	rs_table_free(&got);
+	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+START_TEST(test_readback_values)
+{
+	struct rs_table t, got;
+	const struct rs_chain *c;
+	struct nl_batch b;
+	char a[IP_ADDR_STRLEN];
+
+	sample(&t);
+	build(&b, &t);
+	read_back(&b, &got);
+	c = rs_table_find_chain(&got, "svc-default/web/tcp/80");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->comment, "ClusterIP default/web http");
+	ck_assert_int_eq(c->rules[0].kind, RS_RULE_DNAT);
+	ck_assert_uint_eq(c->rules[0].numgen_mod, 3);
+	ck_assert_str_eq(ip_addr_str(&c->rules[1].addr, a, sizeof(a)), "198.18.2.2");
+	ck_assert_uint_eq(c->rules[2].port, 8080);
+	ck_assert_uint_eq(c->rules[2].numgen_mod, 0);
+	c = rs_table_find_chain(&got, "svc-default/dns/udp/53");
+	ck_assert_int_eq(c->rules[0].kind, RS_RULE_REJECT);
+	ck_assert_uint_eq(c->rules[0].l4proto, IPPROTO_UDP);
+	c = rs_table_find_chain(&got, "output");
+	ck_assert_int_eq(c->hook, RS_HOOK_OUTPUT);
+	ck_assert_int_eq(c->type, RS_CHAIN_NAT);
+	ck_assert_int_eq(c->priority, -90);
+	ck_assert_str_eq(c->rules[0].target, "services");
+	rs_table_free(&got);
+	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+struct msg_census {
+	const struct nl_batch *b;
+	uint32_t next_seq;
+	unsigned long messages, bytes, acks, elem_msgs[2];
+	uint32_t ack_seq, max_len;
+	uint16_t types[8];	/* the first few, in order */
+};
+
+static void census_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct msg_census *c = data;
+	const struct nl_msg_ref *ref = nl_batch_ref(c->b, nlh->nlmsg_seq);
+
+	ck_assert_uint_eq(nlh->nlmsg_seq, c->next_seq++);
+	ck_assert_ptr_nonnull(ref);
+	if (c->messages < ARRAY_SIZE(c->types))
+		c->types[c->messages] = nlh->nlmsg_type;
+	c->messages++;
+	c->bytes += nlh->nlmsg_len;
+	if (nlh->nlmsg_len > c->max_len)
+		c->max_len = nlh->nlmsg_len;
+	if (nlh->nlmsg_flags & NLM_F_ACK) {
+		c->acks++;
+		c->ack_seq = nlh->nlmsg_seq;
+	}
+	if (ref->kind == NL_OBJ_ELEMS)
+		c->elem_msgs[ref->index]++;
+}
+
+#define NFT(type) ((NFNL_SUBSYS_NFTABLES << 8) | (type))
+
+START_TEST(test_batch_shape)
+{
+	struct msg_census c = { .next_seq = 100 };
+	struct nl_batch b;
+	struct rs_table t;
+
+	sample(&t);
+	build(&b, &t);
+	c.b = &b;
+	walk(&b, census_cb, &c);
+	ck_assert_uint_eq(c.messages, b.messages);
+	ck_assert_uint_eq(c.bytes, b.bytes);
+	ck_assert_uint_le(c.max_len, NL_MSG_MAX);
+	ck_assert_uint_ge(c.elem_msgs[0], 2);
+	ck_assert_uint_ge(c.elem_msgs[1], 2);
+	/* one ack, on the last message before the batch end */
+	ck_assert_uint_eq(c.acks, 1);
+	ck_assert_uint_eq(c.ack_seq, b.seq_ack);
+	ck_assert_uint_eq(b.seq_ack + 1, b.seq_end);
+	ck_assert_uint_eq(c.types[0], NFNL_MSG_BATCH_BEGIN);
+	ck_assert_uint_eq(c.types[1], NFT(NFT_MSG_NEWTABLE));
+	ck_assert_uint_eq(c.types[2], NFT(NFT_MSG_DELTABLE));
+	ck_assert_uint_eq(c.types[3], NFT(NFT_MSG_NEWTABLE));
+	ck_assert_uint_eq(c.types[4], NFT(NFT_MSG_NEWSET));
+	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+/* The rules of chain, each as libnftnl lists its expressions (the listing
+ * `nft --debug=netlink` prints), joined. */
+struct listing {
+	const char *chain;
+	char text[4096];
+};
+
+static void listing_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct listing *l = data;
+	struct nftnl_rule *r;
+	char buf[2048];
+	const char *body;
+
+	if (nlh->nlmsg_type != NFT(NFT_MSG_NEWRULE))
+		return;
+	r = nftnl_rule_alloc();
+	ck_assert_int_eq(nftnl_rule_nlmsg_parse(nlh, r), 0);
+	if (!strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), l->chain)) {
+		nftnl_rule_snprintf(buf, sizeof(buf), r, NFTNL_OUTPUT_DEFAULT, 0);
+		body = strchr(buf, '\n');	/* after "ip svcnft CHAIN" */
+		ck_assert_ptr_nonnull(body);
+		strncat(l->text, body + 1, sizeof(l->text) - strlen(l->text) - 1);
+	}
+	nftnl_rule_free(r);
+}
+
+static void assert_listing(const struct nl_batch *b, const char *chain,
+			   const char *want)
+{
+	struct listing l = { .chain = chain };
+
+	walk(b, listing_cb, &l);
+	ck_assert_str_eq(l.text, want);
+}
+
+/* Golden listings: what `nft --debug=netlink list table` shows for the
+ * same rules loaded with nft -f (nft 1.0.6, Linux 6.x). */
+START_TEST(test_expressions_as_nft)
+{
+	struct nl_batch b;
+	struct rs_table t;
+
+	sample(&t);
+	build(&b, &t);
+	assert_listing(&b, "services",
+		"  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+		"  [ meta load l4proto => reg 9 ]\n"
+		"  [ payload load 2b @ transport header + 2 => reg 10 ]\n"
+		"  [ lookup reg 1 set service-ips dreg 0 ]\n"
+		"  [ fib daddr type => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000002 ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ payload load 2b @ transport header + 2 => reg 9 ]\n"
+		"  [ lookup reg 1 set service-nodeports dreg 0 ]\n");
+	assert_listing(&b, "svc-default/web/tcp/80",
+		"  [ numgen reg 1 = random mod 3 ]\n"
+		"  [ cmp eq reg 1 0x00000000 ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000006 ]\n"
+		"  [ immediate reg 1 0x020112c6 ]\n"
+		"  [ immediate reg 2 0x0000901f ]\n"
+		"  [ nat dnat ip addr_min reg 1 addr_max reg 1 proto_min reg 2 proto_max reg 2 flags 0x3 ]\n"
+		"  [ numgen reg 1 = random mod 2 ]\n"
+		"  [ cmp eq reg 1 0x00000000 ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000006 ]\n"
+		"  [ immediate reg 1 0x020212c6 ]\n"
+		"  [ immediate reg 2 0x0000901f ]\n"
+		"  [ nat dnat ip addr_min reg 1 addr_max reg 1 proto_min reg 2 proto_max reg 2 flags 0x3 ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000006 ]\n"
+		"  [ immediate reg 1 0x020312c6 ]\n"
+		"  [ immediate reg 2 0x0000901f ]\n"
+		"  [ nat dnat ip addr_min reg 1 addr_max reg 1 proto_min reg 2 proto_max reg 2 flags 0x3 ]\n");
+	assert_listing(&b, "svc-default/db/tcp/5432",
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000006 ]\n"
+		"  [ reject type 1 code 0 ]\n");
+	assert_listing(&b, "svc-default/dns/udp/53", "  [ reject type 0 code 3 ]\n");
+	assert_listing(&b, "prerouting", "  [ immediate reg 0 jump -> services ]\n");
+	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+START_TEST(test_key_bytes)
+{
+	static const uint8_t ips[] = { 0xc6, 0x13, 0x00, 0x0a, 0x06, 0, 0, 0,
+				       0x00, 0x50, 0, 0 };
+	static const uint8_t ports[] = { 0x11, 0, 0, 0, 0x75, 0x80, 0, 0 };
+	struct rs_elem e = { .l4proto = IPPROTO_TCP, .port = 80 }, back;
+	uint8_t key[NL_KEY_MAX];
+
+	set_addr(&e.addr, "198.19.0.10");
+	ck_assert_int_eq(nl_key_encode(RS_MAP_SERVICE_IPS, &e, key), 12);
+	ck_assert_mem_eq(key, ips, sizeof(ips));
+	ck_assert_int_eq(nl_key_decode(RS_MAP_SERVICE_IPS, key, 12, &back), 0);
+	ck_assert_int_eq(ip_addr_cmp(&back.addr, &e.addr), 0);
+	ck_assert_uint_eq(back.port, 80);
+	e.l4proto = IPPROTO_UDP;
+	e.port = 30080;
+	ck_assert_int_eq(nl_key_encode(RS_MAP_NODEPORTS, &e, key), 8);
+	ck_assert_mem_eq(key, ports, sizeof(ports));
+	key[2] = 1;	/* padding that svcnft never writes */
+	ck_assert_int_eq(nl_key_decode(RS_MAP_NODEPORTS, key, 8, &back), -EPROTO);
+	ck_assert_uint_eq(nl_key_desc(RS_MAP_SERVICE_IPS)->type, 0x730d);
+	ck_assert_uint_eq(nl_key_desc(RS_MAP_NODEPORTS)->type, 0x30d);
+}
+END_TEST
+
+/* The seq of the first message of that kind (and index), or 0. */
+static uint32_t seq_of(const struct nl_batch *b, enum nl_obj_kind kind,
+		       uint32_t index)
+{
+	for (size_t i = 0; i < b->nrefs; i++)
+		if (b->refs[i].kind == kind && b->refs[i].index == index)
+			return b->seq_first + i;
+	return 0;
+}
+
+static void assert_describes(const struct nl_batch *b, const struct rs_table *t,
+			     uint32_t seq, uint32_t bad_attr, const char *object,
+			     const char *service)
+{
+	char *o, *s;
+
+	ck_assert_uint_ne(seq, 0);
+	nl_batch_describe(b, t, nl_batch_ref(b, seq), bad_attr, &o, &s);
+	ck_assert_pstr_eq(o, object);
+	ck_assert_pstr_eq(s, service);
+	free(o);
+	free(s);
+}
+
+static size_t chain_index(const struct rs_table *t, const char *name)
+{
+	return rs_table_find_chain(t, name) - t->chains;
+}
+
+START_TEST(test_seq_to_service)
+{
+	struct nl_batch b;
+	struct rs_table t;
+	size_t web, ext;
+
+	sample(&t);
+	build(&b, &t);
+	web = chain_index(&t, "svc-default/web/tcp/80");
+	ext = chain_index(&t, "svc-default/ext");
+	assert_describes(&b, &t, seq_of(&b, NL_OBJ_CHAIN, web), 0,
+			 "chain svc-default/web/tcp/80", "default/web");
+	assert_describes(&b, &t, seq_of(&b, NL_OBJ_CHAIN, ext), 0,
+			 "chain svc-default/ext", "default/ext");
+	assert_describes(&b, &t, seq_of(&b, NL_OBJ_RULE, web) + 1, 0,
+			 "rule 2 (dnat to 198.18.2.2:8080) in chain svc-default/web/tcp/80",
+			 "default/web");
+	assert_describes(&b, &t, seq_of(&b, NL_OBJ_CHAIN, 0), 0,
+			 "chain prerouting", NULL);
+	assert_describes(&b, &t, seq_of(&b, NL_OBJ_MAP, 1), 0,
+			 "map service-nodeports", NULL);
+	assert_describes(&b, &t, b.seq_first + 2, 0, "table ip svcnft", NULL);
+	assert_describes(&b, &t, b.seq_first, 0, NULL, NULL);
+	ck_assert_ptr_null(nl_batch_ref(&b, b.seq_first - 1));
+	ck_assert_ptr_null(nl_batch_ref(&b, b.seq_end + 1));
+	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+/* Element messages: one Service's elements name it; mixed ones do not,
+ * unless the kernel's extended ack points at the failing element. */
+START_TEST(test_seq_to_service_elems)
+{
+	uint32_t ips, ports;
+	struct nl_batch b;
+	struct rs_table t;
+	char *o;
+
+	sample(&t);
+	build(&b, &t);
+	ips = seq_of(&b, NL_OBJ_ELEMS, 0);
+	ports = seq_of(&b, NL_OBJ_ELEMS, 1);
+	o = xasprintf("elements tcp . 30000 and %u more in map service-nodeports",
+		      nl_batch_ref(&b, ports)->count - 1);
+	assert_describes(&b, &t, ports, 0, o, "default/big");
+	free(o);
+	o = xasprintf("elements 198.19.0.10 . tcp . 80 and %u more in map service-ips",
+		      nl_batch_ref(&b, ips)->count - 1);
+	assert_describes(&b, &t, ips, 0, o, NULL);
+	free(o);
+	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+struct find_elem {
+	uint32_t seq;
+	unsigned nth;
+	uint32_t offset;
+};
+
+/* The offset of the nth element attribute in message seq. */
+static void elem_offset_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct find_elem *f = data;
+	const struct nlattr *list, *a;
+	unsigned i = 0;
+
+	if (nlh->nlmsg_seq != f->seq)
+		return;
+	mnl_attr_for_each(list, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(list) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(a, list)
+			if (i++ == f->nth)
+				f->offset = (const char *)a - (const char *)nlh;
+	}
+}
+
+START_TEST(test_seq_to_service_bad_attr)
+{
+	struct find_elem f = { .nth = 4 };
+	const struct rs_elem *e;
+	char a[IP_ADDR_STRLEN], *want, *svc;
+	struct nl_batch b;
+	struct rs_table t;
+
+	sample(&t);
+	build(&b, &t);
+	/* the second service-ips message: its 5th element */
+	f.seq = seq_of(&b, NL_OBJ_ELEMS, 0) + 1;
+	ck_assert_int_eq(nl_batch_ref(&b, f.seq)->kind, NL_OBJ_ELEMS);
+	walk(&b, elem_offset_cb, &f);
+	ck_assert_uint_ne(f.offset, 0);
+	e = &t.maps[0].elems[nl_batch_ref(&b, f.seq)->sub + 4];
+	want = xasprintf("element %s . tcp . 443 in map service-ips",
+			 ip_addr_str(&e->addr, a, sizeof(a)));
+	svc = nl_chain_service(e->chain);
+	assert_describes(&b, &t, f.seq, f.offset, want, svc);
+	free(want);
+	free(svc);
+	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+struct bytes {
+	char *v;
+	size_t n;
+};
+
+static void bytes_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct bytes *b = data;
+
+	b->v = realloc(b->v, b->n + nlh->nlmsg_len);
+	ck_assert_ptr_nonnull(b->v);
+	memcpy(b->v + b->n, nlh, nlh->nlmsg_len);
+	b->n += nlh->nlmsg_len;
+}
+
+/* The same table makes the same bytes: no stale memory in padding. */
+START_TEST(test_deterministic)
+{
+	struct bytes one = { 0 }, two = { 0 };
+	struct nl_batch b;
+	struct rs_table t;
+
+	sample(&t);
+	build(&b, &t);
+	walk(&b, bytes_cb, &one);
+	nl_batch_free(&b);
+	build(&b, &t);
+	walk(&b, bytes_cb, &two);
+	nl_batch_free(&b);
+	ck_assert_uint_eq(one.n, two.n);
+	ck_assert(memcmp(one.v, two.v, one.n) == 0);
+	free(one.v);
+	free(two.v);
+	rs_table_free(&t);
+}
+END_TEST
+
+static void small(struct rs_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	rs_table_init(t, NFPROTO_IPV4, "svcnft");
+	add_fixed(t);
+	add_named(t);
+}
+
+/* The small table read back from its batch, then msg fed after it. */
+static int read_back_plus(struct rs_table *got, const struct nlmsghdr *msg)
+{
+	struct rs_table t;
+	struct nl_batch b;
+	struct nl_parser p;
+	int ret;
+
+	small(&t);
+	build(&b, &t);
+	memset(got, 0, sizeof(*got));
+	nl_parser_init(&p, NFPROTO_IPV4, "svcnft", got);
+	walk(&b, parse_cb, &p);
+	ret = nl_parse_msg(&p, msg);
+	nl_parser_free(&p);
+	nl_batch_free(&b);
+	rs_table_free(&t);
+	return ret;
+}
+
+static struct nlmsghdr *rule_msg(char *buf, const char *table,
+				 const char *chain, struct nftnl_expr *e)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, 42);
+	nftnl_rule_add_expr(r, e);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, NFPROTO_IPV4, 0, 1);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	return nlh;
+}
+
+START_TEST(test_unknown_rule)
+{
+	char buf[4096];
+	struct rs_table got;
+	const struct rs_chain *c;
+
+	ck_assert_int_eq(read_back_plus(&got, rule_msg(buf, "svcnft", "services",
+				nftnl_expr_alloc("counter"))), 0);
+	c = rs_table_find_chain(&got, "services");
+	ck_assert_uint_eq(c->nrules, 3);
+	ck_assert_int_eq(c->rules[2].kind, RS_RULE_UNKNOWN);
+	ck_assert_uint_eq(c->rules[2].handle, 42);
+	rs_table_free(&got);
+}
+END_TEST
+
+/* A reject with another code is not the reject svcnft writes. */
+START_TEST(test_unknown_rule_close_match)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("reject");
+	char buf[4096];
+	struct rs_table got;
+	const struct rs_chain *c;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_ICMP_UNREACH);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 1);	/* host unreach */
+	ck_assert_int_eq(read_back_plus(&got, rule_msg(buf, "svcnft",
+				"svc-default/dns/udp/53", e)), 0);
+	c = rs_table_find_chain(&got, "svc-default/dns/udp/53");
+	ck_assert_uint_eq(c->nrules, 2);
+	ck_assert_int_eq(c->rules[0].kind, RS_RULE_REJECT);
+	ck_assert_int_eq(c->rules[1].kind, RS_RULE_UNKNOWN);
+	rs_table_free(&got);
+}
+END_TEST
+
+START_TEST(test_other_table_and_order)
+{
+	char buf[4096];
+	struct rs_table got;
+
+	/* another table's rule is none of ours */
+	ck_assert_int_eq(read_back_plus(&got, rule_msg(buf, "other", "nochain",
+				nftnl_expr_alloc("counter"))), 0);
+	rs_table_free(&got);
+	/* a rule for a chain that was never read is out of order */
+	ck_assert_int_eq(read_back_plus(&got, rule_msg(buf, "svcnft", "nochain",
+				nftnl_expr_alloc("counter"))), -EPROTO);
+	rs_table_free(&got);
+}
+END_TEST
+
+/* A set svcnft does not write still shows up, so that the table does not
+ * compare equal to the compiled one; its elements are not read. */
+START_TEST(test_foreign_set)
+{
+	char buf[4096];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	struct rs_table got, t;
+
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, "svcnft");
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "allowed");
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 7);	/* ipv4_addr */
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 4);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWSET, NFPROTO_IPV4, 0, 1);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	ck_assert_int_eq(read_back_plus(&got, nlh), 0);
+	ck_assert_uint_eq(got.nmaps, 3);
+	ck_assert_str_eq(got.maps[2].name, "allowed");
+	ck_assert_uint_eq(got.maps[2].nelems, 0);
+	small(&t);
+	ck_assert(!rs_table_equal(&t, &got));
+	rs_table_free(&t);
+	rs_table_free(&got);
+}
+END_TEST
+
+START_TEST(test_delete_batch)
+{
+	struct msg_census c = { .next_seq = 5 };
+	struct nl_batch b = { 0 };
+
+	ck_assert_int_eq(nl_batch_build_delete(&b, NFPROTO_IPV4, "svcnft", 5), 0);
+	c.b = &b;
+	walk(&b, census_cb, &c);
+	ck_assert_uint_eq(c.messages, 3);
+	ck_assert_uint_eq(c.types[1], NFT(NFT_MSG_DELTABLE));
+	ck_assert_uint_eq(c.ack_seq, 6);
+	assert_describes(&b, NULL, 6, 0, "table ip svcnft", NULL);
+	nl_batch_free(&b);
+}
+END_TEST
+
+static void genid_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != NFNL_MSG_BATCH_BEGIN)
+		return;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == NFNL_BATCH_GENID)
+			*(uint32_t *)data = ntohl(mnl_attr_get_u32(a));
+}
+
+START_TEST(test_genid)
+{
+	uint32_t genid = 0;
+	struct nl_batch b;
+	struct rs_table t;
+
+	small(&t);
+	build(&b, &t);		/* genid 7 */
+	walk(&b, genid_cb, &genid);
+	ck_assert_uint_eq(genid, 7);
+	ck_assert_int_eq(nl_batch_set_genid(&b, 123456), 0);
+	walk(&b, genid_cb, &genid);
+	ck_assert_uint_eq(genid, 123456);
+	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+START_TEST(test_build_errors)
+{
+	struct nl_batch b = { 0 };
+	struct rs_table t;
+	struct rs_chain *c;
+	char *o, *s;
+
+	small(&t);
+	t.family = NFPROTO_IPV6;
+	ck_assert_int_eq(nl_batch_build_replace(&b, &t, 1, 0), -EAFNOSUPPORT);
+	nl_batch_free(&b);
+	t.family = NFPROTO_IPV4;
+	c = rs_table_find_chain(&t, "svc-default/ext");
+	free(c->comment);
+	c->comment = malloc(200);
+	memset(c->comment, 'x', 199);
+	c->comment[199] = '\0';
+	ck_assert_int_eq(nl_batch_build_replace(&b, &t, 1, 0), -ENAMETOOLONG);
+	nl_batch_describe(&b, &t, &b.build_failed, 0, &o, &s);
+	ck_assert_str_eq(o, "chain svc-default/ext");
+	ck_assert_str_eq(s, "default/ext");
+	free(o);
+	free(s);
+	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+START_TEST(test_chain_service)
+{
+	char *s = nl_chain_service("svc-kube-system/coredns/udp/53");
+
+	ck_assert_str_eq(s, "kube-system/coredns");
+	free(s);
+	s = nl_chain_service("svc-default/alias");
+	ck_assert_str_eq(s, "default/alias");
+	free(s);
+	ck_assert_ptr_null(nl_chain_service("services"));
+	ck_assert_ptr_null(nl_chain_service("svc-noslash"));
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("netlink");
+	TCase *tc = tcase_create("netlink");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_roundtrip);
+	tcase_add_test(tc, test_readback_values);
+	tcase_add_test(tc, test_batch_shape);
+	tcase_add_test(tc, test_expressions_as_nft);
+	tcase_add_test(tc, test_key_bytes);
+	tcase_add_test(tc, test_seq_to_service);
+	tcase_add_test(tc, test_seq_to_service_elems);
+	tcase_add_test(tc, test_seq_to_service_bad_attr);
+	tcase_add_test(tc, test_deterministic);
+	tcase_add_test(tc, test_unknown_rule);
+	tcase_add_test(tc, test_unknown_rule_close_match);
+	tcase_add_test(tc, test_other_table_and_order);
+	tcase_add_test(tc, test_foreign_set);
+	tcase_add_test(tc, test_delete_batch);
+	tcase_add_test(tc, test_genid);
+	tcase_add_test(tc, test_build_errors);
+	tcase_add_test(tc, test_chain_service);
+	suite_add_tcase(s, tc);
+	return s;
+}
