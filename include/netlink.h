@@ -23,8 +23,9 @@ struct nftnl_rule;
 struct nlmsghdr;
 
 /*
- * A netlink attribute length is 16 bits: one NEWSETELEM message carries at
- * most this many bytes, so many elements are split over several messages.
+ * A netlink attribute length is 16 bits, and a NEWSETELEM message carries
+ * all its elements in one list attribute: element messages are kept to at
+ * most this many bytes in all, many elements split over several messages.
  */
 #define NL_MSG_MAX 65536u
 
@@ -65,9 +66,10 @@ struct nl_batch {
  * Build into b (zeroed by the caller) the batch that replaces table t->name
  * with t: NEWTABLE (creates it when absent, so that the delete cannot fail),
  * DELTABLE, NEWTABLE, NEWSET per map, NEWCHAIN per chain, NEWSETELEM, NEWRULE.
- * Sequence numbers start at seq. genid != 0 is put on the batch begin
- * (NFNL_BATCH_GENID): the kernel then refuses the batch with ERESTART when
- * the ruleset generation is no longer genid. Returns 0 or -errno (then
+ * Sequence numbers start at seq; only the last message before the batch
+ * end asks for an ack. genid goes on the batch begin (NFNL_BATCH_GENID): the
+ * kernel then refuses the batch with ERESTART when the ruleset generation
+ * is no longer genid; 0 means no check. Returns 0 or -errno (then
  * b->build_failed names the object; free b either way).
  */
 int nl_batch_build_replace(struct nl_batch *b, const struct rs_table *t,
@@ -79,7 +81,8 @@ int nl_batch_build_delete(struct nl_batch *b, uint8_t family, const char *name,
 int nl_batch_set_genid(struct nl_batch *b, uint32_t genid);
 void nl_batch_free(struct nl_batch *b);
 
-/* Messages and bytes of a built batch. */
+/* Messages and bytes of a built batch (what kernel_table_replace sends,
+ * so a plan can report them without a kernel). */
 void nl_batch_stats(const struct nl_batch *b, struct kernel_stats *stats);
 
 /* The ref of message seq, or NULL when seq is not part of the batch. */

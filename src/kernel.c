@@ -39,7 +39,6 @@
 #define REQ_BUF 2048u
 /* Bounded retries when the ruleset changes under us. */
 #define GET_ATTEMPTS 5
-#define REPLACE_ATTEMPTS 8
 /* What one queued NLMSG_ERROR costs the receive buffer (skb truesize). */
 #define ACK_TRUESIZE 1024u
 
@@ -86,8 +85,10 @@ static int conn_open(struct conn *c)
 }
 
 /*
- * SO_*BUFFORCE ignores net.core.[rw]mem_max but needs CAP_NET_ADMIN; the
- * plain option is capped at the sysctl. The kernel doubles the value.
+ * SO_*BUFFORCE ignores net.core.[rw]mem_max but needs CAP_NET_ADMIN in the
+ * initial user namespace; the plain option is capped at the sysctl (so in
+ * a user namespace a batch over wmem_max fails with EMSGSIZE, as with nft).
+ * The kernel doubles the value.
  */
 static void conn_set_buf(struct conn *c, int force_opt, int opt, size_t want)
 {
@@ -435,30 +436,16 @@ static void error_fill(struct kernel_error *err, int code,
 }
 
 /*
- * Send b stamped with the current ruleset generation, so that the kernel
- * refuses it with ERESTART when another commit slips in between. The batch
- * replaces the table whatever the kernel holds and depends on nothing read
- * but the generation itself, so reading that again and resending is safe;
- * the generation is read after building, which leaves only the copy of
- * the batch into the kernel inside the window.
+ * A full replace depends on nothing read from the kernel, so it is sent
+ * without a generation (NFNL_BATCH_GENID 0): stamping it would only make it
+ * fail under another agent's frequent commits, and protect nothing.
  */
 static int batch_talk(struct conn *c, struct nl_batch *b,
 		      struct batch_result *res)
 {
-	uint32_t genid;
-	int ret;
+	int ret = batch_send(c, b);
 
-	for (int attempt = 1;; attempt++) {
-		ret = get_genid(c, &genid);
-		if (!ret)
-			ret = nl_batch_set_genid(b, genid);
-		if (!ret)
-			ret = batch_send(c, b);
-		if (!ret)
-			ret = batch_recv(c, b, res);
-		if (ret != -ERESTART || attempt == REPLACE_ATTEMPTS)
-			return ret;
-	}
+	return ret ? ret : batch_recv(c, b, res);
 }
 
 static int replace_on(struct conn *c, const struct rs_table *t,

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * One document's tree into the k8s_* structs. The fields svcnft reads are
- * described by tables (name, type, offset); everything else in an object is
- * ignored, as kubectl output carries much svcnft has no use for. A value of
- * the wrong type is reported at its position with its field path, and the
- * object it belongs to is not kept.
+ * Values of a document's tree into the k8s_* structs, field by field as the
+ * tables in manifest_kinds.c describe them. Keys no table names are ignored,
+ * as kubectl output carries much svcnft has no use for. A value of the wrong
+ * type is reported at its position with its field path.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -12,55 +11,6 @@
 
 #include "manifest_int.h"
 #include "util.h"
-
-struct dec {
-	struct manifest_set *set;
-	struct mtree *t;
-	struct diag_list *diags;
-	const char *kind;	/* of the object being read, for messages */
-	const char *ns;
-	const char *name;
-	unsigned nerrors;
-};
-
-/* A field path, built on the stack as the decoder descends and turned into
- * text ("spec.ports[0].port") only when there is something to report. */
-struct fpath {
-	const struct fpath *up;
-	const char *key;	/* NULL: index into a list */
-	size_t index;
-};
-
-struct field;
-typedef void (*field_fn)(struct dec *d, struct mnode *v,
-			 const struct fpath *path, void *at);
-
-enum ftype {
-	F_STR,
-	F_INT,
-	F_BOOL,
-	F_STRV,
-	F_LABELS,
-	F_INTSTR,
-	F_OBJ,
-	F_LIST,
-	F_FN,
-};
-
-struct fields {
-	const struct field *v;
-	size_t n;		/* at most 64: a bit each in a seen mask */
-	ptrdiff_t pos_off;	/* where the mapping's position goes, or -1 */
-};
-
-struct field {
-	const char *name;
-	enum ftype type;
-	size_t off;
-	const struct fields *sub;	/* F_OBJ; F_LIST: of one element */
-	size_t count_off, elem_size;	/* F_LIST */
-	field_fn fn;			/* F_FN */
-};
 
 static char *path_str(const struct fpath *p)
 {
@@ -79,9 +29,8 @@ static char *path_str(const struct fpath *p)
 	return s;
 }
 
-__attribute__((format(printf, 4, 5)))
-static void dec_error(struct dec *d, const struct src_pos *pos,
-		      const struct fpath *path, const char *fmt, ...)
+void mdec_error(struct dec *d, const struct src_pos *pos,
+		const struct fpath *path, const char *fmt, ...)
 {
 	char *field = path ? path_str(path) : NULL;
 	va_list ap;
@@ -94,13 +43,13 @@ static void dec_error(struct dec *d, const struct src_pos *pos,
 	d->nerrors++;
 }
 
-static struct mnode *kid(struct dec *d, const struct mnode *n, size_t i)
+struct mnode *mdec_kid(struct dec *d, const struct mnode *n, size_t i)
 {
 	return &d->t->nodes[d->t->kids[n->u.first + i]];
 }
 
 /* "the string \"80\"", "the number 80", "a mapping", ... */
-static char *found(const struct mnode *n)
+char *mdec_found(const struct mnode *n)
 {
 	long long iv;
 	int bv;
@@ -129,14 +78,14 @@ static char *found(const struct mnode *n)
 }
 
 /* advice, if not NULL, is freed here. */
-static void type_error(struct dec *d, const struct mnode *v,
-		       const struct fpath *path, const char *expected,
-		       char *advice)
+void mdec_type_error(struct dec *d, const struct mnode *v,
+		     const struct fpath *path, const char *expected,
+		     char *advice)
 {
 	struct src_pos pos = mnode_pos(d->t, v);
-	char *what = found(v);
+	char *what = mdec_found(v);
 
-	dec_error(d, &pos, path, "expected %s, found %s%s%s", expected, what,
+	mdec_error(d, &pos, path, "expected %s, found %s%s%s", expected, what,
 		  advice ? "; " : "", advice ? advice : "");
 	free(what);
 	free(advice);
@@ -164,8 +113,8 @@ static char *advice_for(const struct mnode *v, enum scalar_type want)
 	return advice;
 }
 
-static void dec_str(struct dec *d, struct mnode *v, const struct fpath *path,
-		    struct k8s_str *out)
+void mdec_str(struct dec *d, struct mnode *v, const struct fpath *path,
+	      struct k8s_str *out)
 {
 	enum scalar_type st = SC_STR;
 	long long iv;
@@ -177,7 +126,7 @@ static void dec_str(struct dec *d, struct mnode *v, const struct fpath *path,
 	if (st == SC_NULL)
 		return;
 	if (v->kind != MN_SCALAR || st != SC_STR) {
-		type_error(d, v, path, "a string", advice_for(v, SC_STR));
+		mdec_type_error(d, v, path, "a string", advice_for(v, SC_STR));
 		return;
 	}
 	out->s = mnode_take_str(v);
@@ -200,13 +149,13 @@ static int read_int(struct dec *d, struct mnode *v, const struct fpath *path,
 	if (st == SC_INT && range) {
 		char *shown = mnode_shown(v);
 
-		dec_error(d, &pos, path, "integer %s is out of range", shown);
+		mdec_error(d, &pos, path, "integer %s is out of range", shown);
 		free(shown);
 		return -1;
 	}
 	if (st == SC_INT)
 		return 1;
-	type_error(d, v, path, expected, advice_for(v, SC_INT));
+	mdec_type_error(d, v, path, expected, advice_for(v, SC_INT));
 	return -1;
 }
 
@@ -228,7 +177,7 @@ static void dec_int_or_str(struct dec *d, struct mnode *v,
 	bool range;
 
 	if (v->kind == MN_SCALAR && mnode_resolve(v, &iv, &bv, &range) == SC_STR) {
-		dec_str(d, v, path, &out->str);
+		mdec_str(d, v, path, &out->str);
 		return;
 	}
 	if (read_int(d, v, path, &out->num.v,
@@ -251,7 +200,7 @@ static void dec_bool(struct dec *d, struct mnode *v, const struct fpath *path,
 	if (st == SC_NULL)
 		return;
 	if (st != SC_BOOL) {
-		type_error(d, v, path, "true or false", advice_for(v, SC_BOOL));
+		mdec_type_error(d, v, path, "true or false", advice_for(v, SC_BOOL));
 		return;
 	}
 	out->v = bv;
@@ -264,7 +213,7 @@ static void dec_strv(struct dec *d, struct mnode *v, const struct fpath *path,
 	if (mnode_is_null(v))
 		return;
 	if (v->kind != MN_SEQ) {
-		type_error(d, v, path, "a list of strings", NULL);
+		mdec_type_error(d, v, path, "a list of strings", NULL);
 		return;
 	}
 	out->v = xcalloc(v->n, sizeof(*out->v));
@@ -273,13 +222,13 @@ static void dec_strv(struct dec *d, struct mnode *v, const struct fpath *path,
 		struct fpath ip = { path, NULL, i };
 		struct k8s_str s = { 0 };
 
-		dec_str(d, kid(d, v, i), &ip, &s);
+		mdec_str(d, mdec_kid(d, v, i), &ip, &s);
 		if (s.s)	/* a null item is no address */
 			out->v[out->n++] = s;
 	}
 }
 
-static bool is_merge_key(const struct mnode *key)
+bool mdec_is_merge_key(const struct mnode *key)
 {
 	return key->kind == MN_SCALAR && key->n == 2 && (key->flags & MN_PLAIN) &&
 	       key->u.str && !strcmp(key->u.str, "<<");
@@ -300,7 +249,7 @@ static void add_label(struct dec *d, struct mnode *key, struct mnode *val,
 	struct fpath vp = { path, key->u.str, 0 };
 	struct k8s_label l = { { NULL, { 0 } }, { NULL, { 0 } } };
 
-	dec_str(d, val, &vp, &l.value);
+	mdec_str(d, val, &vp, &l.value);
 	if (!l.value.s && mnode_is_null(val)) {	/* `app:` is app="" */
 		l.value.s = xstrdup("");
 		l.value.pos = mnode_pos(d->t, val);
@@ -322,17 +271,17 @@ static void add_labels(struct dec *d, struct mnode *map, const struct fpath *pat
 		       struct k8s_labels *out, size_t *cap, bool merged)
 {
 	for (uint32_t i = 0; i + 1 < map->n; i += 2) {
-		struct mnode *key = kid(d, map, i);
+		struct mnode *key = mdec_kid(d, map, i);
 
-		if (key->kind != MN_SCALAR || is_merge_key(key))
+		if (key->kind != MN_SCALAR || mdec_is_merge_key(key))
 			continue;
 		if (merged && has_label(out, key->u.str))
 			continue;
-		add_label(d, key, kid(d, map, i + 1), path, out, cap);
+		add_label(d, key, mdec_kid(d, map, i + 1), path, out, cap);
 	}
 	for (uint32_t i = 0; i + 1 < map->n; i += 2)
-		if (is_merge_key(kid(d, map, i)))
-			merge_labels(d, kid(d, map, i + 1), path, out, cap);
+		if (mdec_is_merge_key(mdec_kid(d, map, i)))
+			merge_labels(d, mdec_kid(d, map, i + 1), path, out, cap);
 }
 
 static void merge_labels(struct dec *d, struct mnode *src,
@@ -344,8 +293,8 @@ static void merge_labels(struct dec *d, struct mnode *src,
 		return;
 	}
 	for (uint32_t i = 0; src->kind == MN_SEQ && i < src->n; i++)
-		if (kid(d, src, i)->kind == MN_MAP)
-			add_labels(d, kid(d, src, i), path, out, cap, true);
+		if (mdec_kid(d, src, i)->kind == MN_MAP)
+			add_labels(d, mdec_kid(d, src, i), path, out, cap, true);
 }
 
 static void dec_labels(struct dec *d, struct mnode *v, const struct fpath *path,
@@ -356,7 +305,7 @@ static void dec_labels(struct dec *d, struct mnode *v, const struct fpath *path,
 	if (mnode_is_null(v))
 		return;
 	if (v->kind != MN_MAP) {
-		type_error(d, v, path, "a mapping of labels (key: value)", NULL);
+		mdec_type_error(d, v, path, "a mapping of labels (key: value)", NULL);
 		return;
 	}
 	out->present = true;
@@ -389,11 +338,11 @@ static void merge_fields(struct dec *d, struct mnode *src,
  * so that keys written in a mapping win over those merged in with `<<`, as
  * YAML merge keys (which kubectl accepts) say.
  */
-static void dec_fields(struct dec *d, struct mnode *map, const struct fpath *path,
-		       const struct fields *fs, void *base, uint64_t *seen)
+void mdec_fields(struct dec *d, struct mnode *map, const struct fpath *path,
+		 const struct fields *fs, void *base, uint64_t *seen)
 {
 	for (uint32_t i = 0; i + 1 < map->n; i += 2) {
-		struct mnode *key = kid(d, map, i);
+		struct mnode *key = mdec_kid(d, map, i);
 		const struct field *f;
 		size_t idx;
 
@@ -401,12 +350,12 @@ static void dec_fields(struct dec *d, struct mnode *map, const struct fpath *pat
 		    (*seen & (UINT64_C(1) << idx)))
 			continue;
 		*seen |= UINT64_C(1) << idx;
-		dec_field(d, f, kid(d, map, i + 1),
+		dec_field(d, f, mdec_kid(d, map, i + 1),
 			  &(struct fpath){ path, f->name, 0 }, base);
 	}
 	for (uint32_t i = 0; i + 1 < map->n; i += 2)
-		if (is_merge_key(kid(d, map, i)))
-			merge_fields(d, kid(d, map, i + 1), path, fs, base, seen);
+		if (mdec_is_merge_key(mdec_kid(d, map, i)))
+			merge_fields(d, mdec_kid(d, map, i + 1), path, fs, base, seen);
 }
 
 static void merge_fields(struct dec *d, struct mnode *src,
@@ -417,21 +366,21 @@ static void merge_fields(struct dec *d, struct mnode *src,
 	bool all_maps = src->kind == MN_SEQ;
 
 	if (src->kind == MN_MAP) {
-		dec_fields(d, src, path, fs, base, seen);
+		mdec_fields(d, src, path, fs, base, seen);
 		return;
 	}
 	for (uint32_t i = 0; all_maps && i < src->n; i++)
-		all_maps = kid(d, src, i)->kind == MN_MAP;
+		all_maps = mdec_kid(d, src, i)->kind == MN_MAP;
 	if (!all_maps) {
-		dec_error(d, &pos, path, "a merge key (<<) takes a mapping or a list of mappings");
+		mdec_error(d, &pos, path, "a merge key (<<) takes a mapping or a list of mappings");
 		return;
 	}
 	for (uint32_t i = 0; i < src->n; i++)
-		dec_fields(d, kid(d, src, i), path, fs, base, seen);
+		mdec_fields(d, mdec_kid(d, src, i), path, fs, base, seen);
 }
 
 /* k8s_bool fields start as -1 (absent), which a zeroed struct is not. */
-static void init_bools(const struct fields *fs, void *base)
+void mdec_init_bools(const struct fields *fs, void *base)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct field *f = &fs->v[i];
@@ -439,44 +388,44 @@ static void init_bools(const struct fields *fs, void *base)
 		if (f->type == F_BOOL)
 			((struct k8s_bool *)((char *)base + f->off))->v = -1;
 		else if (f->type == F_OBJ)
-			init_bools(f->sub, (char *)base + f->off);
+			mdec_init_bools(f->sub, (char *)base + f->off);
 	}
 }
 
-static void dec_obj(struct dec *d, struct mnode *v, const struct fpath *path,
-		    const struct fields *fs, void *base)
+void mdec_obj(struct dec *d, struct mnode *v, const struct fpath *path,
+	      const struct fields *fs, void *base)
 {
 	uint64_t seen = 0;
 
 	if (mnode_is_null(v))
 		return;
 	if (v->kind != MN_MAP) {
-		type_error(d, v, path, "a mapping", NULL);
+		mdec_type_error(d, v, path, "a mapping", NULL);
 		return;
 	}
 	if (fs->pos_off >= 0)
 		*(struct src_pos *)((char *)base + fs->pos_off) = mnode_pos(d->t, v);
-	dec_fields(d, v, path, fs, base, &seen);
+	mdec_fields(d, v, path, fs, base, &seen);
 }
 
 /* A list of objects: one allocation, as the length is known. */
-static void dec_list(struct dec *d, const struct field *f, struct mnode *v,
-		     const struct fpath *path, void *base)
+void mdec_list(struct dec *d, const struct field *f, struct mnode *v,
+	       const struct fpath *path, void *base)
 {
 	char *elems;
 
 	if (mnode_is_null(v))
 		return;
 	if (v->kind != MN_SEQ) {
-		type_error(d, v, path, "a list", NULL);
+		mdec_type_error(d, v, path, "a list", NULL);
 		return;
 	}
 	elems = xcalloc(v->n, f->elem_size);
 	memcpy((char *)base + f->off, &elems, sizeof(elems));
 	*(size_t *)((char *)base + f->count_off) = v->n;
 	for (size_t i = 0; i < v->n; i++) {
-		init_bools(f->sub, elems + i * f->elem_size);
-		dec_obj(d, kid(d, v, i), &(struct fpath){ path, NULL, i }, f->sub,
+		mdec_init_bools(f->sub, elems + i * f->elem_size);
+		mdec_obj(d, mdec_kid(d, v, i), &(struct fpath){ path, NULL, i }, f->sub,
 			elems + i * f->elem_size);
 	}
 }
@@ -488,7 +437,7 @@ static void dec_field(struct dec *d, const struct field *f, struct mnode *v,
 
 	switch (f->type) {
 	case F_STR:
-		dec_str(d, v, path, at);
+		mdec_str(d, v, path, at);
 		break;
 	case F_INT:
 		dec_int(d, v, path, at);
@@ -506,10 +455,10 @@ static void dec_field(struct dec *d, const struct field *f, struct mnode *v,
 		dec_int_or_str(d, v, path, at);
 		break;
 	case F_OBJ:
-		dec_obj(d, v, path, f->sub, at);
+		mdec_obj(d, v, path, f->sub, at);
 		break;
 	case F_LIST:
-		dec_list(d, f, v, path, base);
+		mdec_list(d, f, v, path, base);
 		break;
 	case F_FN:
 		f->fn(d, v, path, at);
@@ -517,720 +466,24 @@ static void dec_field(struct dec *d, const struct field *f, struct mnode *v,
 	}
 }
 
-#define NO_POS (-1)
-#define FIELDS(arr, pos) { arr, ARRAY_SIZE(arr), pos }
-#define FIELD(k, t, T, m) { .name = k, .type = t, .off = offsetof(T, m) }
-/* A nested mapping whose fields land in the same struct. */
-#define NESTED(k, s) { .name = k, .type = F_OBJ, .off = 0, .sub = &s }
-#define LIST(k, T, arr, cnt, E, s)					\
-	{ .name = k, .type = F_LIST, .off = offsetof(T, arr),		\
-	  .count_off = offsetof(T, cnt), .elem_size = sizeof(E), .sub = &s }
-#define FN(k, off_, f) { .name = k, .type = F_FN, .off = off_, .fn = f }
-
-static void dec_present(struct dec *d, struct mnode *v, const struct fpath *path,
-			void *at)
-{
-	(void)d;
-	(void)path;
-	*(bool *)at = !mnode_is_null(v);
-}
-
-static const struct field ip_f[] = {
-	{ .name = "ip", .type = F_STR, .off = 0 },
-};
-static const struct fields ip_fs = FIELDS(ip_f, NO_POS);
-
-/* [{ip: ...}, ...] as kept in status: entries without ip (a load balancer
- * known by hostname only) add nothing. */
-static void dec_ip_list(struct dec *d, struct mnode *v, const struct fpath *path,
-			void *at)
-{
-	struct k8s_strv *out = at;
-
-	if (mnode_is_null(v))
-		return;
-	if (v->kind != MN_SEQ) {
-		type_error(d, v, path, "a list of {ip: ...} mappings", NULL);
-		return;
-	}
-	out->v = xcalloc(v->n, sizeof(*out->v));
-	out->pos = mnode_pos(d->t, v);
-	for (size_t i = 0; i < v->n; i++) {
-		struct k8s_str ip = { NULL, { 0 } };
-
-		dec_obj(d, kid(d, v, i), &(struct fpath){ path, NULL, i }, &ip_fs,
-			&ip);
-		if (ip.s)
-			out->v[out->n++] = ip;
-	}
-}
-
-static const struct field container_port_f[] = {
-	FIELD("name", F_STR, struct k8s_container_port, name),
-	FIELD("protocol", F_STR, struct k8s_container_port, protocol),
-	FIELD("containerPort", F_INT, struct k8s_container_port, container_port),
-};
-static const struct fields container_port_fs = FIELDS(container_port_f, NO_POS);
-
-/* The ports of every container go into one array, in order. */
-static void dec_container_ports(struct dec *d, struct mnode *v,
-				const struct fpath *path, void *at)
-{
-	struct k8s_pod *pod = at;
-	size_t cap = pod->nports;
-
-	if (mnode_is_null(v))
-		return;
-	if (v->kind != MN_SEQ) {
-		type_error(d, v, path, "a list", NULL);
-		return;
-	}
-	grow_array(&pod->ports, &cap, pod->nports + v->n, sizeof(*pod->ports));
-	for (size_t i = 0; i < v->n; i++)
-		dec_obj(d, kid(d, v, i), &(struct fpath){ path, NULL, i },
-			&container_port_fs, &pod->ports[pod->nports++]);
-}
-
-static const struct field container_f[] = {
-	FN("ports", 0, dec_container_ports),
-};
-static const struct fields container_fs = FIELDS(container_f, NO_POS);
-
-static void dec_containers(struct dec *d, struct mnode *v,
-			   const struct fpath *path, void *at)
-{
-	if (mnode_is_null(v))
-		return;
-	if (v->kind != MN_SEQ) {
-		type_error(d, v, path, "a list", NULL);
-		return;
-	}
-	for (size_t i = 0; i < v->n; i++)
-		dec_obj(d, kid(d, v, i), &(struct fpath){ path, NULL, i },
-			&container_fs, at);
-}
-
-struct condition {
-	struct k8s_str type;
-	struct k8s_str status;
-};
-
-static const struct field condition_f[] = {
-	FIELD("type", F_STR, struct condition, type),
-	FIELD("status", F_STR, struct condition, status),
-};
-static const struct fields condition_fs = FIELDS(condition_f, NO_POS);
-
-/* status.conditions[type=Ready]: only "True" is ready, as kube-proxy reads
- * it; "Unknown" is not. */
-static void ready_condition(struct dec *d, const struct condition *c,
-			    const struct fpath *path, struct k8s_bool *ready)
-{
-	const char *s = c->status.s;
-
-	if (!c->type.s || strcmp(c->type.s, "Ready") || !s)
-		return;
-	if (strcmp(s, "True") && strcmp(s, "False") && strcmp(s, "Unknown")) {
-		dec_error(d, &c->status.pos, &(struct fpath){ path, "status", 0 },
-			  "expected \"True\", \"False\" or \"Unknown\", found \"%s\"", s);
-		return;
-	}
-	ready->v = !strcmp(s, "True");
-	ready->pos = c->status.pos;
-}
-
-static void dec_conditions(struct dec *d, struct mnode *v,
-			   const struct fpath *path, void *at)
-{
-	if (mnode_is_null(v))
-		return;
-	if (v->kind != MN_SEQ) {
-		type_error(d, v, path, "a list", NULL);
-		return;
-	}
-	for (size_t i = 0; i < v->n; i++) {
-		struct fpath ip = { path, NULL, i };
-		struct condition c = { { NULL, { 0 } }, { NULL, { 0 } } };
-
-		dec_obj(d, kid(d, v, i), &ip, &condition_fs, &c);
-		ready_condition(d, &c, &ip, at);
-		free(c.type.s);
-		free(c.status.s);
-	}
-}
-
-static const struct field service_port_f[] = {
-	FIELD("name", F_STR, struct k8s_service_port, name),
-	FIELD("protocol", F_STR, struct k8s_service_port, protocol),
-	FIELD("port", F_INT, struct k8s_service_port, port),
-	FIELD("targetPort", F_INTSTR, struct k8s_service_port, target_port),
-	FIELD("nodePort", F_INT, struct k8s_service_port, node_port),
-};
-static const struct fields service_port_fs =
-	FIELDS(service_port_f, offsetof(struct k8s_service_port, pos));
-static const struct field service_ports_list =
-	LIST("ports", struct k8s_service, ports, nports, struct k8s_service_port,
-	     service_port_fs);
-
-static void dec_service_ports(struct dec *d, struct mnode *v,
-			      const struct fpath *path, void *at)
-{
-	struct k8s_service *svc = at;
-
-	dec_list(d, &service_ports_list, v, path, svc);
-	if (v->kind == MN_SEQ)
-		svc->ports_pos = mnode_pos(d->t, v);
-}
-
-static const struct field client_ip_f[] = {
-	FIELD("timeoutSeconds", F_INT, struct k8s_service, affinity_timeout),
-};
-static const struct fields client_ip_fs = FIELDS(client_ip_f, NO_POS);
-static const struct field affinity_config_f[] = {
-	NESTED("clientIP", client_ip_fs),
-};
-static const struct fields affinity_config_fs = FIELDS(affinity_config_f, NO_POS);
-
-static const struct field service_spec_f[] = {
-	FIELD("type", F_STR, struct k8s_service, type),
-	FIELD("clusterIP", F_STR, struct k8s_service, cluster_ip),
-	FIELD("clusterIPs", F_STRV, struct k8s_service, cluster_ips),
-	FIELD("externalIPs", F_STRV, struct k8s_service, external_ips),
-	FIELD("externalName", F_STR, struct k8s_service, external_name),
-	FIELD("loadBalancerIP", F_STR, struct k8s_service, load_balancer_ip),
-	FIELD("loadBalancerSourceRanges", F_STRV, struct k8s_service,
-	      load_balancer_source_ranges),
-	FIELD("sessionAffinity", F_STR, struct k8s_service, session_affinity),
-	NESTED("sessionAffinityConfig", affinity_config_fs),
-	FIELD("externalTrafficPolicy", F_STR, struct k8s_service,
-	      external_traffic_policy),
-	FIELD("internalTrafficPolicy", F_STR, struct k8s_service,
-	      internal_traffic_policy),
-	FIELD("ipFamilies", F_STRV, struct k8s_service, ip_families),
-	FIELD("ipFamilyPolicy", F_STR, struct k8s_service, ip_family_policy),
-	FIELD("publishNotReadyAddresses", F_BOOL, struct k8s_service,
-	      publish_not_ready_addresses),
-	FIELD("selector", F_LABELS, struct k8s_service, selector),
-	FN("ports", 0, dec_service_ports),
-};
-static const struct fields service_spec_fs = FIELDS(service_spec_f, NO_POS);
-static const struct field load_balancer_f[] = {
-	FN("ingress", offsetof(struct k8s_service, lb_ingress_ips), dec_ip_list),
-};
-static const struct fields load_balancer_fs = FIELDS(load_balancer_f, NO_POS);
-static const struct field service_status_f[] = {
-	NESTED("loadBalancer", load_balancer_fs),
-};
-static const struct fields service_status_fs = FIELDS(service_status_f, NO_POS);
-static const struct field service_f[] = {
-	NESTED("spec", service_spec_fs),
-	NESTED("status", service_status_fs),
-};
-static const struct fields service_fs = FIELDS(service_f, NO_POS);
-
-static const struct field pod_spec_f[] = {
-	FIELD("nodeName", F_STR, struct k8s_pod, node_name),
-	FN("containers", 0, dec_containers),
-};
-static const struct fields pod_spec_fs = FIELDS(pod_spec_f, NO_POS);
-static const struct field pod_status_f[] = {
-	FIELD("phase", F_STR, struct k8s_pod, phase),
-	FIELD("podIP", F_STR, struct k8s_pod, pod_ip),
-	FN("podIPs", offsetof(struct k8s_pod, pod_ips), dec_ip_list),
-	FN("conditions", offsetof(struct k8s_pod, ready), dec_conditions),
-};
-static const struct fields pod_status_fs = FIELDS(pod_status_f, NO_POS);
-static const struct field pod_f[] = {
-	NESTED("spec", pod_spec_fs),
-	NESTED("status", pod_status_fs),
-};
-static const struct fields pod_fs = FIELDS(pod_f, NO_POS);
-
-static const struct field endpoint_port_f[] = {
-	FIELD("name", F_STR, struct k8s_endpoint_port, name),
-	FIELD("protocol", F_STR, struct k8s_endpoint_port, protocol),
-	FIELD("port", F_INT, struct k8s_endpoint_port, port),
-};
-static const struct fields endpoint_port_fs = FIELDS(endpoint_port_f, NO_POS);
-static const struct field endpoint_address_f[] = {
-	FIELD("ip", F_STR, struct k8s_endpoint_address, ip),
-	FIELD("nodeName", F_STR, struct k8s_endpoint_address, node_name),
-};
-static const struct fields endpoint_address_fs =
-	FIELDS(endpoint_address_f, NO_POS);
-static const struct field subset_f[] = {
-	LIST("addresses", struct k8s_endpoint_subset, addresses, naddresses,
-	     struct k8s_endpoint_address, endpoint_address_fs),
-	LIST("notReadyAddresses", struct k8s_endpoint_subset, not_ready,
-	     nnot_ready, struct k8s_endpoint_address, endpoint_address_fs),
-	LIST("ports", struct k8s_endpoint_subset, ports, nports,
-	     struct k8s_endpoint_port, endpoint_port_fs),
-};
-static const struct fields subset_fs = FIELDS(subset_f, NO_POS);
-static const struct field endpoints_f[] = {
-	LIST("subsets", struct k8s_endpoints, subsets, nsubsets,
-	     struct k8s_endpoint_subset, subset_fs),
-};
-static const struct fields endpoints_fs = FIELDS(endpoints_f, NO_POS);
-
-static const struct field slice_conditions_f[] = {
-	FIELD("ready", F_BOOL, struct k8s_slice_endpoint, ready),
-	FIELD("serving", F_BOOL, struct k8s_slice_endpoint, serving),
-	FIELD("terminating", F_BOOL, struct k8s_slice_endpoint, terminating),
-};
-static const struct fields slice_conditions_fs =
-	FIELDS(slice_conditions_f, NO_POS);
-static const struct field slice_endpoint_f[] = {
-	FIELD("addresses", F_STRV, struct k8s_slice_endpoint, addresses),
-	NESTED("conditions", slice_conditions_fs),
-	FIELD("nodeName", F_STR, struct k8s_slice_endpoint, node_name),
-};
-static const struct fields slice_endpoint_fs =
-	FIELDS(slice_endpoint_f, offsetof(struct k8s_slice_endpoint, pos));
-static const struct field slice_f[] = {
-	FIELD("addressType", F_STR, struct k8s_endpoint_slice, address_type),
-	LIST("endpoints", struct k8s_endpoint_slice, endpoints, nendpoints,
-	     struct k8s_slice_endpoint, slice_endpoint_fs),
-	LIST("ports", struct k8s_endpoint_slice, ports, nports,
-	     struct k8s_endpoint_port, endpoint_port_fs),
-};
-static const struct fields slice_fs = FIELDS(slice_f, NO_POS);
-
-static const struct field meta_f[] = {
-	FIELD("name", F_STR, struct k8s_meta, name),
-	FIELD("namespace", F_STR, struct k8s_meta, namespace),
-	FIELD("app", F_STR, struct k8s_meta, app),
-	FIELD("labels", F_LABELS, struct k8s_meta, labels),
-	FN("deletionTimestamp", offsetof(struct k8s_meta, deleting), dec_present),
-};
-static const struct fields meta_fs = FIELDS(meta_f, NO_POS);
-
-const char *k8s_meta_namespace(const struct k8s_meta *meta)
-{
-	return meta->namespace.s ? meta->namespace.s : "default";
-}
-
-/* Only the free functions need the types; a cast function pointer would
- * not be called through its own type. */
-static void free_service(void *o) { k8s_service_free(o); }
-static void free_pod(void *o) { k8s_pod_free(o); }
-static void free_endpoints(void *o) { k8s_endpoints_free(o); }
-static void free_slice(void *o) { k8s_endpoint_slice_free(o); }
-
-static void init_pod(void *o)
-{
-	((struct k8s_pod *)o)->ready.v = -1;	/* set by a Ready condition */
-}
-
-static void finish_slice(void *o)
-{
-	struct k8s_endpoint_slice *s = o;
-	const struct k8s_labels *l = &s->meta.labels;
-
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i].key.s, "kubernetes.io/service-name")) {
-			s->service_name.s = xstrdup(l->v[i].value.s);
-			s->service_name.pos = l->v[i].value.pos;
-			return;
-		}
-}
-
-union k8s_object {
-	struct k8s_service svc;
-	struct k8s_pod pod;
-	struct k8s_endpoints ep;
-	struct k8s_endpoint_slice slice;
-};
-
-struct kind_info {
-	const char *kind;
-	const char *api[3];	/* apiVersions read, NULL-terminated */
-	const struct fields *fields;
-	size_t size, meta_off;
-	size_t arr_off, count_off, cap_off;	/* in struct manifest_set */
-	void (*init)(void *obj);
-	void (*finish)(void *obj);
-	void (*free_obj)(void *obj);
-};
-
-#define SET_ARRAY(T, arr, cnt, cap) sizeof(T), offsetof(T, meta),	\
-	offsetof(struct manifest_set, arr),				\
-	offsetof(struct manifest_set, cnt), offsetof(struct manifest_set, cap)
-
-static const struct kind_info kinds[] = {
-	{ "Service", { "v1", NULL, NULL }, &service_fs,
-	  SET_ARRAY(struct k8s_service, services, nservices, cap_services),
-	  NULL, NULL, free_service },
-	{ "Endpoints", { "v1", NULL, NULL }, &endpoints_fs,
-	  SET_ARRAY(struct k8s_endpoints, endpoints, nendpoints, cap_endpoints),
-	  NULL, NULL, free_endpoints },
-	{ "EndpointSlice", { "discovery.k8s.io/v1", "discovery.k8s.io/v1beta1", NULL },
-	  &slice_fs,
-	  SET_ARRAY(struct k8s_endpoint_slice, slices, nslices, cap_slices),
-	  NULL, finish_slice, free_slice },
-	{ "Pod", { "v1", NULL, NULL }, &pod_fs,
-	  SET_ARRAY(struct k8s_pod, pods, npods, cap_pods),
-	  init_pod, NULL, free_pod },
-};
-
-struct set_counts {
-	size_t n[ARRAY_SIZE(kinds)];
-	size_t nskipped;
-};
-
-static size_t *kind_count(struct manifest_set *set, const struct kind_info *k)
-{
-	return (size_t *)((char *)set + k->count_off);
-}
-
-static char *kind_array(struct manifest_set *set, const struct kind_info *k)
-{
-	char *arr;
-
-	memcpy(&arr, (char *)set + k->arr_off, sizeof(arr));
-	return arr;
-}
-
-static void append_object(struct manifest_set *set, const struct kind_info *k,
-			  const void *obj)
-{
-	size_t *count = kind_count(set, k);
-
-	grow_array((char *)set + k->arr_off,
-		   (size_t *)((char *)set + k->cap_off), *count + 1, k->size);
-	memcpy(kind_array(set, k) + *count * k->size, obj, k->size);
-	(*count)++;
-}
-
-static void save_counts(struct manifest_set *set, struct set_counts *c)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		c->n[i] = *kind_count(set, &kinds[i]);
-	c->nskipped = set->nskipped;
-}
-
-/* Forget what a document with errors added. */
-static void drop_since(struct manifest_set *set, const struct set_counts *c)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
-		size_t *count = kind_count(set, &kinds[i]);
-
-		while (*count > c->n[i]) {
-			--*count;
-			kinds[i].free_obj(kind_array(set, &kinds[i]) +
-					  *count * kinds[i].size);
-		}
-	}
-	while (set->nskipped > c->nskipped)
-		k8s_skipped_free(&set->skipped[--set->nskipped]);
-}
-
 /* The value of key in map, looking into `<<` merges too; NULL if absent. */
-static struct mnode *map_find(struct dec *d, struct mnode *map, const char *key)
+struct mnode *mdec_find(struct dec *d, struct mnode *map, const char *key)
 {
 	struct mnode *found_node = NULL;
 
 	if (map->kind != MN_MAP)
 		return NULL;
 	for (uint32_t i = 0; i + 1 < map->n; i += 2)
-		if (mnode_str_eq(kid(d, map, i), key))
-			return kid(d, map, i + 1);
+		if (mnode_str_eq(mdec_kid(d, map, i), key))
+			return mdec_kid(d, map, i + 1);
 	for (uint32_t i = 0; i + 1 < map->n && !found_node; i += 2) {
-		struct mnode *src = kid(d, map, i + 1);
+		struct mnode *src = mdec_kid(d, map, i + 1);
 
-		if (!is_merge_key(kid(d, map, i)))
+		if (!mdec_is_merge_key(mdec_kid(d, map, i)))
 			continue;
-		found_node = map_find(d, src, key);
+		found_node = mdec_find(d, src, key);
 		for (uint32_t j = 0; src->kind == MN_SEQ && j < src->n && !found_node; j++)
-			found_node = map_find(d, kid(d, src, j), key);
+			found_node = mdec_find(d, mdec_kid(d, src, j), key);
 	}
 	return found_node;
-}
-
-static void missing_name(struct dec *d, struct mnode *obj, struct mnode *md,
-			 const struct k8s_meta *meta)
-{
-	struct src_pos pos = mnode_pos(d->t, md && md->kind == MN_MAP ? md : obj);
-
-	if (!meta->app.s) {
-		dec_error(d, &pos, NULL, "metadata.name is required");
-		return;
-	}
-	/* The seed's Endpoints example writes metadata.app for metadata.name. */
-	dec_error(d, &meta->app.pos, NULL,
-		  "metadata.name is required; metadata.app (\"%s\") looks like a slip for metadata.name",
-		  meta->app.s);
-}
-
-/* A string in metadata, for messages about the object before (or while)
- * metadata is read: the text stays where it is when the decoder takes it. */
-static const char *peek_meta(struct dec *d, struct mnode *obj, const char *key,
-			     bool *absent)
-{
-	struct mnode *md = map_find(d, obj, "metadata");
-	struct mnode *v = md ? map_find(d, md, key) : NULL;
-	long long iv;
-	int bv;
-	bool range;
-
-	*absent = !v || mnode_is_null(v);
-	if (!v || v->kind != MN_SCALAR ||
-	    mnode_resolve(v, &iv, &bv, &range) != SC_STR)
-		return NULL;
-	return v->u.str;
-}
-
-static void name_object(struct dec *d, struct mnode *obj, const char *kind)
-{
-	bool name_absent, ns_absent;
-
-	d->kind = kind;
-	d->name = peek_meta(d, obj, "name", &name_absent);
-	d->ns = peek_meta(d, obj, "namespace", &ns_absent);
-	if (ns_absent)
-		d->ns = "default";
-}
-
-static void decode_meta(struct dec *d, struct mnode *obj, struct k8s_meta *meta)
-{
-	struct mnode *md = map_find(d, obj, "metadata");
-	struct mnode *name;
-
-	meta->pos = mnode_pos(d->t, obj);
-	if (md)
-		dec_obj(d, md, &(struct fpath){ NULL, "metadata", 0 }, &meta_fs, meta);
-	name = md ? map_find(d, md, "name") : NULL;
-	if (!meta->name.s && (!name || mnode_is_null(name)))
-		missing_name(d, obj, md, meta);
-}
-
-static void decode_known(struct dec *d, struct mnode *obj,
-			 const struct kind_info *k)
-{
-	union k8s_object o;
-	uint64_t seen = 0;
-
-	memset(&o, 0, sizeof(o));
-	name_object(d, obj, k->kind);
-	init_bools(k->fields, &o);
-	if (k->init)
-		k->init(&o);
-	decode_meta(d, obj, (struct k8s_meta *)((char *)&o + k->meta_off));
-	dec_fields(d, obj, NULL, k->fields, &o, &seen);
-	if (k->finish)
-		k->finish(&o);
-	if (d->nerrors)
-		k->free_obj(&o);
-	else
-		append_object(d->set, k, &o);
-}
-
-/* Taken only when it is a string: a kind svcnft skips is not checked. */
-static void quiet_str(struct dec *d, struct mnode *v, struct k8s_str *out)
-{
-	long long iv;
-	int bv;
-	bool range;
-
-	if (!v || v->kind != MN_SCALAR ||
-	    mnode_resolve(v, &iv, &bv, &range) != SC_STR)
-		return;
-	out->s = mnode_take_str(v);
-	out->pos = mnode_pos(d->t, v);
-}
-
-static void decode_skipped(struct dec *d, struct mnode *obj,
-			   struct k8s_str *kind, struct k8s_str *api)
-{
-	struct manifest_set *set = d->set;
-	struct mnode *md = map_find(d, obj, "metadata");
-	struct k8s_skipped sk;
-
-	memset(&sk, 0, sizeof(sk));
-	sk.kind = kind->s;
-	sk.api_version = api->s;
-	kind->s = api->s = NULL;
-	sk.pos = mnode_pos(d->t, obj);
-	if (md) {
-		quiet_str(d, map_find(d, md, "name"), &sk.name);
-		quiet_str(d, map_find(d, md, "namespace"), &sk.namespace);
-	}
-	grow_array(&set->skipped, &set->cap_skipped, set->nskipped + 1,
-		   sizeof(*set->skipped));
-	set->skipped[set->nskipped++] = sk;
-}
-
-/* "discovery.k8s.io/v1" -> "discovery.k8s.io"; "v1" (the core group) -> "" */
-static size_t group_len(const char *api)
-{
-	const char *slash = strchr(api, '/');
-
-	return slash ? (size_t)(slash - api) : 0;
-}
-
-static bool api_accepted(const struct kind_info *k, const char *api)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(k->api) && k->api[i]; i++)
-		if (!strcmp(k->api[i], api))
-			return true;
-	return false;
-}
-
-static void decode_kind(struct dec *d, struct mnode *obj, struct k8s_str *kind,
-			struct k8s_str *api)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
-		const struct kind_info *k = &kinds[i];
-		size_t glen = group_len(api->s);
-
-		if (strcmp(k->kind, kind->s))
-			continue;
-		if (api_accepted(k, api->s)) {
-			decode_known(d, obj, k);
-			return;
-		}
-		/* Another group's kind of the same name (a Knative Service) is
-		 * not ours; a version of our group svcnft does not read is. */
-		if (glen != group_len(k->api[0]) || strncmp(api->s, k->api[0], glen))
-			break;
-		name_object(d, obj, k->kind);
-		dec_error(d, &api->pos, &(struct fpath){ NULL, "apiVersion", 0 },
-			  "\"%s\" is not an apiVersion svcnft reads for %s; expected \"%s\"",
-			  api->s, k->kind, k->api[0]);
-		return;
-	}
-	decode_skipped(d, obj, kind, api);
-}
-
-/* kind or apiVersion: 1 read into out, 0 absent, -1 reported. */
-static int type_string(struct dec *d, struct mnode *obj, const char *key,
-		       struct k8s_str *out)
-{
-	struct mnode *v = map_find(d, obj, key);
-	struct src_pos pos;
-	char *what;
-
-	if (!v || mnode_is_null(v))
-		return 0;
-	quiet_str(d, v, out);
-	if (out->s && !*out->s) {	/* kind: "" says no more than no kind */
-		free(out->s);
-		out->s = NULL;
-		return 0;
-	}
-	if (out->s)
-		return 1;
-	pos = mnode_pos(d->t, v);
-	what = found(v);
-	dec_error(d, &pos, NULL, "%s: expected a string, found %s", key, what);
-	free(what);
-	return -1;
-}
-
-struct type_default {
-	const char *kind;
-	const char *api;
-};
-
-static bool object_type(struct dec *d, struct mnode *obj,
-			const struct type_default *dflt, struct k8s_str *kind,
-			struct k8s_str *api)
-{
-	struct src_pos pos = mnode_pos(d->t, obj);
-	int rk = type_string(d, obj, "kind", kind);
-	int ra = type_string(d, obj, "apiVersion", api);
-
-	if (rk < 0 || ra < 0)
-		return false;
-	if (!rk && dflt) {	/* an item of a typed list (ServiceList) */
-		kind->s = xstrdup(dflt->kind);
-		kind->pos = pos;
-	}
-	if (!ra && dflt) {
-		api->s = xstrdup(dflt->api);
-		api->pos = pos;
-	}
-	if (!kind->s)
-		dec_error(d, &pos, NULL,
-			  "this object has no kind; a Kubernetes object needs apiVersion and kind");
-	else if (!api->s)
-		dec_error(d, &pos, NULL,
-			  "%s has no apiVersion; a Kubernetes object needs apiVersion and kind",
-			  kind->s);
-	return kind->s && api->s;
-}
-
-static void decode_object(struct dec *parent, struct mnode *obj,
-			  const struct type_default *dflt);
-
-static bool is_list_kind(struct dec *d, struct mnode *obj, const char *kind)
-{
-	size_t len = strlen(kind);
-
-	if (!strcmp(kind, "List"))
-		return true;
-	return len > 4 && !strcmp(kind + len - 4, "List") &&
-	       map_find(d, obj, "items");
-}
-
-static void decode_items(struct dec *d, struct mnode *obj, const char *kind,
-			 const char *api)
-{
-	struct mnode *items = map_find(d, obj, "items");
-	struct type_default typed = { NULL, api };
-
-	if (!items || mnode_is_null(items))
-		return;
-	if (items->kind != MN_SEQ) {
-		d->kind = kind;
-		type_error(d, items, &(struct fpath){ NULL, "items", 0 },
-			   "a list of objects", NULL);
-		return;
-	}
-	/* kind: List items name their own kind; ServiceList items may not. */
-	if (strcmp(kind, "List"))
-		typed.kind = xstrndup(kind, strlen(kind) - 4);
-	for (size_t i = 0; i < items->n; i++)
-		decode_object(d, kid(d, items, i), typed.kind ? &typed : NULL);
-	free((char *)typed.kind);
-}
-
-static void decode_object(struct dec *parent, struct mnode *obj,
-			  const struct type_default *dflt)
-{
-	struct dec d = { parent->set, parent->t, parent->diags, NULL, NULL, NULL, 0 };
-	struct k8s_str kind = { NULL, { 0 } }, api = { NULL, { 0 } };
-
-	if (mnode_is_null(obj))
-		return;
-	if (obj->kind != MN_MAP) {
-		struct src_pos pos = mnode_pos(d.t, obj);
-		char *what = found(obj);
-
-		dec_error(&d, &pos, NULL,
-			  "expected a Kubernetes object (a mapping with apiVersion and kind), found %s",
-			  what);
-		free(what);
-		return;
-	}
-	if (object_type(&d, obj, dflt, &kind, &api)) {
-		if (is_list_kind(&d, obj, kind.s))
-			decode_items(&d, obj, kind.s, api.s);
-		else
-			decode_kind(&d, obj, &kind, &api);
-	}
-	free(kind.s);
-	free(api.s);
-}
-
-void manifest_decode_document(struct manifest_set *set, struct mtree *t,
-			      struct diag_list *diags)
-{
-	struct dec d = { set, t, diags, NULL, NULL, NULL, 0 };
-	struct set_counts saved;
-
-	save_counts(set, &saved);
-	decode_object(&d, &t->nodes[t->root], NULL);
-	if (t->nerrors)
-		drop_since(set, &saved);
 }

@@ -89,7 +89,89 @@ char *mnode_take_str(struct mnode *n);
 /* Scalar text for a message: shortened, control bytes replaced; caller frees. */
 char *mnode_shown(const struct mnode *n);
 
-/* Read one finished document into set (manifest_decode.c). */
+/*
+ * The decoder (manifest_decode.c), driven by tables of fields that
+ * manifest_kinds.c writes for each kind. Each call reports what does not
+ * fit at its position and counts it in d->nerrors.
+ */
+struct dec {
+	struct manifest_set *set;
+	struct mtree *t;
+	struct diag_list *diags;
+	const char *kind;	/* of the object being read, for messages */
+	const char *ns;
+	const char *name;
+	unsigned nerrors;
+};
+
+/* A field path, built on the stack as the decoder descends and turned into
+ * text ("spec.ports[0].port") only when there is something to report. */
+struct fpath {
+	const struct fpath *up;
+	const char *key;	/* NULL: index into a list */
+	size_t index;
+};
+
+struct field;
+typedef void (*field_fn)(struct dec *d, struct mnode *v,
+			 const struct fpath *path, void *at);
+
+enum ftype {
+	F_STR,
+	F_INT,
+	F_BOOL,
+	F_STRV,
+	F_LABELS,
+	F_INTSTR,
+	F_OBJ,
+	F_LIST,
+	F_FN,
+};
+
+struct fields {
+	const struct field *v;
+	size_t n;		/* at most 64: a bit each in a seen mask */
+	ptrdiff_t pos_off;	/* where the mapping's position goes, or -1 */
+};
+
+struct field {
+	const char *name;
+	enum ftype type;
+	size_t off;
+	const struct fields *sub;	/* F_OBJ; F_LIST: of one element */
+	size_t count_off, elem_size;	/* F_LIST */
+	field_fn fn;			/* F_FN */
+};
+
+/* mapping's fields, by table; seen marks those read (merge keys). */
+void mdec_fields(struct dec *d, struct mnode *map, const struct fpath *path,
+		 const struct fields *fs, void *base, uint64_t *seen);
+/* A mapping (or null) read by table into base. */
+void mdec_obj(struct dec *d, struct mnode *v, const struct fpath *path,
+	      const struct fields *fs, void *base);
+/* A list (or null) of mappings, as the F_LIST field f of base says. */
+void mdec_list(struct dec *d, const struct field *f, struct mnode *v,
+	       const struct fpath *path, void *base);
+void mdec_str(struct dec *d, struct mnode *v, const struct fpath *path,
+	      struct k8s_str *out);
+/* Sets the F_BOOL fields of fs (through nested mappings) to -1: absent. */
+void mdec_init_bools(const struct fields *fs, void *base);
+/* The value of key in map (following `<<` merges), or NULL. */
+struct mnode *mdec_find(struct dec *d, struct mnode *map, const char *key);
+struct mnode *mdec_kid(struct dec *d, const struct mnode *n, size_t i);
+bool mdec_is_merge_key(const struct mnode *key);
+/* What was found, for messages: "the string \"80\"", "a mapping"; freed by
+ * the caller. */
+char *mdec_found(const struct mnode *n);
+/* "expected <expected>, found <what>[; <advice>]"; advice is freed. */
+void mdec_type_error(struct dec *d, const struct mnode *v,
+		     const struct fpath *path, const char *expected,
+		     char *advice);
+void mdec_error(struct dec *d, const struct src_pos *pos,
+		const struct fpath *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Read one finished document into set (manifest_kinds.c). */
 void manifest_decode_document(struct manifest_set *set, struct mtree *t,
 			      struct diag_list *diags);
 /* Register a file name in set; the returned pointer lives as long as set. */

@@ -69,7 +69,7 @@ static struct src_pos mark_pos(const struct builder *b, const yaml_mark_t *m)
 /* A problem that leaves the tree unusable: the rest of the document is read
  * by libyaml (to find the next one) but not built. */
 __attribute__((format(printf, 3, 4)))
-static void fatal(struct builder *b, const struct src_pos *pos,
+static void refuse_document(struct builder *b, const struct src_pos *pos,
 		  const char *fmt, ...)
 {
 	va_list ap;
@@ -109,7 +109,7 @@ static bool new_node(struct builder *b, uint8_t kind, const yaml_mark_t *m,
 	if (t->nnodes >= UINT32_MAX - 1) {
 		struct src_pos pos = mark_pos(b, m);
 
-		fatal(b, &pos, "document has too many nodes");
+		refuse_document(b, &pos, "document has too many nodes");
 		return false;
 	}
 	grow_array(&t->nodes, &t->cap_nodes, t->nnodes + 1, sizeof(*t->nodes));
@@ -199,7 +199,7 @@ static void on_scalar(struct builder *b, yaml_event_t *ev)
 	if (ev->data.scalar.length >= UINT32_MAX) {
 		struct src_pos pos = mark_pos(b, &ev->start_mark);
 
-		fatal(b, &pos, "scalar longer than 4 GiB");
+		refuse_document(b, &pos, "scalar longer than 4 GiB");
 		return;
 	}
 	if (!new_node(b, MN_SCALAR, &ev->start_mark, &idx))
@@ -224,7 +224,7 @@ static void on_start(struct builder *b, yaml_event_t *ev)
 	if (b->nopen >= MAX_DEPTH) {
 		struct src_pos pos = mark_pos(b, &ev->start_mark);
 
-		fatal(b, &pos, "nesting deeper than %d levels; refusing the document",
+		refuse_document(b, &pos, "nesting deeper than %d levels; refusing the document",
 		      MAX_DEPTH);
 		return;
 	}
@@ -260,18 +260,18 @@ static void on_alias(struct builder *b, const yaml_event_t *ev)
 
 	slot = b->nslots ? anchor_slot(b, name) : 0;
 	if (!b->nslots || !b->slots[slot]) {
-		fatal(b, &pos, "alias *%s has no anchor before it in this document",
+		refuse_document(b, &pos, "alias *%s has no anchor before it in this document",
 		      name);
 		return;
 	}
 	n = &b->tree.nodes[b->anchors[b->slots[slot] - 1].node];
 	if (n->flags & MN_OPEN) {
-		fatal(b, &pos, "alias *%s is inside the node it refers to (a recursive alias)",
+		refuse_document(b, &pos, "alias *%s is inside the node it refers to (a recursive alias)",
 		      name);
 		return;
 	}
 	if (b->nopen + n->height > MAX_DEPTH) {
-		fatal(b, &pos, "alias *%s makes nesting deeper than %d levels; refusing the document",
+		refuse_document(b, &pos, "alias *%s makes nesting deeper than %d levels; refusing the document",
 		      name, MAX_DEPTH);
 		return;
 	}
@@ -412,7 +412,7 @@ static bool expansion_ok(struct builder *b)
 		limit = ALIAS_MIN_LIMIT;
 	if (total <= limit)
 		return true;
-	fatal(b, &b->heaviest_pos,
+	refuse_document(b, &b->heaviest_pos,
 	      "YAML aliases expand this document to %s%llu nodes, more than the limit of %llu (%d, or %d times the %llu written); refusing it",
 	      total >= EXPANDED_CAP ? "over " : "", (unsigned long long)total,
 	      (unsigned long long)limit, ALIAS_MIN_LIMIT, ALIAS_FACTOR,
@@ -591,7 +591,10 @@ static void report_parser_error(struct builder *b, const yaml_parser_t *p)
 		return;
 	}
 	hint = syntax_hint(b, p);
-	if (p->context)
+	/* "while scanning for the next token" at the problem itself adds
+	 * nothing; "while parsing a block mapping" elsewhere does. */
+	if (p->context && (p->context_mark.line != p->problem_mark.line ||
+			   p->context_mark.column != p->problem_mark.column))
 		context = xasprintf(" (%s at line %zu, column %zu)", p->context,
 				    p->context_mark.line + 1,
 				    p->context_mark.column + 1);

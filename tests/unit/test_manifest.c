@@ -273,41 +273,44 @@ START_TEST(kubectl_output)
 }
 END_TEST
 
-START_TEST(service_fields)
+/* Every Service field svcnft reads; line numbers matter below. */
+static const char *const full_service =
+	"apiVersion: v1\n"
+	"kind: Service\n"
+	"metadata:\n"
+	"  name: all\n"
+	"spec:\n"
+	"  type: NodePort\n"
+	"  clusterIP: 10.0.0.10\n"
+	"  clusterIPs: [10.0.0.10, 'fd00::10']\n"
+	"  externalIPs: [192.0.2.1]\n"
+	"  externalName: db.example.com\n"
+	"  loadBalancerIP: 192.0.2.2\n"
+	"  loadBalancerSourceRanges: [192.0.2.0/24]\n"
+	"  sessionAffinity: ClientIP\n"
+	"  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n"
+	"  externalTrafficPolicy: Local\n"
+	"  internalTrafficPolicy: Local\n"
+	"  ipFamilies: [IPv4, IPv6]\n"
+	"  ipFamilyPolicy: PreferDualStack\n"
+	"  publishNotReadyAddresses: false\n"
+	"  ipFamily: IPv4\n"
+	"  selector: {app: web, tier: \"\"}\n"
+	"  ports:\n"
+	"  - name: http\n"
+	"    protocol: UDP\n"
+	"    port: 53\n"
+	"    targetPort: dns\n"
+	"    nodePort: 30053\n"
+	"  - port: 0x50\n"
+	"    targetPort: 8080\n";
+
+START_TEST(service_spec_fields)
 {
 	struct rd r = { 0 };
 	const struct k8s_service *s;
 
-	rd_text(&r,
-		"apiVersion: v1\n"
-		"kind: Service\n"
-		"metadata:\n"
-		"  name: all\n"
-		"spec:\n"
-		"  type: NodePort\n"
-		"  clusterIP: 10.0.0.10\n"
-		"  clusterIPs: [10.0.0.10, 'fd00::10']\n"
-		"  externalIPs: [192.0.2.1]\n"
-		"  externalName: db.example.com\n"
-		"  loadBalancerIP: 192.0.2.2\n"
-		"  loadBalancerSourceRanges: [192.0.2.0/24]\n"
-		"  sessionAffinity: ClientIP\n"
-		"  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n"
-		"  externalTrafficPolicy: Local\n"
-		"  internalTrafficPolicy: Local\n"
-		"  ipFamilies: [IPv4, IPv6]\n"
-		"  ipFamilyPolicy: PreferDualStack\n"
-		"  publishNotReadyAddresses: false\n"
-		"  ipFamily: IPv4\n"
-		"  selector: {app: web, tier: \"\"}\n"
-		"  ports:\n"
-		"  - name: http\n"
-		"    protocol: UDP\n"
-		"    port: 53\n"
-		"    targetPort: dns\n"
-		"    nodePort: 30053\n"
-		"  - port: 0x50\n"
-		"    targetPort: 8080\n");
+	rd_text(&r, full_service);
 	expect_no_diags(&r);
 	ck_assert_uint_eq(r.set.nservices, 1);
 	s = &r.set.services[0];
@@ -334,24 +337,39 @@ START_TEST(service_fields)
 	ck_assert_uint_eq(s->selector.n, 2);
 	ck_assert_str_eq(label(&s->selector, "tier"), "");
 	expect_pos(s->selector.v[1].key.pos, 21, 24);
-	ck_assert_uint_eq(s->nports, 2);
-	expect_pos(s->ports_pos, 23, 3);
-	expect_pos(s->ports[0].pos, 23, 5);
-	ck_assert_str_eq(s->ports[0].name.s, "http");
-	ck_assert_str_eq(s->ports[0].protocol.s, "UDP");
-	ck_assert_int_eq(s->ports[0].port.v, 53);
-	expect_pos(s->ports[0].port.pos, 25, 11);
-	ck_assert_str_eq(s->ports[0].target_port.str.s, "dns");
-	expect_pos(s->ports[0].target_port.str.pos, 26, 17);
-	ck_assert(!s->ports[0].target_port.num.set);
-	ck_assert_int_eq(s->ports[0].node_port.v, 30053);
-	ck_assert_int_eq(s->ports[1].port.v, 80);
-	ck_assert(s->ports[1].target_port.num.set);
-	ck_assert_int_eq(s->ports[1].target_port.num.v, 8080);
-	expect_pos(s->ports[1].target_port.num.pos, 29, 17);
-	ck_assert_ptr_null(s->ports[1].target_port.str.s);
-	ck_assert(!s->ports[1].node_port.set);
-	ck_assert_ptr_null(s->ports[1].name.s);
+	rd_free(&r);
+}
+END_TEST
+
+START_TEST(service_ports)
+{
+	struct rd r = { 0 };
+	const struct k8s_service_port *p;
+
+	rd_text(&r, full_service);
+	expect_no_diags(&r);
+	ck_assert_uint_eq(r.set.services[0].nports, 2);
+	expect_pos(r.set.services[0].ports_pos, 23, 3);
+	p = r.set.services[0].ports;
+	expect_pos(p[0].pos, 23, 5);
+	ck_assert_str_eq(p[0].name.s, "http");
+	ck_assert_str_eq(p[0].protocol.s, "UDP");
+	ck_assert_int_eq(p[0].port.v, 53);
+	expect_pos(p[0].port.pos, 25, 11);
+	/* a named targetPort */
+	ck_assert_str_eq(p[0].target_port.str.s, "dns");
+	expect_pos(p[0].target_port.str.pos, 26, 17);
+	ck_assert(!p[0].target_port.num.set);
+	ck_assert_int_eq(p[0].node_port.v, 30053);
+	/* YAML 1.1 reads 0x50 as 80, as kubectl does */
+	ck_assert_int_eq(p[1].port.v, 80);
+	/* a numeric targetPort */
+	ck_assert(p[1].target_port.num.set);
+	ck_assert_int_eq(p[1].target_port.num.v, 8080);
+	expect_pos(p[1].target_port.num.pos, 29, 17);
+	ck_assert_ptr_null(p[1].target_port.str.s);
+	ck_assert(!p[1].node_port.set);
+	ck_assert_ptr_null(p[1].name.s);
 	rd_free(&r);
 }
 END_TEST
@@ -668,7 +686,7 @@ START_TEST(syntax_error_tab)
 	struct rd r = { 0 };
 
 	rd_service(&r, "spec:\n\tports: []\n");
-	expect_one_error(&r, "t.yaml:6:1: found character that cannot start any token (while scanning for the next token at line 6, column 1); YAML does not allow tabs for indentation; use spaces");
+	expect_one_error(&r, "t.yaml:6:1: found character that cannot start any token; YAML does not allow tabs for indentation; use spaces");
 	ck_assert_uint_eq(r.set.nservices, 0);
 	rd_free(&r);
 }
@@ -1010,7 +1028,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, json_input);
 	tcase_add_test(tc, json_string_port);
 	tcase_add_test(tc, kubectl_output);
-	tcase_add_test(tc, service_fields);
+	tcase_add_test(tc, service_spec_fields);
+	tcase_add_test(tc, service_ports);
 	tcase_add_test(tc, endpoints_fields);
 	tcase_add_test(tc, slice_fields);
 	tcase_add_test(tc, pod_fields);
