@@ -136,12 +136,9 @@ int nl_elems_fill(struct nlmsghdr *nlh, const struct rs_map *m, size_t first,
 
 /*
  * Set r (added as RS_RULE_UNKNOWN) from a rule read from the kernel when its
- * expressions are exactly one of the sequences netlink_build.c writes. chain
- * is the rule's chain: a plain reject carries no protocol, and svcnft's
- * chain names (svc-NS/NAME/PROTO/PORT) tell which one it was compiled for.
+ * expressions are exactly one of the sequences netlink_build.c writes.
  */
-void nl_rule_match(struct rs_rule *r, const char *chain,
-		   const struct nftnl_rule *nr);
+void nl_rule_match(struct rs_rule *r, const struct nftnl_rule *nr);
 
 /*
  * Reading back: feed NEWTABLE/NEWCHAIN/NEWSET/NEWSETELEM/NEWRULE messages

@@ -45,8 +45,10 @@ enum rs_rule_kind {
 	RS_RULE_VMAP_NODEPORTS,
 	/* [numgen random mod N == 0] meta l4proto P dnat to ADDR:PORT */
 	RS_RULE_DNAT,
-	/* tcp: meta l4proto tcp reject with tcp reset;
-	 * otherwise: reject (icmp port-unreachable) */
+	/* tcp: ct state new reject with tcp reset; otherwise:
+	 * meta l4proto P ct state new reject (icmp port-unreachable).
+	 * The ct match also switches conntrack on, without which nat chains
+	 * never run (see netlink_build.c). */
 	RS_RULE_REJECT,
 	/* read from the kernel, not a form svcnft writes */
 	RS_RULE_UNKNOWN,
@@ -130,6 +132,8 @@ void rs_table_sort_elems(struct rs_table *t);
 /* True when both hold the same maps, elements, chains and rules (handles
  * ignored; element order ignored after rs_table_sort_elems on both). */
 bool rs_table_equal(const struct rs_table *a, const struct rs_table *b);
+/* The same for one chain: name, comment, hook and its rules in order. */
+bool rs_chain_equal(const struct rs_chain *a, const struct rs_chain *b);
 
 /*
  * The service summary dump prints, derived from a ruleset alone (so it works

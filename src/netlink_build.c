@@ -22,6 +22,7 @@
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
@@ -502,12 +503,38 @@ static int put_dnat(struct nftnl_rule *r, const struct rs_rule *rr)
 	return 0;
 }
 
+/*
+ * ct state new: a nat chain runs only for packets conntrack tracks, and
+ * conntrack is switched on in a network namespace by the expressions that
+ * need it (dnat, ct, masquerade), not by a nat chain or by reject. A table
+ * whose only Services have no endpoints would otherwise never reject.
+ */
+static void put_ct_state_new(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = expr_add(r, "ct");
+	uint32_t mask = NF_CT_STATE_BIT(IP_CT_NEW), zero = 0;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	e = expr_add(r, "bitwise");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+	e = expr_add(r, "cmp");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &zero, sizeof(zero));
+}
+
+/* meta l4proto P ct state new reject [with tcp reset] */
 static void put_reject(struct nftnl_rule *r, const struct rs_rule *rr)
 {
 	struct nftnl_expr *e;
 
-	if (rr->l4proto == IPPROTO_TCP)
-		put_l4proto_match(r, IPPROTO_TCP);
+	put_l4proto_match(r, rr->l4proto);
+	put_ct_state_new(r);
 	e = expr_add(r, "reject");
 	if (rr->l4proto == IPPROTO_TCP) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);

@@ -340,7 +340,7 @@ static int parse_rule(struct nl_parser *p, const struct nlmsghdr *nlh)
 	if (!p->have_table || !c)
 		goto out;
 	ret = 0;
-	nl_rule_match(rs_chain_add_rule(c, RS_RULE_UNKNOWN), c->name, nr);
+	nl_rule_match(rs_chain_add_rule(c, RS_RULE_UNKNOWN), nr);
 out:
 	nftnl_rule_free(nr);
 	return ret;

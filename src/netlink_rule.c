@@ -14,6 +14,7 @@
 #include <libnftnl/rule.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
 
@@ -237,38 +238,40 @@ static bool reject_is(const struct nftnl_expr *e, uint32_t type, uint8_t code)
 			nftnl_expr_get_u8(e, NFTNL_EXPR_REJECT_CODE) == code);
 }
 
-/* The PROTO of a chain named svc-NS/NAME/PROTO/PORT, or 0. */
-static uint8_t chain_proto(const char *chain)
+/* ct load state => reg 1; bitwise & NEW; cmp neq 0 */
+static bool ct_state_new_is(const struct exprs *x, size_t at)
 {
-	static const struct { const char *name; uint8_t proto; } protos[] = {
-		{ "/udp/", IPPROTO_UDP }, { "/sctp/", IPPROTO_SCTP },
-		{ "/tcp/", IPPROTO_TCP } };
-	const char *p = chain ? strchr(chain, '/') : NULL;
+	uint32_t mask = NF_CT_STATE_BIT(IP_CT_NEW), zero = 0;
+	const struct nftnl_expr *ct, *bw, *cmp;
+	const void *m, *xr, *d;
 
-	if (!p || strncmp(chain, RS_CHAIN_PREFIX, strlen(RS_CHAIN_PREFIX)))
-		return 0;
-	p = strchr(p + 1, '/');		/* after NS/NAME */
-	for (size_t i = 0; p && i < ARRAY_SIZE(protos); i++)
-		if (!strncmp(p, protos[i].name, strlen(protos[i].name)))
-			return protos[i].proto;
-	return 0;
+	if (at + 3 > x->n)
+		return false;
+	ct = x->v[at];
+	bw = x->v[at + 1];
+	cmp = x->v[at + 2];
+	if (!expr_is(ct, "ct") || !u32_is(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATE) ||
+	    !u32_is(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1) || !expr_is(bw, "bitwise") ||
+	    !expr_is(cmp, "cmp") || !u32_is(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ))
+		return false;
+	m = data_of(bw, NFTNL_EXPR_BITWISE_MASK, sizeof(mask));
+	xr = data_of(bw, NFTNL_EXPR_BITWISE_XOR, sizeof(zero));
+	d = data_of(cmp, NFTNL_EXPR_CMP_DATA, sizeof(zero));
+	return m && xr && d && !memcmp(m, &mask, sizeof(mask)) &&
+	       !memcmp(xr, &zero, sizeof(zero)) && !memcmp(d, &zero, sizeof(zero));
 }
 
-static bool match_reject(const struct exprs *x, struct rs_rule *r,
-			 const char *chain)
+/* meta l4proto P; ct state new; reject (tcp reset for TCP, else ICMP) */
+static bool match_reject(const struct exprs *x, struct rs_rule *r)
 {
-	uint8_t proto = chain_proto(chain);
+	int proto = l4proto_match(x, 0);
 
-	if (x->n == 3 && l4proto_match(x, 0) == IPPROTO_TCP &&
-	    reject_is(x->v[2], NFT_REJECT_TCP_RST, 0)) {
-		r->l4proto = IPPROTO_TCP;
-		return true;
-	}
-	if (x->n != 1 || !reject_is(x->v[0], NFT_REJECT_ICMP_UNREACH, 3))
+	if (x->n != 6 || proto < 0 || !ct_state_new_is(x, 2))
 		return false;
-	/* A plain reject says nothing about the protocol: take the one the
-	 * chain was compiled for, except TCP, which would have been a reset. */
-	r->l4proto = proto == IPPROTO_TCP ? 0 : proto;
+	if (proto == IPPROTO_TCP ? !reject_is(x->v[5], NFT_REJECT_TCP_RST, 0) :
+				   !reject_is(x->v[5], NFT_REJECT_ICMP_UNREACH, 3))
+		return false;
+	r->l4proto = proto;
 	return true;
 }
 
@@ -283,7 +286,7 @@ static int collect_cb(struct nftnl_expr *e, void *data)
 }
 
 static bool match_kind(const struct exprs *x, struct rs_rule *r,
-		       enum rs_rule_kind kind, const char *chain)
+		       enum rs_rule_kind kind)
 {
 	switch (kind) {
 	case RS_RULE_JUMP:
@@ -295,15 +298,14 @@ static bool match_kind(const struct exprs *x, struct rs_rule *r,
 	case RS_RULE_DNAT:
 		return match_dnat(x, r);
 	case RS_RULE_REJECT:
-		return match_reject(x, r, chain);
+		return match_reject(x, r);
 	case RS_RULE_UNKNOWN:
 		break;
 	}
 	return false;
 }
 
-void nl_rule_match(struct rs_rule *r, const char *chain,
-		   const struct nftnl_rule *nr)
+void nl_rule_match(struct rs_rule *r, const struct nftnl_rule *nr)
 {
 	struct exprs x = { .n = 0 };
 
@@ -315,7 +317,7 @@ void nl_rule_match(struct rs_rule *r, const char *chain,
 	for (int k = RS_RULE_JUMP; k < RS_RULE_UNKNOWN; k++) {
 		struct rs_rule probe = { .kind = k, .handle = r->handle };
 
-		if (match_kind(&x, &probe, k, chain)) {
+		if (match_kind(&x, &probe, k)) {
 			*r = probe;
 			return;
 		}

@@ -96,8 +96,13 @@ static void write_rule(FILE *out, const struct rs_rule *r)
 			ip_addr_str(&r->addr, buf, sizeof(buf)), r->port);
 		break;
 	case RS_RULE_REJECT:
-		/* nft adds the meta l4proto tcp dependency itself */
-		fputs(r->l4proto == IPPROTO_TCP ? "reject with tcp reset\n" : "reject\n", out);
+		/* nft writes and lists the tcp dependency of a tcp reset
+		 * implicitly; other protocols are spelled out */
+		if (r->l4proto == IPPROTO_TCP)
+			fputs("ct state new reject with tcp reset\n", out);
+		else
+			fprintf(out, "meta l4proto %s ct state new reject\n",
+				protocol_name(r->l4proto));
 		break;
 	default:
 		fprintf(out, "# a rule svcnft did not write (handle %llu)\n",

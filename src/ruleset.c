@@ -146,7 +146,7 @@ static bool rs_rule_equal(const struct rs_rule *a, const struct rs_rule *b)
 	       str_equal(a->target, b->target);
 }
 
-static bool rs_chain_equal(const struct rs_chain *a, const struct rs_chain *b)
+bool rs_chain_equal(const struct rs_chain *a, const struct rs_chain *b)
 {
 	if (!str_equal(a->name, b->name) || !str_equal(a->comment, b->comment) ||
 	    a->hook != b->hook || a->nrules != b->nrules)

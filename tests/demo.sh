@@ -117,8 +117,8 @@ for i in 1 2 3; do
 done
 echo "  each pod runs a server on TCP and UDP 9376 and 8080 that answers with its name"
 
-say "Applying $manifests in the node namespace"
-run_in node svcnft apply "$manifests" || {
+say "Applying ${manifests#"$SVCNFT_ROOT"/} in the node namespace"
+run_in node svcnft apply "${manifests#"$SVCNFT_ROOT"/}" || {
 	echo "demo: svcnft apply failed (see above)" >&2
 	exit 1
 }

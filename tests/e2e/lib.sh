@@ -69,6 +69,8 @@ e2e_init() {
 	trap 'e2e_cleanup; exit 130' INT
 	trap 'e2e_cleanup; exit 143' TERM
 	trap 'e2e_cleanup; exit 129' HUP
+	# A reader that goes away (| head) must not leave namespaces behind.
+	trap 'e2e_cleanup; exit 141' PIPE
 	if ! timeout 10 ip netns add "${E2E_PREFIX}probe" 2>"$E2E_WORKDIR/netns.err"; then
 		e2e_skip_all "cannot create network namespaces: $(cat "$E2E_WORKDIR/netns.err")"
 	fi
@@ -89,7 +91,7 @@ e2e_cleanup() {
 	local ns
 	[ "$E2E_CLEANED" = 1 ] && return 0
 	E2E_CLEANED=1
-	trap - EXIT INT TERM HUP
+	trap - EXIT INT TERM HUP PIPE
 	[ -n "$E2E_WORKDIR" ] || return 0
 	e2e_kill_servers
 	for ns in $E2E_NAMESPACES; do
@@ -198,6 +200,11 @@ topo_up() {
 	ns_add client || e2e_bail "cannot create the client namespace"
 	in_ns node sysctl -qw net.ipv4.ip_forward=1 ||
 		e2e_bail "cannot enable forwarding in the node namespace"
+	# The kernel rate-limits the ICMP errors it sends to other hosts (one
+	# per second per peer after a short burst); tests that count UDP
+	# refusals from the client would otherwise see timeouts.
+	in_ns node sysctl -qw net.ipv4.icmp_ratelimit=0 ||
+		e2e_bail "cannot lift the ICMP rate limit in the node namespace"
 	topo_link vc client "$NODE_IP" "$CLIENT_IP" ||
 		e2e_bail "cannot link client to node"
 	# External users reach ClusterIPs and load-balancer IPs through the node.
@@ -495,13 +502,19 @@ t_done() {
 
 # ---------------------------------------------------------------- ruleset text
 
-# chain_rules FILE NAME_PREFIX: the lines inside every chain whose name
-# starts with NAME_PREFIX, from an `nft list` listing.
+# chain_rules FILE NAME: the lines inside chain NAME and inside every chain
+# whose name starts with NAME/, from an `nft list` listing.
 chain_rules() {
 	# nft may quote names with special characters; compare without quotes.
-	awk -v head="chain $2" '
+	awk -v name="$2" '
 		{ line = $0; gsub(/"/, "", line) }
-		index(line, head) == 2 && /^\tchain / { inside = 1; next }
+		line ~ /^\tchain / {
+			split(line, word, " ")
+			if (word[2] == name || index(word[2], name "/") == 1) {
+				inside = 1
+				next
+			}
+		}
 		inside && /^\t}/ { inside = 0 }
 		inside' "$1"
 }

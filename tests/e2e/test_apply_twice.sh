@@ -34,7 +34,7 @@ assert_probe "traffic reaches pod1..pod3" "pod1 pod2 pod3" "$out/traffic1"
 
 assert_exit "apply without web-3 succeeds" 0 svcnft_in node apply "$fewer"
 nft_in node list ruleset >"$out/fewer"
-chain_rules "$out/fewer" svc-default/web/ >"$out/fewer.web"
+chain_rules "$out/fewer" svc-default/web >"$out/fewer.web"
 assert_grep "the web Service's chain is still there" dnat "$out/fewer.web"
 assert_no_grep "... without a DNAT to web-3" '198\.18\.3\.2' "$out/fewer.web"
 probe_in node tcp 198.19.0.10 80 -n 30 >"$out/traffic2"

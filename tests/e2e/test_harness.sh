@@ -69,6 +69,9 @@ assert_probe "a closed TCP port is refused" "refused" "$out/closed"
 probe_in node udp 198.18.2.2 9 -n 2 >"$out/closed-udp"
 assert_probe "a closed UDP port is refused (ICMP port unreachable)" \
 	"refused" "$out/closed-udp"
+probe_in node tcp 198.18.1.2 8080 -s 198.18.3.1 >"$out/source"
+assert_eq "probe -s binds the source; podserver -s reports it" \
+	"pod1 198.18.3.1" "$(head -n 1 "$out/source")"
 probe_in client tcp 198.19.0.10 80 -n 2 -t 300 >"$out/norule"
 assert_probe "without rules a ClusterIP times out" "timeout" "$out/norule"
 
@@ -119,6 +122,10 @@ assert_eq "normalize_elements sorts map elements" \
 # test_nft_list reloads a listing elsewhere: nft must read its own output.
 nft_in node list ruleset >"$out/listing"
 assert_eq "nft list ruleset succeeds" 0 $?
+assert_eq "chain_rules finds the rules of svc-default/web's chains" 6 \
+	"$(chain_rules "$out/listing" svc-default/web | grep -c dnat)"
+assert_eq "chain_rules matches whole name components" 0 \
+	"$(chain_rules "$out/listing" svc-default/we | grep -c .)"
 ns_add reload || e2e_bail "cannot create the reload namespace"
 t_check "the listing loads with nft -f in a fresh namespace" \
 	nft_in reload -f "$out/listing"

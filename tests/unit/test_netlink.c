@@ -372,8 +372,17 @@ START_TEST(test_expressions_as_nft)
 	assert_listing(&b, "svc-default/db/tcp/5432",
 		"  [ meta load l4proto => reg 1 ]\n"
 		"  [ cmp eq reg 1 0x00000006 ]\n"
+		"  [ ct load state => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
+		"  [ cmp neq reg 1 0x00000000 ]\n"
 		"  [ reject type 1 code 0 ]\n");
-	assert_listing(&b, "svc-default/dns/udp/53", "  [ reject type 0 code 3 ]\n");
+	assert_listing(&b, "svc-default/dns/udp/53",
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000011 ]\n"
+		"  [ ct load state => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
+		"  [ cmp neq reg 1 0x00000000 ]\n"
+		"  [ reject type 0 code 3 ]\n");
 	assert_listing(&b, "prerouting", "  [ immediate reg 0 jump -> services ]\n");
 	nl_batch_free(&b);
 	rs_table_free(&t);

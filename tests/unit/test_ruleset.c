@@ -135,7 +135,7 @@ START_TEST(text_is_what_nft_reads)
 	ck_assert(strstr(s, "\t\ttype nat hook prerouting priority dstnat; policy accept;\n"));
 	ck_assert(strstr(s, "\t\tnumgen random mod 3 == 0 meta l4proto tcp dnat to 198.18.1.2:8080\n"));
 	ck_assert(strstr(s, "\t\tmeta l4proto tcp dnat to 198.18.3.2:8080\n"));
-	ck_assert(strstr(s, "\tchain svc-default/empty/udp/53 {\n\t\tcomment \"ClusterIP default/empty\"\n\t\treject\n\t}\n"));
+	ck_assert(strstr(s, "\tchain svc-default/empty/udp/53 {\n\t\tcomment \"ClusterIP default/empty\"\n\t\tmeta l4proto udp ct state new reject\n\t}\n"));
 	free(s);
 	compiled_free(&c);
 }
