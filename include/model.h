@@ -28,6 +28,9 @@ struct model_endpoint {
 	uint16_t port;
 	char *node_name;	/* NULL when unknown */
 	char *pod;		/* ns/name of the Pod, or NULL */
+	bool local;		/* on --node-name */
+	bool fallback;		/* serving and terminating, not ready: used
+				 * only when the port has no ready endpoint */
 };
 
 struct model_port {
@@ -56,6 +59,12 @@ struct model_service {
 	char *external_name;
 	struct model_port *ports;
 	size_t nports;
+	bool affinity;		/* sessionAffinity: ClientIP */
+	uint32_t affinity_timeout;	/* seconds */
+	bool external_local;	/* externalTrafficPolicy: Local */
+	bool internal_local;	/* internalTrafficPolicy: Local */
+	struct ip_prefix *source_ranges;	/* loadBalancerSourceRanges */
+	size_t nsource_ranges;
 	struct src_pos pos;
 };
 
@@ -65,12 +74,18 @@ struct model {
 	size_t nendpoints;	/* summed over every port of every service */
 	size_t nnode_ports;
 	size_t nskipped;	/* objects of kinds svcnft does not use */
+	size_t nignored;	/* Services left to another proxy by label */
 };
 
 struct model_options {
 	uint16_t node_port_first, node_port_last;
 	struct ip_prefix service_cidr;
+	const char *node_name;	/* --node-name: which endpoints are local */
+	const char *proxy_name;	/* --proxy-name: service-proxy-name label */
 };
+
+#define AFFINITY_TIMEOUT_DEFAULT 10800	/* seconds, as Kubernetes */
+#define AFFINITY_TIMEOUT_MAX 86400
 
 void model_options_default(struct model_options *opts);
 

@@ -27,6 +27,35 @@ static int service_src_cmp(const void *pa, const void *pb)
 	return r ? r : strcmp(a->svc.name, b->svc.name);
 }
 
+static const char *label_value(const struct k8s_labels *l, const char *key)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].key.s && !strcmp(l->v[i].key.s, key))
+			return l->v[i].value.s ? l->v[i].value.s : "";
+	return NULL;
+}
+
+/* Services another proxy handles, by the labels kube-proxy honours. */
+static bool left_to_others(struct model_ctx *ctx, const struct k8s_service *k)
+{
+	const char *proxy = label_value(&k->meta.labels,
+					"service.kubernetes.io/service-proxy-name");
+	struct obj_ref obj = { "Service", k8s_meta_namespace(&k->meta), k->meta.name.s };
+
+	if (label_value(&k->meta.labels, "service.kubernetes.io/headless")) {
+		model_note(ctx, &obj, &k->meta.pos, "metadata.labels",
+			   "ignored: labelled service.kubernetes.io/headless");
+		return true;
+	}
+	if (proxy && (!ctx->opts->proxy_name || strcmp(proxy, ctx->opts->proxy_name))) {
+		model_note(ctx, &obj, &k->meta.pos, "metadata.labels",
+			   "ignored: service.kubernetes.io/service-proxy-name is \"%s\", not --proxy-name",
+			   proxy);
+		return true;
+	}
+	return false;
+}
+
 /* Convert every Service; those with errors are left out of the model. */
 static const struct k8s_service **convert_services(struct model_ctx *ctx)
 {
@@ -36,6 +65,10 @@ static const struct k8s_service **convert_services(struct model_ctx *ctx)
 	size_t n = 0;
 
 	for (size_t i = 0; i < set->nservices; i++) {
+		if (left_to_others(ctx, &set->services[i])) {
+			ctx->m->nignored++;
+			continue;
+		}
 		if (model_service_from_k8s(ctx, &set->services[i], &tmp[n].svc) < 0) {
 			model_service_free(&tmp[n].svc);
 			continue;
@@ -56,7 +89,7 @@ static const struct k8s_service **convert_services(struct model_ctx *ctx)
 
 static void count_model(struct model *m, const struct manifest_set *set)
 {
-	m->nendpoints = m->nnode_ports = 0;
+	m->nendpoints = m->nnode_ports = 0;	/* nignored is counted already */
 	for (size_t i = 0; i < m->nservices; i++) {
 		for (size_t j = 0; j < m->services[i].nports; j++) {
 			m->nendpoints += m->services[i].ports[j].nendpoints;

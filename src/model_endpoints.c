@@ -15,17 +15,31 @@
 
 #define KEY_SEP "\x1f"
 
-static void add_endpoint(struct model_port *p, const struct ip_addr *a,
-			 uint16_t port, const char *node, const char *pod)
+/* How an endpoint may be used (EndpointSlice conditions, KEP-1669). */
+enum ep_use {
+	EP_SKIP,
+	EP_READY,
+	EP_FALLBACK,	/* serving and terminating: only when none is ready */
+};
+
+static void add_endpoint(struct model_ctx *ctx, struct model_port *p,
+			 const struct ip_addr *a, uint16_t port, const char *node,
+			 const char *pod, enum ep_use use)
 {
+	const char *self = ctx->opts->node_name;
 	struct model_endpoint *e;
 
+	if (use == EP_SKIP)
+		return;
 	p->endpoints = xrealloc(p->endpoints, (p->nendpoints + 1) * sizeof(*e));
 	e = &p->endpoints[p->nendpoints++];
+	memset(e, 0, sizeof(*e));
 	e->addr = *a;
 	e->port = port;
 	e->node_name = xstrdup(node);
 	e->pod = xstrdup(pod);
+	e->local = self && node && !strcmp(self, node);
+	e->fallback = use == EP_FALLBACK;
 }
 
 /* Ports of published endpoints are matched to Service ports by name and
@@ -46,9 +60,20 @@ match_port(const struct model_port *p, bool single,
 	return NULL;
 }
 
+static void add_addresses(struct model_ctx *ctx, struct model_port *p,
+			  uint16_t port, const struct k8s_endpoint_address *v,
+			  size_t n, enum ep_use use)
+{
+	struct ip_addr a;
+
+	for (size_t j = 0; j < n; j++)
+		if (!ip_addr_parse(&a, v[j].ip.s) && a.family == AF_INET)
+			add_endpoint(ctx, p, &a, port, v[j].node_name.s, NULL, use);
+}
+
 static void from_endpoints_object(struct model_ctx *ctx,
 				  const struct k8s_endpoints *ep,
-				  struct model_service *svc)
+				  struct model_service *svc, bool publish_all)
 {
 	for (size_t s = 0; s < ep->nsubsets; s++) {
 		const struct k8s_endpoint_subset *sub = &ep->subsets[s];
@@ -57,22 +82,31 @@ static void from_endpoints_object(struct model_ctx *ctx,
 			struct model_port *p = &svc->ports[i];
 			const struct k8s_endpoint_port *ep_port =
 				match_port(p, svc->nports == 1, sub->ports, sub->nports);
-			struct ip_addr a;
 
 			if (!ep_port || ep_port->port.v < 1 || ep_port->port.v > 65535)
 				continue;
-			for (size_t j = 0; j < sub->naddresses; j++)
-				if (!ip_addr_parse(&a, sub->addresses[j].ip.s) &&
-				    a.family == AF_INET)
-					add_endpoint(p, &a, ep_port->port.v,
-						     sub->addresses[j].node_name.s, NULL);
+			add_addresses(ctx, p, ep_port->port.v, sub->addresses,
+				      sub->naddresses, EP_READY);
+			add_addresses(ctx, p, ep_port->port.v, sub->not_ready,
+				      sub->nnot_ready, publish_all ? EP_READY : EP_SKIP);
 		}
 	}
-	(void)ctx;
 }
 
-static void from_slice(const struct k8s_endpoint_slice *sl,
-		       struct model_service *svc)
+/* ready unset means ready (EndpointSlice API); publishNotReadyAddresses
+ * makes every endpoint usable. */
+static enum ep_use slice_endpoint_use(const struct k8s_slice_endpoint *ep,
+				      bool publish_all)
+{
+	if (publish_all || ep->ready.v != 0)
+		return EP_READY;
+	if (ep->serving.v == 1 && ep->terminating.v == 1)
+		return EP_FALLBACK;
+	return EP_SKIP;
+}
+
+static void from_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *sl,
+		       struct model_service *svc, bool publish_all)
 {
 	if (sl->address_type.s && strcmp(sl->address_type.s, "IPv4"))
 		return;	/* IPv6 and FQDN slices: not programmed by an ip table */
@@ -87,24 +121,30 @@ static void from_slice(const struct k8s_endpoint_slice *sl,
 			const struct k8s_slice_endpoint *ep = &sl->endpoints[e];
 			struct ip_addr a;
 
-			/* ready unset means ready (EndpointSlice API docs) */
-			if (ep->ready.v == 0)
-				continue;
+			enum ep_use use = slice_endpoint_use(ep, publish_all);
+
 			for (size_t j = 0; j < ep->addresses.n; j++)
 				if (!ip_addr_parse(&a, ep->addresses.v[j].s) &&
 				    a.family == AF_INET)
-					add_endpoint(p, &a, sp->port.v,
-						     ep->node_name.s, NULL);
+					add_endpoint(ctx, p, &a, sp->port.v,
+						     ep->node_name.s, NULL, use);
 		}
 	}
 }
 
-static bool pod_serves(const struct k8s_pod *pod)
+/* A Pod as the EndpointSlice controller would publish it: ready when its
+ * Ready condition is not False; being deleted, it is terminating, and
+ * serving while still Ready. */
+static enum ep_use pod_use(const struct k8s_pod *pod, bool publish_all)
 {
-	if (!pod->pod_ip.s || pod->meta.deleting || pod->ready.v == 0)
-		return false;
-	return !pod->phase.s || (strcmp(pod->phase.s, "Succeeded") &&
-				 strcmp(pod->phase.s, "Failed"));
+	if (!pod->pod_ip.s || (pod->phase.s && (!strcmp(pod->phase.s, "Succeeded") ||
+						 !strcmp(pod->phase.s, "Failed"))))
+		return EP_SKIP;
+	if (publish_all)
+		return EP_READY;
+	if (pod->ready.v == 0)
+		return EP_SKIP;
+	return pod->meta.deleting ? EP_FALLBACK : EP_READY;
 }
 
 static bool pod_matches(const struct k8s_pod *pod, const struct k8s_labels *sel)
@@ -142,7 +182,7 @@ static uint16_t pod_target_port(const struct k8s_pod *pod,
 }
 
 static void from_pods(struct model_ctx *ctx, const struct k8s_service *k,
-		      struct model_service *svc)
+		      struct model_service *svc, bool publish_all)
 {
 	char *key = xasprintf("%s" KEY_SEP "%s" KEY_SEP "%s", svc->ns,
 			      k->selector.v[0].key.s,
@@ -152,10 +192,11 @@ static void from_pods(struct model_ctx *ctx, const struct k8s_service *k,
 	free(key);
 	for (size_t c = 0; cand && c < cand->nvals; c++) {
 		const struct k8s_pod *pod = &ctx->set->pods[cand->vals[c]];
+		enum ep_use use = pod_use(pod, publish_all);
 		struct ip_addr a;
 		char *ref;
 
-		if (!pod_serves(pod) || !pod_matches(pod, &k->selector) ||
+		if (use == EP_SKIP || !pod_matches(pod, &k->selector) ||
 		    ip_addr_parse(&a, pod->pod_ip.s) || a.family != AF_INET)
 			continue;
 		ref = xasprintf("%s/%s", svc->ns, pod->meta.name.s);
@@ -163,8 +204,8 @@ static void from_pods(struct model_ctx *ctx, const struct k8s_service *k,
 			uint16_t port = pod_target_port(pod, &svc->ports[i]);
 
 			if (port)
-				add_endpoint(&svc->ports[i], &a, port,
-					     pod->node_name.s, ref);
+				add_endpoint(ctx, &svc->ports[i], &a, port,
+					     pod->node_name.s, ref, use);
 		}
 		free(ref);
 	}
@@ -180,20 +221,35 @@ static int endpoint_cmp(const void *pa, const void *pb)
 	return (a->port > b->port) - (a->port < b->port);
 }
 
+static bool has_ready(const struct model_port *p)
+{
+	for (size_t i = 0; i < p->nendpoints; i++)
+		if (!p->endpoints[i].fallback)
+			return true;
+	return false;
+}
+
 /* Several slices (or a slice and an Endpoints object) may list the same
- * address: keep one of each address and port. */
+ * address: keep one of each address and port. Terminating endpoints stay
+ * only when no endpoint is ready, so that a rolling update never leaves
+ * the Service without a backend (kube-proxy does the same). */
 static void sort_unique(struct model_port *p)
 {
+	bool ready = has_ready(p);
 	size_t out = 0;
 
-	qsort(p->endpoints, p->nendpoints, sizeof(*p->endpoints), endpoint_cmp);
+	if (p->nendpoints)	/* qsort's array may not be NULL, even for 0 items */
+		qsort(p->endpoints, p->nendpoints, sizeof(*p->endpoints), endpoint_cmp);
 	for (size_t i = 0; i < p->nendpoints; i++) {
-		if (out && !endpoint_cmp(&p->endpoints[out - 1], &p->endpoints[i])) {
-			free(p->endpoints[i].node_name);
-			free(p->endpoints[i].pod);
+		struct model_endpoint *e = &p->endpoints[i];
+
+		if ((ready && e->fallback) ||
+		    (out && !endpoint_cmp(&p->endpoints[out - 1], e))) {
+			free(e->node_name);
+			free(e->pod);
 			continue;
 		}
-		p->endpoints[out++] = p->endpoints[i];
+		p->endpoints[out++] = *e;
 	}
 	p->nendpoints = out;
 }
@@ -201,8 +257,9 @@ static void sort_unique(struct model_port *p)
 void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
 			     struct model_service *svc)
 {
-	char *key;
 	const struct strmap_entry *eps, *slices;
+	bool publish_all;
+	char *key;
 
 	if (svc->headless || svc->type == SERVICE_EXTERNAL_NAME)
 		return;
@@ -210,12 +267,14 @@ void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
 	eps = strmap_get(&ctx->endpoints_by_name, key);
 	slices = strmap_get(&ctx->slices_by_service, key);
 	free(key);
+	publish_all = k->publish_not_ready_addresses.v == 1;
 	for (size_t i = 0; eps && i < eps->nvals; i++)
-		from_endpoints_object(ctx, &ctx->set->endpoints[eps->vals[i]], svc);
+		from_endpoints_object(ctx, &ctx->set->endpoints[eps->vals[i]], svc,
+				      publish_all);
 	for (size_t i = 0; slices && i < slices->nvals; i++)
-		from_slice(&ctx->set->slices[slices->vals[i]], svc);
+		from_slice(ctx, &ctx->set->slices[slices->vals[i]], svc, publish_all);
 	if (!eps && !slices && k->selector.n)
-		from_pods(ctx, k, svc);
+		from_pods(ctx, k, svc, publish_all);
 	for (size_t i = 0; i < svc->nports; i++)
 		sort_unique(&svc->ports[i]);
 }

@@ -48,6 +48,8 @@ int model_endpoint_addr(struct model_ctx *ctx, const struct obj_ref *obj,
 
 int model_parse_ports(struct model_ctx *ctx, const struct obj_ref *obj,
 		      const struct k8s_service *k, struct model_service *s);
+int model_parse_policies(struct model_ctx *ctx, const struct k8s_service *k,
+			 struct model_service *s);
 int model_service_from_k8s(struct model_ctx *ctx, const struct k8s_service *k,
 			   struct model_service *out);
 void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,

@@ -227,6 +227,8 @@ int model_service_from_k8s(struct model_ctx *ctx, const struct k8s_service *k,
 		return parse_external_name(ctx, &obj, k, s) < 0 ? -EINVAL : ret;
 	if (model_parse_ports(ctx, &obj, k, s) < 0)
 		ret = -EINVAL;
+	if (model_parse_policies(ctx, k, s) < 0)
+		ret = -EINVAL;
 	return ret;
 }
 
@@ -249,7 +251,97 @@ void model_service_free(struct model_service *s)
 	free(s->external_ips);
 	free(s->lb_ips);
 	free(s->external_name);
+	free(s->source_ranges);
 	free(s->ns);
 	free(s->name);
 	memset(s, 0, sizeof(*s));
+}
+
+static int parse_policy(struct model_ctx *ctx, const struct obj_ref *obj,
+			const char *field, const struct k8s_str *v, bool *local)
+{
+	*local = false;
+	if (!v->s || !strcmp(v->s, "Cluster"))
+		return 0;
+	if (!strcmp(v->s, "Local")) {
+		*local = true;
+		return 0;
+	}
+	model_error(ctx, obj, &v->pos, field,
+		    "unknown policy \"%s\": valid policies are Cluster and Local", v->s);
+	return -EINVAL;
+}
+
+static int parse_affinity(struct model_ctx *ctx, const struct obj_ref *obj,
+			  const struct k8s_service *k, struct model_service *s)
+{
+	const struct k8s_int *t = &k->affinity_timeout;
+
+	if (k->session_affinity.s && strcmp(k->session_affinity.s, "None") &&
+	    strcmp(k->session_affinity.s, "ClientIP")) {
+		model_error(ctx, obj, &k->session_affinity.pos, "spec.sessionAffinity",
+			    "unknown value \"%s\": valid values are None and ClientIP",
+			    k->session_affinity.s);
+		return -EINVAL;
+	}
+	s->affinity = k->session_affinity.s && !strcmp(k->session_affinity.s, "ClientIP");
+	s->affinity_timeout = AFFINITY_TIMEOUT_DEFAULT;
+	if (!t->set)
+		return 0;
+	if (t->v < 1 || t->v > AFFINITY_TIMEOUT_MAX) {
+		model_error(ctx, obj, &t->pos,
+			    "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
+			    "\"%lld\" is out of range: valid timeouts are 1-%d seconds",
+			    t->v, AFFINITY_TIMEOUT_MAX);
+		return -EINVAL;
+	}
+	s->affinity_timeout = t->v;
+	return 0;
+}
+
+static int parse_source_ranges(struct model_ctx *ctx, const struct obj_ref *obj,
+			       const struct k8s_service *k, struct model_service *s)
+{
+	const struct k8s_strv *r = &k->load_balancer_source_ranges;
+	char field[64];
+	int ret = 0;
+
+	if (!r->n)
+		return 0;
+	s->source_ranges = xcalloc(r->n, sizeof(*s->source_ranges));
+	for (size_t i = 0; i < r->n; i++) {
+		struct ip_prefix *p = &s->source_ranges[s->nsource_ranges];
+
+		snprintf(field, sizeof(field), "spec.loadBalancerSourceRanges[%zu]", i);
+		if (ip_prefix_parse(p, r->v[i].s) < 0) {
+			model_error(ctx, obj, &r->v[i].pos, field,
+				    "\"%s\" is not a CIDR with host bits zero: write a prefix such as 203.0.113.0/24",
+				    r->v[i].s);
+			ret = -EINVAL;
+			continue;
+		}
+		if (p->addr.family == AF_INET)
+			s->nsource_ranges++;	/* IPv6 ranges apply to an ip6 table */
+	}
+	return ret;
+}
+
+/* Traffic policies, affinity and source ranges: what kube-proxy does beyond
+ * plain load balancing. */
+int model_parse_policies(struct model_ctx *ctx, const struct k8s_service *k,
+			 struct model_service *s)
+{
+	struct obj_ref obj = { "Service", s->ns, s->name };
+	int ret = 0;
+
+	if (parse_policy(ctx, &obj, "spec.externalTrafficPolicy",
+			 &k->external_traffic_policy, &s->external_local) < 0 ||
+	    parse_policy(ctx, &obj, "spec.internalTrafficPolicy",
+			 &k->internal_traffic_policy, &s->internal_local) < 0)
+		ret = -EINVAL;
+	if (parse_affinity(ctx, &obj, k, s) < 0)
+		ret = -EINVAL;
+	if (s->type == SERVICE_LOAD_BALANCER && parse_source_ranges(ctx, &obj, k, s) < 0)
+		ret = -EINVAL;
+	return ret;
 }

@@ -15,15 +15,24 @@ struct built {
 	int ret;
 };
 
+static void build_with(struct built *b, const char *yaml,
+		       const struct model_options *o);
+
 static void build(struct built *b, const char *yaml)
 {
 	struct model_options o;
 
-	memset(b, 0, sizeof(*b));
 	model_options_default(&o);
+	build_with(b, yaml, &o);
+}
+
+static void build_with(struct built *b, const char *yaml,
+		       const struct model_options *o)
+{
+	memset(b, 0, sizeof(*b));
 	ck_assert_int_eq(manifest_read_buffer(&b->set, "test.yaml", yaml,
 					      strlen(yaml), &b->dl), 0);
-	b->ret = model_build(&b->m, &b->set, &o, &b->dl);
+	b->ret = model_build(&b->m, &b->set, o, &b->dl);
 }
 
 static void built_free(struct built *b)
@@ -298,6 +307,123 @@ START_TEST(external_name_and_headless)
 }
 END_TEST
 
+
+static const char conditions_yaml[] =
+	"apiVersion: v1\nkind: Service\nmetadata: {name: roll}\n"
+	"spec: {clusterIP: 198.19.0.20, ports: [{port: 80}]}\n"
+	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+	"metadata: {name: roll-1, labels: {kubernetes.io/service-name: roll}}\n"
+	"addressType: IPv4\nports: [{port: 8080}]\nendpoints:\n"
+	"- {addresses: [198.18.1.2], conditions: {ready: false, serving: true, terminating: true}, nodeName: a}\n"
+	"- {addresses: [198.18.2.2], conditions: {ready: false, serving: false, terminating: true}, nodeName: b}\n"
+	"%s";
+
+/* Ready endpoints win; with none ready, serving-and-terminating ones are
+ * used; endpoints neither ready nor serving never are. */
+START_TEST(terminating_endpoints_are_a_fallback)
+{
+	char yaml[2048];
+	struct built b;
+	const struct model_port *p;
+	char buf[64];
+
+	snprintf(yaml, sizeof(yaml), conditions_yaml, "");
+	build(&b, yaml);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	p = &find(&b, "default", "roll")->ports[0];
+	ck_assert_uint_eq(p->nendpoints, 1);
+	ck_assert_str_eq(ep_str(p, 0, buf, sizeof(buf)), "198.18.1.2:8080");
+	built_free(&b);
+
+	snprintf(yaml, sizeof(yaml), conditions_yaml,
+		 "- {addresses: [198.18.3.2], conditions: {ready: true}, nodeName: b}\n");
+	build(&b, yaml);
+	p = &find(&b, "default", "roll")->ports[0];
+	ck_assert_uint_eq(p->nendpoints, 1);
+	ck_assert_str_eq(ep_str(p, 0, buf, sizeof(buf)), "198.18.3.2:8080");
+	built_free(&b);
+}
+END_TEST
+
+START_TEST(publish_not_ready_uses_every_endpoint)
+{
+	struct built b;
+	const struct model_port *p;
+
+	build(&b, "apiVersion: v1\nkind: Service\nmetadata: {name: all}\n"
+		  "spec: {clusterIP: 198.19.0.21, publishNotReadyAddresses: true,"
+		  " selector: {app: x}, ports: [{port: 80}]}\n"
+		  POD("x-1", "default", "{app: x}", "198.18.1.2", "")
+		  "---\napiVersion: v1\nkind: Pod\nmetadata: {name: x-2, labels: {app: x}}\n"
+		  "status:\n  podIP: 198.18.2.2\n  conditions: [{type: Ready, status: \"False\"}]\n");
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	p = &find(&b, "default", "all")->ports[0];
+	ck_assert_uint_eq(p->nendpoints, 2);
+	built_free(&b);
+}
+END_TEST
+
+START_TEST(labelled_services_are_left_to_others)
+{
+	static const char yaml[] =
+		"apiVersion: v1\nkind: Service\nmetadata: {name: hl, labels: {service.kubernetes.io/headless: \"\"}}\n"
+		"spec: {clusterIP: 198.19.0.22, ports: [{port: 80}]}\n---\n"
+		"apiVersion: v1\nkind: Service\nmetadata: {name: other, labels: {service.kubernetes.io/service-proxy-name: foo}}\n"
+		"spec: {clusterIP: 198.19.0.23, ports: [{port: 80}]}\n---\n"
+		"apiVersion: v1\nkind: Service\nmetadata: {name: mine}\n"
+		"spec: {clusterIP: 198.19.0.24, ports: [{port: 80}]}\n";
+	struct model_options o;
+	struct built b;
+
+	build(&b, yaml);
+	ck_assert_uint_eq(b.m.nservices, 1);
+	ck_assert_uint_eq(b.m.nignored, 2);
+	built_free(&b);
+	model_options_default(&o);
+	o.proxy_name = "foo";
+	build_with(&b, yaml, &o);
+	ck_assert_uint_eq(b.m.nservices, 2);
+	ck_assert_ptr_nonnull(find(&b, "default", "other"));
+	built_free(&b);
+}
+END_TEST
+
+START_TEST(local_endpoints_and_policies)
+{
+	struct model_options o;
+	struct built b;
+	const struct model_service *s;
+
+	model_options_default(&o);
+	o.node_name = "a";
+	build_with(&b, "apiVersion: v1\nkind: Service\nmetadata: {name: loc}\n"
+		   "spec: {type: NodePort, clusterIP: 198.19.0.25, externalTrafficPolicy: Local,"
+		   " internalTrafficPolicy: Local, sessionAffinity: ClientIP,"
+		   " sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}, ports: [{port: 80}]}\n"
+		   "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		   "metadata: {name: loc-1, labels: {kubernetes.io/service-name: loc}}\n"
+		   "addressType: IPv4\nports: [{port: 80}]\nendpoints:\n"
+		   "- {addresses: [198.18.1.2], nodeName: a}\n- {addresses: [198.18.2.2], nodeName: b}\n", &o);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	s = find(&b, "default", "loc");
+	ck_assert(s->external_local && s->internal_local && s->affinity);
+	ck_assert_uint_eq(s->affinity_timeout, 60);
+	ck_assert(s->ports[0].endpoints[0].local);
+	ck_assert(!s->ports[0].endpoints[1].local);
+	built_free(&b);
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: p}\n"
+		     "spec: {externalTrafficPolicy: Locale, ports: [{port: 80}]}\n",
+		     "spec.externalTrafficPolicy: unknown policy \"Locale\": valid policies are Cluster and Local");
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: p}\n"
+		     "spec: {sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: 0}},"
+		     " ports: [{port: 80}]}\n",
+		     "timeoutSeconds: \"0\" is out of range: valid timeouts are 1-86400 seconds");
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: p}\n"
+		     "spec: {type: LoadBalancer, loadBalancerSourceRanges: [10.0.0.1/8], ports: [{port: 80}]}\n",
+		     "spec.loadBalancerSourceRanges[0]: \"10.0.0.1/8\" is not a CIDR with host bits zero");
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -311,6 +437,10 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, conflicts_name_both_services);
 	tcase_add_test(tc, assignments_are_stable);
 	tcase_add_test(tc, external_name_and_headless);
+	tcase_add_test(tc, terminating_endpoints_are_a_fallback);
+	tcase_add_test(tc, publish_not_ready_uses_every_endpoint);
+	tcase_add_test(tc, labelled_services_are_left_to_others);
+	tcase_add_test(tc, local_endpoints_and_policies);
 	suite_add_tcase(s, tc);
 	return s;
 }
