@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "ruleset.h"
+#include "ruleset_diff.h"
 
 /*
  * Write t to out. With replace, first the two lines that make the load
@@ -20,6 +21,14 @@
  * absent so that "delete table ip NAME" cannot fail). Returns 0 or -errno.
  */
 int nft_text_write(FILE *out, const struct rs_table *t, bool replace);
+
+/*
+ * The change d as nft commands, one a line, "+ " before what is added and
+ * "- " before what is removed ("+ add element ip svcnft service-ips { ... }",
+ * "- delete chain ip svcnft svc-..."), in the order apply sends them.
+ * Nothing for an empty diff. Returns 0 or -errno.
+ */
+int nft_text_write_diff(FILE *out, const struct rs_diff *d);
 
 /* "ip", "ip6", "inet" for an NFPROTO_* value. */
 const char *nft_family_name(uint8_t family);

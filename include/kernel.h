@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ruleset.h"
+#include "ruleset_diff.h"
 
 /* Why a batch failed, for the CLI to explain. */
 struct kernel_error {
@@ -20,10 +21,17 @@ struct kernel_error {
 	char *service;		/* "ns/name" of the Service it belongs to, or NULL */
 };
 
-/* Counts of what one kernel_table_replace sent. */
+/* What one kernel_table_replace or kernel_table_apply did. */
 struct kernel_stats {
-	unsigned long messages;	/* netlink messages in the batch */
+	unsigned long messages;	/* netlink messages in the batches */
 	unsigned long bytes;
+	unsigned batches;	/* transactions sent: 0 when nothing changed */
+	unsigned reads;		/* table reads: more than one when the ruleset
+				 * changed under us and the update was redone */
+	double read_seconds;	/* reading the table back */
+	double kernel_seconds;	/* from sending each batch to its last reply */
+	enum rs_diff_mode mode;	/* apply: what the change was */
+	struct rs_diff_counts changes;
 };
 
 /*
@@ -39,6 +47,21 @@ int kernel_table_get(uint8_t family, const char *name, struct rs_table *out);
  */
 int kernel_table_replace(const struct rs_table *t, struct kernel_stats *stats,
 			 struct kernel_error *err);
+
+/*
+ * Make table want->name hold want, sending only the difference: read the
+ * table (kernel_table_get), compute the change (ruleset_diff.h), and send it
+ * in one batch stamped with the generation the read saw (NFNL_BATCH_GENID),
+ * so that a change someone else made in between makes the kernel refuse
+ * the whole batch (ERESTART); then read, compare and send again, a bounded
+ * number of times (-ERESTART after that). Nothing is sent when nothing
+ * changed. Chains whose last map element this removes are deleted in a
+ * second transaction right after (Linux before 6.2: see netlink_build.c);
+ * should that one fail, the next apply deletes them. Errors as for
+ * kernel_table_replace.
+ */
+int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
+		       struct kernel_error *err);
 
 /* Delete the table; -ENOENT when it does not exist. Nothing else is touched. */
 int kernel_table_delete(uint8_t family, const char *name);

@@ -203,6 +203,28 @@ int manifest_read_file(struct manifest_set *set, const char *path,
  */
 int manifest_read_path(struct manifest_set *set, const char *path,
 		       struct diag_list *diags);
+
+/*
+ * One manifest file (or standard input) may hold at most this much: the
+ * reader keeps the whole input in memory, and a larger one is refused with
+ * an error naming the file and the limit, before it is read.
+ */
+#define MANIFEST_MAX_BYTES (128UL << 20)
+
+enum manifest_read_flag {
+	/*
+	 * Refuse, as sshd's StrictModes does, any file or directory (and any
+	 * directory above one) that a user other than root or the caller can
+	 * write: group- or other-writable (directories above the manifests
+	 * may be when sticky, as /tmp is), or owned by someone else. Standard
+	 * input is exempt.
+	 */
+	MANIFEST_STRICT_MODES = 1 << 0,
+};
+
+/* manifest_read_path with flags; manifest_read_path is flags 0. */
+int manifest_read_path_flags(struct manifest_set *set, const char *path,
+			     unsigned flags, struct diag_list *diags);
 void manifest_set_free(struct manifest_set *set);
 
 /* The namespace an object is in: metadata.namespace, or "default". */

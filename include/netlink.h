@@ -17,6 +17,7 @@
 
 #include "kernel.h"
 #include "ruleset.h"
+#include "ruleset_diff.h"
 
 struct nftnl_batch;
 struct nftnl_rule;
@@ -37,6 +38,10 @@ enum nl_obj_kind {
 	NL_OBJ_CHAIN,		/* index: chain */
 	NL_OBJ_ELEMS,		/* index: map; sub, count: its elements */
 	NL_OBJ_RULE,		/* index: chain; sub: rule */
+	/* An incremental update (nl_batch_build_update): */
+	NL_OBJ_FLUSH_CHAIN,	/* index: chain whose rules are replaced */
+	NL_OBJ_DEL_CHAIN,	/* index: chain of b->removed; sub 1: flush */
+	NL_OBJ_DEL_ELEMS,	/* index: map of b->removed; sub, count */
 };
 
 struct nl_msg_ref {
@@ -60,6 +65,7 @@ struct nl_batch {
 	uint32_t max_msg_len;	/* largest single message */
 	struct nl_msg_ref build_failed;	/* what a failed build stopped at */
 	struct nlmsghdr *last;	/* the message written last */
+	const struct rs_table *removed;	/* what NL_OBJ_DEL_* refs index */
 };
 
 /*
@@ -74,6 +80,23 @@ struct nl_batch {
  */
 int nl_batch_build_replace(struct nl_batch *b, const struct rs_table *t,
 			   uint32_t seq, uint32_t genid);
+/* The batch that creates table t, which does not exist: as the replace
+ * batch without the first NEWTABLE and the DELTABLE. */
+int nl_batch_build_create(struct nl_batch *b, const struct rs_table *t,
+			  uint32_t seq, uint32_t genid);
+
+/*
+ * The first transaction of an RS_DIFF_UPDATE: NEWSET and NEWCHAIN for new
+ * maps and chains, DELRULE flushing refilled chains and the chains deleted
+ * late, DELSETELEM, DELCHAIN, NEWRULE, NEWSETELEM. Refs of the NEW messages
+ * index d->add (describe with t = &d->add); b->removed is &d->del.
+ */
+int nl_batch_build_update(struct nl_batch *b, const struct rs_diff *d,
+			  uint32_t seq, uint32_t genid);
+/* The second one: DELCHAIN of d's late chains (there must be some). */
+int nl_batch_build_late(struct nl_batch *b, const struct rs_diff *d,
+			uint32_t seq, uint32_t genid);
+
 /* The batch that deletes table (family, name): begin, DELTABLE, end. */
 int nl_batch_build_delete(struct nl_batch *b, uint8_t family, const char *name,
 			  uint32_t seq);
@@ -145,7 +168,9 @@ void nl_rule_match(struct rs_rule *r, const struct nftnl_rule *nr);
  * (dump replies, or the messages of a batch) in that order of dependency:
  * the table, then maps before their elements, chains before their rules.
  * Messages about other tables are skipped; a DELTABLE of the table forgets
- * what was read so far (as the kernel does inside a batch).
+ * what was read so far (as the kernel does inside a batch), and the
+ * DELRULE/DELCHAIN/DELSETELEM of an update are applied as the kernel
+ * would (-ENOENT for what is not there).
  */
 struct nl_parser {
 	uint8_t family;

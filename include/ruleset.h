@@ -164,6 +164,28 @@ struct rs_summary {
 };
 
 void rs_summarize(struct rs_summary *s, const struct rs_table *t);
+
+/*
+ * UDP has no connection end: conntrack keeps sending a client's datagrams
+ * to the endpoint it first chose, even after that endpoint is gone, and a
+ * client that was refused while a Service had no endpoints keeps being
+ * refused. After an apply, these conntrack entries must go:
+ *   by_reply_src: entries answered by ADDR:PORT, an endpoint a UDP Service
+ *                 port no longer has;
+ *   otherwise:    entries sent to ADDR:PORT (family 0: any local address,
+ *                 a node port), a UDP Service port that had no endpoints
+ *                 and now has some.
+ */
+struct rs_stale_flow {
+	struct ip_addr addr;
+	uint16_t port;
+	bool by_reply_src;
+};
+
+/* Compare the table before (NULL: none) and after an apply; *out receives
+ * the flows to delete (caller frees). Returns how many. */
+size_t rs_stale_udp_flows(const struct rs_table *before,
+			  const struct rs_table *after, struct rs_stale_flow **out);
 void rs_summary_free(struct rs_summary *s);
 
 #endif

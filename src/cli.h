@@ -17,22 +17,40 @@ enum exit_status {
 	EXIT_INVALID = 1,	/* the manifests are invalid; nothing applied */
 	EXIT_USAGE = 2,
 	EXIT_KERNEL = 3,	/* the kernel refused or netlink failed */
+	EXIT_LOCKED = 4,	/* the lock file stayed taken (cli_ops.h) */
 };
 
 /* Which options a command takes. */
 enum {
 	OPT_COMPILE = 1 << 0,	/* --nodeport-range, --service-cidr */
 	OPT_PATHS = 1 << 1,	/* PATH... (at least one) */
+	OPT_DIFF = 1 << 2,	/* --diff (plan) */
+	OPT_LOCK = 1 << 8,	/* --lock-file, --lock-timeout (cli_ops.h) */
+	OPT_METRICS = 1 << 9,	/* --metrics-file */
+	OPT_OUTPUT = 1 << 10,	/* -o, --output text|json */
+};
+
+enum backend {
+	BACKEND_NFTABLES,	/* netlink, the default */
+	BACKEND_IPTABLES,	/* iptables-restore */
 };
 
 struct cli_options {
 	const char *command;
 	const char *table;
+	enum backend backend;
 	struct model_options model;
 	bool quiet;
+	bool diff;		/* plan: print the change against the kernel */
+	bool allow_insecure_files;	/* read manifests others can write */
 	int verbose;
 	char **paths;
 	size_t npaths;
+	const char *lock_file;	/* cli_ops.h: run lock, metrics, output */
+	double lock_timeout;
+	const char *metrics_file;
+	bool json;
+	struct cli_progress *progress;	/* NULL: none shown */
 };
 
 /* A compiled run: what the manifests say, and the ruleset for them. */
@@ -40,6 +58,7 @@ struct compiled {
 	struct manifest_set set;
 	struct model model;
 	struct rs_table table;
+	size_t nerrors;		/* in the manifests */
 };
 
 struct command {
@@ -54,6 +73,13 @@ int cmd_plan(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
+int cmd_expose(int argc, char **argv);
+
+/* The iptables backend's side of apply, plan, dump and flush. */
+int ipt_cmd_apply(const struct cli_options *o, const struct compiled *c);
+int ipt_cmd_plan(const struct compiled *c);
+int ipt_cmd_dump(const struct cli_options *o);
+int ipt_cmd_flush(const struct cli_options *o);
 
 /* Parse argv after the command name. Prints usage errors itself and
  * returns EXIT_USAGE, or EXIT_OK. */
@@ -66,5 +92,8 @@ void compiled_free(struct compiled *c);
 void cli_print_summary(const struct rs_table *t);
 double cli_elapsed(const struct timespec *since);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* apply and flush: EXIT_OK with CAP_NET_ADMIN, else a one-line message and
+ * EXIT_KERNEL (cmd_privilege.c). */
+int cli_require_net_admin(const struct cli_options *o);
 
 #endif

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* svcnft apply: compile the manifests and program the kernel atomically. */
+/* svcnft apply: compile the manifests and program the kernel atomically,
+ * sending only what differs from what it holds. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "backend.h"
 #include "cli.h"
+#include "cli_ops.h"
 #include "kernel.h"
 
 static void report_kernel_error(const struct rs_table *t, int err,
@@ -23,35 +25,83 @@ static void report_kernel_error(const struct rs_table *t, int err,
 			  nft_family_name(t->family), t->name, strerror(-err));
 }
 
+/* "no changes", "created", "replaced", or what an update changed. */
+static void print_change(const struct kernel_stats *s)
+{
+	const struct rs_diff_counts *c = &s->changes;
+
+	switch (s->mode) {
+	case RS_DIFF_NONE:
+		printf("no changes");
+		return;
+	case RS_DIFF_CREATE:
+		printf("created");
+		break;
+	case RS_DIFF_REPLACE:
+		printf("replaced");
+		break;
+	case RS_DIFF_UPDATE:
+		printf("%zu chains added, %zu refilled, %zu deleted, %zu elements added, %zu removed",
+		       c->chains_added, c->chains_refilled, c->chains_deleted,
+		       c->elems_added, c->elems_deleted);
+		break;
+	}
+	printf(": %lu messages (%lu KiB) in %s", s->messages,
+	       (s->bytes + 1023) / 1024,
+	       s->batches == 1 ? "one batch" : "two batches");
+}
+
+static void print_summary(const struct compiled *c, const struct kernel_stats *s,
+			  const struct cli_options *o, double elapsed)
+{
+	printf("svcnft: applied %zu services, %zu endpoints, %zu node ports to table %s %s: ",
+	       c->model.nservices, c->model.nendpoints, c->model.nnode_ports,
+	       nft_family_name(c->table.family), c->table.name);
+	print_change(s);
+	printf(", %zu objects skipped, %.3f s\n", c->model.nskipped, elapsed);
+	if (o->verbose)
+		printf("svcnft: reading the table %.3f s (%u read%s), kernel transactions %.6f s\n",
+		       s->read_seconds, s->reads, s->reads == 1 ? "" : "s",
+		       s->kernel_seconds);
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	struct timespec start;
 	struct kernel_stats stats = { 0 };
 	struct kernel_error ke = { 0 };
 	struct cli_options o;
+	struct cli_run run;
 	struct compiled c;
 	int ret, err;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	ret = cli_parse(argc, argv, OPT_COMPILE | OPT_PATHS, &o);
-	if (ret != EXIT_OK)
+	ret = cli_parse(argc, argv, OPT_COMPILE | OPT_PATHS | OPT_LOCK | OPT_METRICS, &o);
+	if (ret != EXIT_OK || (ret = cli_require_net_admin(&o)) != EXIT_OK)
 		return ret;
+	cli_run_start(&run, &o);
 	ret = cli_compile(&o, &c);
+	cli_run_compiled(&run, ret, &c);
+	if (ret == EXIT_OK)
+		ret = cli_run_lock(&run);
 	if (ret != EXIT_OK)
 		goto out;
-	err = kernel_table_replace(&c.table, &stats, &ke);
+	if (o.backend == BACKEND_IPTABLES) {
+		ret = ipt_cmd_apply(&o, &c);
+		goto out;
+	}
+	err = kernel_table_apply(&c.table, &stats, &ke);
+	cli_progress_clear(o.progress);
 	if (err < 0) {
 		report_kernel_error(&c.table, err, &ke);
 		ret = EXIT_KERNEL;
 		goto out;
 	}
+	cli_run_kernel(&run, &stats);
 	if (!o.quiet)
-		printf("svcnft: applied %zu services, %zu endpoints, %zu node ports to table %s %s: %lu messages (%lu KiB) in one batch, %zu objects skipped, %.3f s\n",
-		       c.model.nservices, c.model.nendpoints, c.model.nnode_ports,
-		       nft_family_name(c.table.family), c.table.name,
-		       stats.messages, (stats.bytes + 1023) / 1024,
-		       c.model.nskipped, cli_elapsed(&start));
+		print_summary(&c, &stats, &o, cli_elapsed(&start));
 out:
+	ret = cli_run_finish(&run, ret);
 	kernel_error_free(&ke);
 	compiled_free(&c);
 	return ret;

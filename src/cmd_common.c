@@ -11,6 +11,8 @@
 
 #include "backend.h"
 #include "cli.h"
+#include "cli_ops.h"
+#include "iptables.h"
 #include "util.h"
 
 void cli_error(const char *fmt, ...)
@@ -89,6 +91,34 @@ static int apply_option(struct cli_options *o, int c, const char *arg, unsigned 
 		if (!(accepts & OPT_COMPILE) || parse_service_cidr(arg, &o->model) < 0)
 			return usage_error(o, "--service-cidr \"%s\": give an IPv4 prefix of /30 or wider with host bits zero (e.g. 10.96.0.0/12)", arg);
 		return EXIT_OK;
+	case 'd':
+		if (!(accepts & OPT_DIFF))
+			return usage_error(o, "%s", "--diff: only plan takes it");
+		o->diff = true;
+		return EXIT_OK;
+	case 'b':
+		if (!strcmp(arg, "nftables"))
+			o->backend = BACKEND_NFTABLES;
+		else if (!strcmp(arg, "iptables"))
+			o->backend = BACKEND_IPTABLES;
+		else
+			return usage_error(o, "--backend \"%s\": valid backends are nftables and iptables", arg);
+		return EXIT_OK;
+	case 'n':
+		if (!(accepts & OPT_COMPILE))
+			return usage_error(o, "%s", "--node-name: only apply, plan and check take it");
+		o->model.node_name = arg;
+		return EXIT_OK;
+	case 'p':
+		if (!(accepts & OPT_COMPILE))
+			return usage_error(o, "%s", "--proxy-name: only apply, plan and check take it");
+		o->model.proxy_name = arg;
+		return EXIT_OK;
+	case 'I':
+		if (!(accepts & OPT_PATHS))
+			return usage_error(o, "%s", "--allow-insecure-files: only apply, plan and check read manifests");
+		o->allow_insecure_files = true;
+		return EXIT_OK;
 	case 'q':
 		o->quiet = true;
 		return EXIT_OK;
@@ -96,7 +126,8 @@ static int apply_option(struct cli_options *o, int c, const char *arg, unsigned 
 		o->verbose++;
 		return EXIT_OK;
 	default:
-		return usage_error(o, "%s", "unknown option");
+		c = cli_ops_option(o, c, arg, accepts);
+		return c >= 0 ? c : usage_error(o, "%s", "unknown option");
 	}
 }
 
@@ -106,8 +137,14 @@ int cli_parse(int argc, char **argv, unsigned accepts, struct cli_options *o)
 		{ "table", required_argument, NULL, 't' },
 		{ "nodeport-range", required_argument, NULL, 'r' },
 		{ "service-cidr", required_argument, NULL, 'c' },
+		{ "diff", no_argument, NULL, 'd' },
+		{ "allow-insecure-files", no_argument, NULL, 'I' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "node-name", required_argument, NULL, 'n' },
+		{ "proxy-name", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		CLI_OPS_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, ret;
@@ -116,9 +153,10 @@ int cli_parse(int argc, char **argv, unsigned accepts, struct cli_options *o)
 	o->command = argv[0];
 	o->table = "svcnft";
 	model_options_default(&o->model);
+	cli_ops_defaults(o);
 	opterr = 0;	/* our own message names the command */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "qv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qv" CLI_OPS_SHORTOPTS, longopts, NULL)) != -1) {
 		if (c == '?')
 			return usage_error(o, "unknown option or missing argument: %s", argv[optind - 1]);
 		ret = apply_option(o, c, optarg, accepts);
@@ -168,10 +206,15 @@ int cli_compile(const struct cli_options *o, struct compiled *c)
 
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < o->npaths; i++)
-		manifest_read_path(&c->set, o->paths[i], &dl);
+		manifest_read_path_flags(&c->set, o->paths[i],
+					 o->allow_insecure_files ? 0 : MANIFEST_STRICT_MODES,
+					 &dl);
 	note_skipped(&c->set, &dl);
-	if (model_build(&c->model, &c->set, &o->model, &dl) < 0 || dl.nerrors)
+	if (model_build(&c->model, &c->set, &o->model, &dl) < 0 || dl.nerrors ||
+	    (o->backend == BACKEND_IPTABLES && ipt_check_model(&c->model, &dl)))
 		status = EXIT_INVALID;
+	c->nerrors = dl.nerrors;
+	cli_progress_clear(o->progress);
 	print_diags(&dl, o->verbose);
 	if (status != EXIT_OK) {
 		cli_error("%zu error%s; nothing applied", dl.nerrors,

@@ -1,20 +1,61 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* svcnft plan: print what apply would program, as nft -f input. */
+/* svcnft plan: print what apply would program, as nft -f input; with
+ * --diff, what apply would change in the kernel's table (sending nothing). */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "backend.h"
 #include "cli.h"
+#include "cli_ops.h"
+#include "kernel.h"
+#include "ruleset_diff.h"
+
+static int print_diff(const struct cli_options *o, const struct rs_table *want)
+{
+	struct rs_table have = { 0 };
+	struct rs_diff d;
+	int err = kernel_table_get(want->family, want->name, &have);
+
+	if (err < 0 && err != -ENOENT) {
+		cli_error("reading table %s %s failed: %s", nft_family_name(want->family),
+			  want->name, strerror(-err));
+		return EXIT_KERNEL;
+	}
+	rs_diff_compute(&d, want, err == -ENOENT ? NULL : &have);
+	err = nft_text_write_diff(stdout, &d);
+	if (!err && rs_diff_empty(&d) && !o->quiet)
+		fprintf(stderr, "svcnft: no changes: table %s %s holds what the manifests say\n",
+			nft_family_name(want->family), want->name);
+	rs_diff_free(&d);
+	rs_table_free(&have);
+	if (err < 0) {
+		cli_error("writing the plan failed");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
 
 int cmd_plan(int argc, char **argv)
 {
 	struct cli_options o;
 	struct compiled c;
-	int ret = cli_parse(argc, argv, OPT_COMPILE | OPT_PATHS, &o);
+	int ret = cli_parse(argc, argv, OPT_COMPILE | OPT_PATHS | OPT_DIFF | OPT_OUTPUT, &o);
 
+	if (ret == EXIT_OK)
+		ret = cli_json_usable(&o);
 	if (ret != EXIT_OK)
 		return ret;
 	ret = cli_compile(&o, &c);
-	if (ret == EXIT_OK && nft_text_write(stdout, &c.table, true) < 0) {
+	if (ret == EXIT_OK && o.backend == BACKEND_IPTABLES) {
+		ret = o.diff ? EXIT_USAGE : ipt_cmd_plan(&c);
+		if (o.diff)
+			cli_error("plan --diff is for the nftables backend only");
+	} else if (ret == EXIT_OK && o.json) {
+		ret = cli_json_print(&o, &c.table);
+	} else if (ret == EXIT_OK && o.diff) {
+		ret = print_diff(&o, &c.table);
+	} else if (ret == EXIT_OK && nft_text_write(stdout, &c.table, true) < 0) {
 		cli_error("writing the plan failed");
 		ret = EXIT_USAGE;
 	}

@@ -6,6 +6,41 @@
 #include "diag.h"
 #include "util.h"
 
+/*
+ * Manifests can hold values megabytes long, and messages quote them and name
+ * objects by them. Past max bytes, keep the head and the tail (where a
+ * message says what would be valid) and say how much was left out, so that
+ * no message floods a terminal or a log. A name Kubernetes accepts (at most
+ * 253 bytes) is never shortened.
+ */
+enum {
+	DIAG_MAX_NAME = 256,
+	DIAG_MAX_MESSAGE = 1024,
+};
+
+/* The start of the UTF-8 character at s[i]. */
+static size_t char_start(const char *s, size_t i)
+{
+	while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
+		i--;
+	return i;
+}
+
+static char *bounded(char *s, size_t max)
+{
+	size_t len = s ? strlen(s) : 0, head, tail;
+	char *out;
+
+	if (len <= max)
+		return s;
+	head = char_start(s, max * 6 / 10);
+	tail = char_start(s, len - max * 3 / 10);
+	out = xasprintf("%.*s[... %zu bytes left out ...]%s", (int)head, s,
+			tail - head, s + tail);
+	free(s);
+	return out;
+}
+
 void diag_vadd(struct diag_list *dl, enum diag_level level,
 	       const struct src_pos *pos, const char *kind, const char *ns,
 	       const char *name, const char *field, const char *fmt,
@@ -22,12 +57,13 @@ void diag_vadd(struct diag_list *dl, enum diag_level level,
 		d->line = pos->line;
 		d->column = pos->column;
 	}
-	d->kind = xstrdup(kind);
-	d->ns = xstrdup(ns);
-	d->name = xstrdup(name);
-	d->field = xstrdup(field);
+	d->kind = bounded(xstrdup(kind), DIAG_MAX_NAME);
+	d->ns = bounded(xstrdup(ns), DIAG_MAX_NAME);
+	d->name = bounded(xstrdup(name), DIAG_MAX_NAME);
+	d->field = bounded(xstrdup(field), DIAG_MAX_NAME);
 	if (vasprintf(&d->message, fmt, ap) < 0)
 		abort();
+	d->message = bounded(d->message, DIAG_MAX_MESSAGE);
 	if (level == DIAG_ERROR)
 		dl->nerrors++;
 	else if (level == DIAG_WARNING)

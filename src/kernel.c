@@ -39,6 +39,7 @@
 #define REQ_BUF 2048u
 /* Bounded retries when the ruleset changes under us. */
 #define GET_ATTEMPTS 5
+#define APPLY_ATTEMPTS 5
 /* What one queued NLMSG_ERROR costs the receive buffer (skb truesize). */
 #define ACK_TRUESIZE 1024u
 
@@ -275,8 +276,10 @@ static int read_objects(struct conn *c, struct nl_parser *p)
 	return ret;
 }
 
-/* One consistent read, or -EINTR when the ruleset changed during it. */
-static int read_once(uint8_t family, const char *name, struct rs_table *out)
+/* One consistent read, or -EINTR when the ruleset changed during it;
+ * *genid is the generation it saw. */
+static int read_once(uint8_t family, const char *name, struct rs_table *out,
+		     uint32_t *genid)
 {
 	uint32_t gen_before = 0, gen_after = 0;
 	struct nl_parser p;
@@ -293,6 +296,7 @@ static int read_once(uint8_t family, const char *name, struct rs_table *out)
 		ret = get_genid(&c, &gen_after);
 	if (!ret && gen_before != gen_after)
 		ret = -EINTR;
+	*genid = gen_before;
 	if (ret < 0)
 		rs_table_free(out);
 	nl_parser_free(&p);
@@ -302,18 +306,26 @@ static int read_once(uint8_t family, const char *name, struct rs_table *out)
 	return ret;
 }
 
-int kernel_table_get(uint8_t family, const char *name, struct rs_table *out)
+static int read_consistent(uint8_t family, const char *name,
+			   struct rs_table *out, uint32_t *genid)
 {
 	int ret = -EINVAL;
 
 	if (!name || !out)
 		return ret;
 	for (int attempt = 0; attempt < GET_ATTEMPTS; attempt++) {
-		ret = read_once(family, name, out);
+		ret = read_once(family, name, out, genid);
 		if (ret != -EINTR)
 			break;
 	}
 	return ret == -EINTR ? -EAGAIN : ret;
+}
+
+int kernel_table_get(uint8_t family, const char *name, struct rs_table *out)
+{
+	uint32_t genid;
+
+	return read_consistent(family, name, out, &genid);
 }
 
 /* What the kernel said about a batch. */
@@ -448,11 +460,22 @@ static int batch_talk(struct conn *c, struct nl_batch *b,
 	return ret ? ret : batch_recv(c, b, res);
 }
 
-static int replace_on(struct conn *c, const struct rs_table *t,
-		      struct nl_batch *b, struct kernel_error *err)
+static double seconds_since(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) + (now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+/* Send batch b, built with result built; t is what its refs index. */
+static int batch_run(struct conn *c, struct nl_batch *b, int built,
+		     const struct rs_table *t, struct kernel_stats *stats,
+		     struct kernel_error *err)
 {
 	struct batch_result res = { 0 };
-	int ret = nl_batch_build_replace(b, t, c->seq + 1, 0);
+	struct timespec start;
+	int ret = built;
 
 	if (ret < 0) {
 		error_fill(err, ret, b, t, &b->build_failed, 0);
@@ -460,7 +483,12 @@ static int replace_on(struct conn *c, const struct rs_table *t,
 	}
 	c->seq = b->seq_end;	/* later requests must not reuse its seqs */
 	conn_size_for(c, b);
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	ret = batch_talk(c, b, &res);
+	stats->kernel_seconds += seconds_since(&start);
+	stats->messages += b->messages;
+	stats->bytes += b->bytes;
+	stats->batches++;
 	if (ret < 0)
 		error_fill(err, ret, b, t,
 			   res.err ? nl_batch_ref(b, res.err_seq) : NULL,
@@ -468,26 +496,129 @@ static int replace_on(struct conn *c, const struct rs_table *t,
 	return ret;
 }
 
+static int replace_on(struct conn *c, const struct rs_table *t,
+		      struct nl_batch *b, struct kernel_stats *stats,
+		      struct kernel_error *err)
+{
+	return batch_run(c, b, nl_batch_build_replace(b, t, c->seq + 1, 0), t,
+			 stats, err);
+}
+
 int kernel_table_replace(const struct rs_table *t, struct kernel_stats *stats,
 			 struct kernel_error *err)
 {
+	struct kernel_stats dummy;
 	struct nl_batch b = { 0 };
 	struct conn c;
 	int ret;
 
 	if (err)
 		memset(err, 0, sizeof(*err));
+	if (!stats)
+		stats = &dummy;
+	memset(stats, 0, sizeof(*stats));
+	stats->mode = RS_DIFF_REPLACE;
 	ret = conn_open(&c);
 	if (ret < 0)
 		goto out;
-	ret = replace_on(&c, t, &b, err);
-	if (stats)
-		nl_batch_stats(&b, stats);
+	ret = replace_on(&c, t, &b, stats, err);
 	conn_close(&c);
 out:
 	if (ret < 0 && err && !err->err)
 		err->err = ret;
 	nl_batch_free(&b);
+	return ret;
+}
+
+/*
+ * The second transaction of an update: deleting the chains the first one
+ * emptied and unlinked. Stamped with the generation the first one made, so
+ * it is refused (and left to the next apply) if anything changed since.
+ * Its failure changes nothing a packet sees, so it is not an error.
+ */
+static void send_late(struct conn *c, const struct rs_diff *d, uint32_t genid,
+		      struct kernel_stats *stats)
+{
+	struct nl_batch b = { 0 };
+	int ret = nl_batch_build_late(&b, d, c->seq + 1, genid);
+
+	batch_run(c, &b, ret, &d->del, stats, NULL);
+	nl_batch_free(&b);
+}
+
+static int send_diff(const struct rs_diff *d, uint32_t genid,
+		     struct kernel_stats *stats, struct kernel_error *err)
+{
+	struct nl_batch b = { 0 };
+	const struct rs_table *t = d->want;
+	struct conn c;
+	int ret = conn_open(&c);
+
+	if (ret < 0)
+		return ret;
+	if (d->mode == RS_DIFF_CREATE) {
+		ret = nl_batch_build_create(&b, t, c.seq + 1, genid);
+	} else if (d->mode == RS_DIFF_REPLACE) {
+		ret = nl_batch_build_replace(&b, t, c.seq + 1, genid);
+	} else {
+		ret = nl_batch_build_update(&b, d, c.seq + 1, genid);
+		t = &d->add;
+	}
+	ret = batch_run(&c, &b, ret, t, stats, err);
+	if (!ret && rs_diff_late_chains(d))
+		send_late(&c, d, genid + 1, stats);
+	nl_batch_free(&b);
+	conn_close(&c);
+	return ret;
+}
+
+/* Read, compare, send what differs: once. */
+static int apply_once(const struct rs_table *want, struct kernel_stats *stats,
+		      struct kernel_error *err)
+{
+	struct rs_table have = { 0 };
+	struct timespec start;
+	uint32_t genid = 0;
+	struct rs_diff d;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	ret = read_consistent(want->family, want->name, &have, &genid);
+	stats->read_seconds += seconds_since(&start);
+	stats->reads++;
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	rs_diff_compute(&d, want, ret == -ENOENT ? NULL : &have);
+	stats->mode = d.mode;
+	rs_diff_count(&d, &stats->changes);
+	ret = rs_diff_empty(&d) ? 0 : send_diff(&d, genid, stats, err);
+	rs_diff_free(&d);
+	rs_table_free(&have);
+	return ret;
+}
+
+int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
+		       struct kernel_error *err)
+{
+	struct kernel_stats dummy;
+	int ret = -EINVAL;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (!stats)
+		stats = &dummy;
+	memset(stats, 0, sizeof(*stats));
+	for (int attempt = 0; want && want->name && attempt < APPLY_ATTEMPTS;
+	     attempt++) {
+		kernel_error_free(err);
+		ret = apply_once(want, stats, err);
+		/* ERESTART on the batch begin: the generation moved on
+		 * between our read and our write; nothing was applied. */
+		if (ret != -ERESTART)
+			break;
+	}
+	if (ret < 0 && err && !err->err)
+		err->err = ret;
 	return ret;
 }
 

@@ -16,10 +16,12 @@ static const struct command commands[] = {
 	  "print the ruleset apply would program, in syntax nft -f accepts" },
 	{ "check", cmd_check, "[options] PATH...",
 	  "validate only; nothing touches the kernel" },
-	{ "dump", cmd_dump, "[--table NAME]",
+	{ "dump", cmd_dump, "[options]",
 	  "read svcnft's table back from the kernel and print it" },
 	{ "flush", cmd_flush, "[--table NAME]",
 	  "remove svcnft's table; nothing else" },
+	{ "expose", cmd_expose, "KIND NAME -f PATH",
+	  "print a Service for a pod or service, as kubectl expose" },
 	{ "help", cmd_help, "", "show this help" },
 };
 
@@ -27,17 +29,24 @@ static void show_usage(FILE *out)
 {
 	fprintf(out, "Usage: svcnft COMMAND [options] [PATH...]\n\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(out, "  svcnft %-5s %-18s %s\n", commands[i].name,
+		fprintf(out, "  svcnft %-6s %-18s %s\n", commands[i].name,
 			commands[i].args, commands[i].help);
 	fprintf(out,
 		"\nOptions of apply, plan and check (before or after PATH):\n"
 		"  --table NAME              the table svcnft owns (default svcnft)\n"
 		"  --nodeport-range A-B      node ports allowed and assigned (default 30000-32767)\n"
 		"  --service-cidr CIDR       where missing ClusterIPs are assigned (default 10.96.0.0/12)\n"
+		"  --diff                    plan only: print what apply would change in the kernel\n"
+		"  --allow-insecure-files    read manifests that users other than root or you can write\n"
 		"  -q, --quiet               print nothing on success\n"
 		"  -v, --verbose             also print notes (skipped objects, assignments)\n"
+		"  --lock-file PATH          apply, flush: the lock concurrent runs share (default /run/svcnft.lock)\n"
+		"  --lock-timeout SECONDS    apply, flush: how long to wait for it (default 60)\n"
+		"  --metrics-file PATH       apply: write Prometheus metrics there (textfile collector)\n"
+		"  -o, --output text|json    dump, plan: the output format (default text)\n"
 		"\nPATH is a file, a directory (*.yaml, *.yml, *.json, recursively) or - for stdin.\n"
-		"Exit status: 0 done, 1 invalid manifests, 2 bad usage, 3 kernel refused or netlink failed.\n");
+		"Exit status: 0 done, 1 invalid manifests, 2 bad usage, 3 kernel refused or netlink failed,\n"
+		"4 the lock file stayed taken for --lock-timeout. See svcnft(8).\n");
 }
 
 static int cmd_help(int argc, char **argv)

@@ -174,6 +174,9 @@ void mdec_error(struct dec *d, const struct src_pos *pos,
 /* Read one finished document into set (manifest_kinds.c). */
 void manifest_decode_document(struct manifest_set *set, struct mtree *t,
 			      struct diag_list *diags);
+/* MANIFEST_STRICT_MODES for one file or directory (manifest_perms.c):
+ * 0, or -EPERM after reporting who else can write it. */
+int manifest_check_secure(const char *path, struct diag_list *diags);
 /* Register a file name in set; the returned pointer lives as long as set. */
 const char *manifest_set_add_file(struct manifest_set *set, const char *name);
 

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "manifest_int.h"
 #include "util.h"
@@ -548,6 +549,46 @@ static bool api_accepted(const struct kind_info *k, const char *api)
 	return false;
 }
 
+/* One edit (a letter changed, added or removed) or a difference in case
+ * turns a into b. */
+static bool near_miss(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i = 0;
+
+	if (!strcasecmp(a, b))
+		return true;
+	if (la + 1 < lb || lb + 1 < la || lb < 5)	/* "Pod" is near "Job" */
+		return false;
+	while (i < la && i < lb && a[i] == b[i])
+		i++;
+	if (la == lb)
+		return !strcmp(a + i + 1, b + i + 1);
+	return la < lb ? !strcmp(a + i, b + i + 1) : !strcmp(a + i + 1, b + i);
+}
+
+/* Objects of other kinds are skipped, but not one whose kind is a slip for
+ * one svcnft reads in the same API group ("Servce", "service"): the API
+ * server would refuse it, and skipping it would drop a Service silently. */
+static bool misspelt_kind(struct dec *d, struct mnode *obj,
+			  const struct k8s_str *kind, const struct k8s_str *api)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		const struct kind_info *k = &kinds[i];
+		size_t glen = group_len(api->s);
+
+		if (glen != group_len(k->api[0]) || strncmp(api->s, k->api[0], glen) ||
+		    !near_miss(kind->s, k->kind))
+			continue;
+		d->kind = kind->s;
+		name_object(d, obj, kind->s);
+		mdec_error(d, &kind->pos, &(struct fpath){ NULL, "kind", 0 },
+			  "\"%s\" is not a kind of apiVersion %s; did you mean \"%s\"? (kinds are case-sensitive)",
+			  kind->s, api->s, k->kind);
+		return true;
+	}
+	return false;
+}
+
 static void decode_kind(struct dec *d, struct mnode *obj, struct k8s_str *kind,
 			struct k8s_str *api)
 {
@@ -571,7 +612,8 @@ static void decode_kind(struct dec *d, struct mnode *obj, struct k8s_str *kind,
 			  api->s, k->kind, k->api[0]);
 		return;
 	}
-	decode_skipped(d, obj, kind, api);
+	if (!misspelt_kind(d, obj, kind, api))
+		decode_skipped(d, obj, kind, api);
 }
 
 /* kind or apiVersion: 1 read into out, 0 absent, -1 reported. */

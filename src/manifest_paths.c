@@ -29,29 +29,52 @@ static int path_error(struct diag_list *diags, const char *path,
 	return -err;
 }
 
+static int too_big_error(struct diag_list *diags, const char *path,
+			 const struct stat *st)
+{
+	struct src_pos pos = { path, 0, 0 };
+
+	if (st)
+		diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
+			 "%lld bytes, more than the limit of %lu bytes (%lu MiB) for one manifest file; split it into several files",
+			 (long long)st->st_size, MANIFEST_MAX_BYTES,
+			 MANIFEST_MAX_BYTES >> 20);
+	else
+		diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
+			 "more than the limit of %lu bytes (%lu MiB) for one manifest input; split it into several files",
+			 MANIFEST_MAX_BYTES, MANIFEST_MAX_BYTES >> 20);
+	return -EFBIG;
+}
+
 /*
  * The whole input in memory: libyaml reports an encoding error as a byte
- * offset, which only the buffer can turn into a line and column.
+ * offset, which only the buffer can turn into a line and column. Hence the
+ * size limit: a regular file over it is refused before it is read, a stream
+ * once it has sent more.
  */
 static int slurp(FILE *in, char **out, size_t *len)
 {
+	const size_t max = MANIFEST_MAX_BYTES + 1;	/* one more: "too big" */
 	struct stat st;
 	size_t cap = 1 << 16, n = 0;
 	char *buf;
 
-	if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode) &&
-	    (size_t)st.st_size >= cap)
-		cap = (size_t)st.st_size + 1;
+	if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode)) {
+		if ((unsigned long long)st.st_size > MANIFEST_MAX_BYTES)
+			return -EFBIG;
+		if ((size_t)st.st_size >= cap)
+			cap = (size_t)st.st_size + 1;
+	}
 	buf = xmalloc(cap);
 	for (;;) {
 		n += fread(buf + n, 1, cap - n, in);
-		if (n < cap)
+		if (n < cap || cap == max)
 			break;
-		cap *= 2;
+		cap = cap * 2 < max ? cap * 2 : max;
 		buf = xrealloc(buf, cap);
 	}
-	if (ferror(in)) {
-		int err = errno ? errno : EIO;
+	if (ferror(in) || n > MANIFEST_MAX_BYTES) {
+		int err = n > MANIFEST_MAX_BYTES ? EFBIG : errno ? errno : EIO;
 
 		free(buf);
 		return -err;
@@ -64,12 +87,16 @@ static int slurp(FILE *in, char **out, size_t *len)
 int manifest_read_stream(struct manifest_set *set, const char *name,
 			 FILE *in, struct diag_list *diags)
 {
+	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
 	errno = 0;
 	r = slurp(in, &buf, &len);
+	if (r == -EFBIG)
+		return too_big_error(diags, name,
+				     fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode) ? &st : NULL);
 	if (r < 0)
 		return path_error(diags, name, "read", -r);
 	r = manifest_read_buffer(set, name, buf, len, diags);
@@ -90,22 +117,67 @@ int manifest_read_file(struct manifest_set *set, const char *path,
 	return r;
 }
 
-struct visited {
-	struct { dev_t dev; ino_t ino; } *v;
+/* Directories met on a walk: one reached twice (two links to one place) is
+ * read once; one that is its own ancestor (a symlink loop) is an error. */
+struct dir_seen {
+	dev_t dev;
+	ino_t ino;
+	bool on_path;		/* being read: an ancestor of where we are */
+	char *path;
+};
+
+struct walk {
+	struct manifest_set *set;
+	struct diag_list *diags;
+	unsigned flags;
+	struct dir_seen *v;
 	size_t n, cap;
 };
 
-/* A directory reached twice (a symlink loop, or two links to one place) is
- * read once. */
-static bool first_visit(struct visited *seen, const struct stat *st)
+static struct dir_seen *find_dir(struct walk *w, const struct stat *st)
 {
-	for (size_t i = 0; i < seen->n; i++)
-		if (seen->v[i].dev == st->st_dev && seen->v[i].ino == st->st_ino)
-			return false;
-	grow_array(&seen->v, &seen->cap, seen->n + 1, sizeof(*seen->v));
-	seen->v[seen->n].dev = st->st_dev;
-	seen->v[seen->n++].ino = st->st_ino;
-	return true;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i].dev == st->st_dev && w->v[i].ino == st->st_ino)
+			return &w->v[i];
+	return NULL;
+}
+
+/* 1: read it, 0: already read, -ELOOP: reported. */
+static int enter_dir(struct walk *w, const char *path, const struct stat *st)
+{
+	struct dir_seen *d = find_dir(w, st);
+	struct src_pos pos = { path, 0, 0 };
+
+	if (d && d->on_path) {
+		diag_add(w->diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
+			 "directory loop: this is %s again, which is being read; remove the symbolic link that leads back",
+			 d->path);
+		return -ELOOP;
+	}
+	if (d)
+		return 0;
+	grow_array(&w->v, &w->cap, w->n + 1, sizeof(*w->v));
+	d = &w->v[w->n++];
+	d->dev = st->st_dev;
+	d->ino = st->st_ino;
+	d->on_path = true;
+	d->path = xstrdup(path);
+	return 1;
+}
+
+static void leave_dir(struct walk *w, const struct stat *st)
+{
+	struct dir_seen *d = find_dir(w, st);
+
+	if (d)
+		d->on_path = false;
+}
+
+static void walk_free(struct walk *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i].path);
+	free(w->v);
 }
 
 static bool is_manifest_name(const char *name)
@@ -145,17 +217,27 @@ static int list_dir(const char *path, char ***names, size_t *n)
 		(*names)[(*n)++] = xstrdup(de->d_name);
 	}
 	closedir(dir);
-	qsort(*names, *n, sizeof(**names), name_cmp);
+	if (*n)	/* qsort's array may not be NULL, even for 0 items */
+		qsort(*names, *n, sizeof(**names), name_cmp);
 	return 0;
 }
 
-static int read_dir(struct manifest_set *set, const char *path,
-		    struct visited *seen, struct diag_list *diags);
+static int read_dir(struct walk *w, const char *path, const struct stat *st);
+
+/* A file or directory to read, found by stat. Returns 0 or the negative
+ * errno already reported. */
+static int read_node(struct walk *w, const char *path, const struct stat *st)
+{
+	if ((w->flags & MANIFEST_STRICT_MODES) &&
+	    manifest_check_secure(path, w->diags) < 0)
+		return -EPERM;
+	if (S_ISDIR(st->st_mode))
+		return read_dir(w, path, st);
+	return manifest_read_file(w->set, path, w->diags);
+}
 
 /* One directory entry. Returns 0 or the negative errno already reported. */
-static int read_entry(struct manifest_set *set, const char *path,
-		      const char *name, struct visited *seen,
-		      struct diag_list *diags)
+static int read_entry(struct walk *w, const char *path, const char *name)
 {
 	bool wanted = is_manifest_name(name);
 	struct stat st;
@@ -167,55 +249,60 @@ static int read_entry(struct manifest_set *set, const char *path,
 	if (stat(full, &st) < 0) {
 		/* Only a manifest we cannot read is a problem. */
 		if (wanted)
-			r = path_error(diags, full, "read", errno);
-	} else if (S_ISDIR(st.st_mode)) {
-		if (first_visit(seen, &st))
-			r = read_dir(set, full, seen, diags);
-	} else if (wanted && S_ISREG(st.st_mode)) {
-		r = manifest_read_file(set, full, diags);
+			r = path_error(w->diags, full, "read", errno);
+	} else if (S_ISDIR(st.st_mode) || (wanted && S_ISREG(st.st_mode))) {
+		r = read_node(w, full, &st);
 	}
 	free(full);
 	return r;
 }
 
-static int read_dir(struct manifest_set *set, const char *path,
-		    struct visited *seen, struct diag_list *diags)
+static int read_dir(struct walk *w, const char *path, const struct stat *st)
 {
 	char **names;
 	size_t n;
 	int r, first_err;
 
+	r = enter_dir(w, path, st);
+	if (r <= 0)
+		return r;
 	r = list_dir(path, &names, &n);
-	if (r < 0)
-		return path_error(diags, path, "read directory", -r);
+	if (r < 0) {
+		leave_dir(w, st);
+		return path_error(w->diags, path, "read directory", -r);
+	}
 	first_err = 0;
 	for (size_t i = 0; i < n; i++) {
-		r = read_entry(set, path, names[i], seen, diags);
+		r = read_entry(w, path, names[i]);
 		if (r < 0 && !first_err)
 			first_err = r;
 		free(names[i]);
 	}
 	free(names);
+	leave_dir(w, st);
 	return first_err;
+}
+
+int manifest_read_path_flags(struct manifest_set *set, const char *path,
+			     unsigned flags, struct diag_list *diags)
+{
+	struct walk w = { set, diags, flags, NULL, 0, 0 };
+	struct stat st;
+	int r;
+
+	if (!strcmp(path, "-"))	/* a pipe has no mode worth checking */
+		return manifest_read_stream(set, "<stdin>", stdin, diags);
+	if (stat(path, &st) < 0)
+		return path_error(diags, path, "read", errno);
+	r = read_node(&w, path, &st);
+	walk_free(&w);
+	return r;
 }
 
 int manifest_read_path(struct manifest_set *set, const char *path,
 		       struct diag_list *diags)
 {
-	struct visited seen = { NULL, 0, 0 };
-	struct stat st;
-	int r;
-
-	if (!strcmp(path, "-"))
-		return manifest_read_stream(set, "<stdin>", stdin, diags);
-	if (stat(path, &st) < 0)
-		return path_error(diags, path, "read", errno);
-	if (!S_ISDIR(st.st_mode))
-		return manifest_read_file(set, path, diags);
-	first_visit(&seen, &st);
-	r = read_dir(set, path, &seen, diags);
-	free(seen.v);
-	return r;
+	return manifest_read_path_flags(set, path, 0, diags);
 }
 
 void manifest_set_free(struct manifest_set *set)

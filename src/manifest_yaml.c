@@ -52,6 +52,7 @@ struct builder {
 	uint64_t heaviest;	/* the alias that expands to most nodes */
 	struct src_pos heaviest_pos;
 	bool skipping;
+	size_t nonempty;	/* documents that hold more than null */
 	struct manifest_set *set;
 	struct diag_list *diags;
 	const char *buf;
@@ -443,6 +444,8 @@ static void finish_document(struct builder *b)
 {
 	struct mtree *t = &b->tree;
 
+	if (t->has_root && !mnode_is_null(&t->nodes[t->root]))
+		b->nonempty++;
 	if (!b->skipping && t->has_root && expansion_ok(b))
 		manifest_decode_document(b->set, t, b->diags);
 	builder_clear(b);
@@ -632,6 +635,16 @@ static void builder_free(struct builder *b)
 	free(b->keys);
 }
 
+/* An input without a single object is most likely a failed or truncated
+ * write (kubectl ... > file): applying it would remove every Service. */
+static void refuse_empty(struct builder *b)
+{
+	struct src_pos pos = { b->tree.file, 1, 1 };
+
+	diag_add(b->diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
+		 "no Kubernetes objects: the input is empty, or holds only comments and empty documents (as a failed or truncated write leaves it); to remove every Service, use svcnft flush");
+}
+
 int manifest_read_buffer(struct manifest_set *set, const char *name,
 			 const char *buf, size_t len, struct diag_list *diags)
 {
@@ -641,6 +654,7 @@ int manifest_read_buffer(struct manifest_set *set, const char *name,
 		.buf = buf ? buf : "",
 		.len = buf ? len : 0,
 	};
+	size_t nerrors = diags->nerrors;
 	yaml_parser_t parser;
 
 	b.tree.file = manifest_set_add_file(set, name ? name : "<input>");
@@ -648,6 +662,8 @@ int manifest_read_buffer(struct manifest_set *set, const char *name,
 		abort();	/* fails only when out of memory, see util.h */
 	yaml_parser_set_input_string(&parser, (const unsigned char *)b.buf, b.len);
 	parse_events(&b, &parser);
+	if (!b.nonempty && diags->nerrors == nerrors)
+		refuse_empty(&b);
 	yaml_parser_delete(&parser);
 	builder_free(&b);
 	return 0;

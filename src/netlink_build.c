@@ -796,3 +796,207 @@ int nl_key_encode(enum rs_map_kind kind, const struct rs_elem *e,
 	memcpy(key + at + 4, &port, sizeof(port));
 	return at + 8;
 }
+
+/*
+ * Incremental updates (ruleset_diff.h): the messages that turn the table
+ * the kernel holds into the compiled one, in one transaction.
+ */
+
+int nl_batch_build_create(struct nl_batch *b, const struct rs_table *t,
+			  uint32_t seq, uint32_t genid)
+{
+	int ret;
+
+	if (t->family != NFPROTO_IPV4)
+		return -EAFNOSUPPORT;
+	if (!t->name)
+		return -EINVAL;
+	ret = batch_open(b, t->family, t->name, seq, genid);
+	if (!ret)
+		ret = put_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	if (!ret)
+		ret = put_maps_and_chains(b, t);
+	if (!ret)
+		ret = put_elems_and_rules(b, t);
+	return ret ? ret : batch_close(b);
+}
+
+/* DELRULE naming only the chain flushes it; DELCHAIN deletes it (with its
+ * rules: without NLM_F_NONREC the kernel removes them first). */
+static int put_chain_op(struct nl_batch *b, uint16_t type, const char *name,
+			enum nl_obj_kind kind, size_t index, size_t sub)
+{
+	struct nlmsghdr *nlh = msg_start(b, type, 0, kind, index, sub);
+
+	if (type == NFT_MSG_DELRULE) {
+		struct nftnl_rule *r = nftnl_rule_alloc();
+
+		if (!r)
+			abort();
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, name);
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		nftnl_rule_free(r);
+	} else {
+		struct nftnl_chain *c = nftnl_chain_alloc();
+
+		if (!c)
+			abort();
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, b->table);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+		nftnl_chain_nlmsg_build_payload(nlh, c);
+		nftnl_chain_free(c);
+	}
+	return msg_end(b, nlh);
+}
+
+/* An element to delete: its key alone, as nft sends it. */
+static int put_elem_key(struct nlmsghdr *nlh, const struct rs_map *m,
+			const struct rs_elem *el)
+{
+	uint8_t key[NL_KEY_MAX];
+	struct nftnl_set_elem *e;
+	int len = nl_key_encode(m->kind, el, key);
+
+	if (len < 0)
+		return len;
+	e = nftnl_set_elem_alloc();
+	if (!e)
+		abort();
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
+	nftnl_set_elem_nlmsg_build(nlh, e, NFTA_LIST_ELEM);
+	nftnl_set_elem_free(e);
+	return 0;
+}
+
+/* One DELSETELEM message from element first on, within NL_MSG_MAX. */
+static int del_elems_msg(struct nl_batch *b, const struct rs_table *t,
+			 size_t index, size_t first, size_t *added)
+{
+	const struct rs_map *m = &t->maps[index];
+	struct nftnl_set *s = map_handle(t->name, m, index);
+	struct nlmsghdr *nlh;
+	struct nlattr *list;
+	size_t i;
+	int ret = 0;
+
+	nftnl_set_unset(s, NFTNL_SET_ID);	/* the set exists already */
+	nlh = msg_start(b, NFT_MSG_DELSETELEM, 0, NL_OBJ_DEL_ELEMS, index, first);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	for (i = first; !ret && i < m->nelems; i++) {
+		uint32_t before = nlh->nlmsg_len;
+
+		ret = put_elem_key(nlh, m, &m->elems[i]);
+		if (!ret && nlh->nlmsg_len > NL_MSG_MAX) {
+			nlh->nlmsg_len = before;
+			break;
+		}
+	}
+	mnl_attr_nest_end(nlh, list);
+	*added = i - first;
+	b->refs[b->nrefs - 1].count = *added;
+	return ret ? ret : msg_end(b, nlh);
+}
+
+static int put_del_elems(struct nl_batch *b, const struct rs_table *t)
+{
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < t->nmaps; i++) {
+		size_t first = 0, added = 0;
+
+		while (!ret && first < t->maps[i].nelems) {
+			ret = del_elems_msg(b, t, i, first, &added);
+			first += added;
+		}
+		if (ret < 0)
+			b->build_failed = (struct nl_msg_ref){
+				.kind = NL_OBJ_DEL_ELEMS, .index = i,
+				.sub = first, .count = 1 };
+	}
+	return ret;
+}
+
+/* New maps and chains, then the flushes: a refilled chain and a chain
+ * deleted in the second transaction both lose their rules now. */
+static int put_update_creates(struct nl_batch *b, const struct rs_diff *d)
+{
+	const struct rs_table *add = &d->add, *del = &d->del;
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < add->nmaps; i++)
+		if (d->map_new[i])
+			ret = put_map(b, &add->maps[i], i);
+	for (size_t i = 0; !ret && i < add->nchains; i++)
+		if (d->chain_new[i])
+			ret = put_chain(b, &add->chains[i], i);
+	for (size_t i = 0; !ret && i < add->nchains; i++)
+		if (!d->chain_new[i])
+			ret = put_chain_op(b, NFT_MSG_DELRULE, add->chains[i].name,
+					   NL_OBJ_FLUSH_CHAIN, i, 0);
+	for (size_t i = 0; !ret && i < del->nchains; i++)
+		if (d->chain_late[i])
+			ret = put_chain_op(b, NFT_MSG_DELRULE, del->chains[i].name,
+					   NL_OBJ_DEL_CHAIN, i, 1);
+	return ret;
+}
+
+static int put_update_deletes(struct nl_batch *b, const struct rs_diff *d)
+{
+	const struct rs_table *del = &d->del;
+	int ret = put_del_elems(b, del);
+
+	/* Only chains no element points at: Linux before 6.2 refuses with
+	 * EBUSY to delete a chain in the same transaction as the removal of
+	 * a map element that references it (the element's reference is
+	 * dropped only at commit). Those (chain_late) were flushed above and
+	 * are deleted by nl_batch_build_late() in a second transaction, once
+	 * nothing points at them; if that one never happens, the next
+	 * update finds them unreferenced and deletes them here. */
+	for (size_t i = 0; !ret && i < del->nchains; i++)
+		if (!d->chain_late[i])
+			ret = put_chain_op(b, NFT_MSG_DELCHAIN, del->chains[i].name,
+					   NL_OBJ_DEL_CHAIN, i, 0);
+	return ret;
+}
+
+int nl_batch_build_update(struct nl_batch *b, const struct rs_diff *d,
+			  uint32_t seq, uint32_t genid)
+{
+	int ret;
+
+	if (d->mode != RS_DIFF_UPDATE)
+		return -EINVAL;
+	if (d->add.family != NFPROTO_IPV4)
+		return -EAFNOSUPPORT;
+	ret = batch_open(b, d->add.family, d->add.name, seq, genid);
+	b->removed = &d->del;
+	if (!ret)
+		ret = put_update_creates(b, d);
+	if (!ret)
+		ret = put_update_deletes(b, d);
+	/* Rules of the new and refilled chains, then the new elements:
+	 * every chain an element leads to exists by now. */
+	if (!ret)
+		ret = put_elems_and_rules(b, &d->add);
+	return ret ? ret : batch_close(b);
+}
+
+int nl_batch_build_late(struct nl_batch *b, const struct rs_diff *d,
+			uint32_t seq, uint32_t genid)
+{
+	const struct rs_table *del = &d->del;
+	int ret;
+
+	if (!rs_diff_late_chains(d))
+		return -EINVAL;
+	ret = batch_open(b, del->family, del->name, seq, genid);
+	b->removed = del;
+	for (size_t i = 0; !ret && i < del->nchains; i++)
+		if (d->chain_late[i])
+			ret = put_chain_op(b, NFT_MSG_DELCHAIN, del->chains[i].name,
+					   NL_OBJ_DEL_CHAIN, i, 0);
+	return ret ? ret : batch_close(b);
+}

@@ -206,9 +206,42 @@ static bool ref_in_table(const struct rs_table *t, const struct nl_msg_ref *ref)
 		return t && ref->index < t->nmaps;
 	case NL_OBJ_CHAIN:
 	case NL_OBJ_RULE:
+	case NL_OBJ_FLUSH_CHAIN:
 		return t && ref->index < t->nchains;
 	}
 	return true;
+}
+
+/* A message of an incremental update that removes something: named from
+ * b->removed (ruleset_diff.h's del table). */
+static void describe_removal(const struct nl_batch *b,
+			     const struct nl_msg_ref *ref, char **object,
+			     char **service)
+{
+	const struct rs_table *del = b->removed;
+	const struct rs_map *m;
+	char *key;
+
+	if (ref->kind == NL_OBJ_DEL_CHAIN && del && ref->index < del->nchains) {
+		const char *name = del->chains[ref->index].name;
+
+		*object = xasprintf("%s of chain %s",
+				    ref->sub ? "the flush" : "the deletion", name);
+		*service = nl_chain_service(name);
+		return;
+	}
+	if (!del || ref->index >= del->nmaps)
+		return;
+	m = &del->maps[ref->index];
+	if (ref->sub >= m->nelems)
+		return;
+	key = elem_key_str(m, &m->elems[ref->sub]);
+	*object = ref->count > 1 ?
+		xasprintf("the removal of elements %s and %u more from map %s",
+			  key, ref->count - 1, m->name) :
+		xasprintf("the removal of element %s from map %s", key, m->name);
+	*service = elems_service(m, ref->sub, ref->count);
+	free(key);
 }
 
 void nl_batch_describe(const struct nl_batch *b, const struct rs_table *t,
@@ -237,6 +270,15 @@ void nl_batch_describe(const struct nl_batch *b, const struct rs_table *t,
 		break;
 	case NL_OBJ_RULE:
 		describe_rule(t, ref, object, service);
+		break;
+	case NL_OBJ_FLUSH_CHAIN:
+		*object = xasprintf("the flush of chain %s",
+				    t->chains[ref->index].name);
+		*service = nl_chain_service(t->chains[ref->index].name);
+		break;
+	case NL_OBJ_DEL_CHAIN:
+	case NL_OBJ_DEL_ELEMS:
+		describe_removal(b, ref, object, service);
 		break;
 	}
 }

@@ -346,6 +346,132 @@ out:
 	return ret;
 }
 
+/*
+ * The deletions of an incremental update, applied to what was read so far
+ * as the kernel applies them: a unit test replays a table and an update
+ * batch and compares the result with the compiled table.
+ */
+static void flush_rules(struct rs_chain *c, bool by_handle, uint64_t handle)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < c->nrules; i++) {
+		if (by_handle && c->rules[i].handle != handle)
+			c->rules[kept++] = c->rules[i];
+		else
+			free(c->rules[i].target);
+	}
+	c->nrules = kept;
+}
+
+static int parse_del_rule(struct nl_parser *p, const struct nlmsghdr *nlh)
+{
+	struct nftnl_rule *nr = nftnl_rule_alloc();
+	struct rs_chain *c;
+	int ret = -EPROTO;
+
+	if (!nr)
+		abort();
+	if (nftnl_rule_nlmsg_parse(nlh, nr) < 0)
+		goto out;
+	ret = 0;
+	if (!our_table(p, nftnl_rule_get_str(nr, NFTNL_RULE_TABLE)))
+		goto out;
+	c = chain_find(p, nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN));
+	ret = c ? 0 : -ENOENT;
+	if (c)
+		flush_rules(c, nftnl_rule_is_set(nr, NFTNL_RULE_HANDLE),
+			    nftnl_rule_get_u64(nr, NFTNL_RULE_HANDLE));
+out:
+	nftnl_rule_free(nr);
+	return ret;
+}
+
+static void remove_chain(struct nl_parser *p, struct rs_chain *c)
+{
+	struct rs_table *t = p->out;
+	size_t i = c - t->chains;
+
+	flush_rules(c, false, 0);
+	free(c->rules);
+	free(c->name);
+	free(c->comment);
+	memmove(c, c + 1, (t->nchains - i - 1) * sizeof(*c));
+	t->nchains--;
+	chain_index_rebuild(p, p->chain_cap);
+}
+
+static int parse_del_chain(struct nl_parser *p, const struct nlmsghdr *nlh)
+{
+	struct nftnl_chain *nc = nftnl_chain_alloc();
+	struct rs_chain *c;
+	int ret = -EPROTO;
+
+	if (!nc)
+		abort();
+	if (nftnl_chain_nlmsg_parse(nlh, nc) < 0)
+		goto out;
+	ret = 0;
+	if (!our_table(p, nftnl_chain_get_str(nc, NFTNL_CHAIN_TABLE)))
+		goto out;
+	c = chain_find(p, nftnl_chain_get_str(nc, NFTNL_CHAIN_NAME));
+	ret = c ? 0 : -ENOENT;
+	if (c)
+		remove_chain(p, c);
+out:
+	nftnl_chain_free(nc);
+	return ret;
+}
+
+static int remove_elem(struct rs_map *m, struct nftnl_set_elem *e)
+{
+	struct rs_elem key = { 0 };
+	const void *k;
+	uint32_t klen;
+
+	k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+	if (!k || nl_key_decode(m->kind, k, klen, &key) < 0)
+		return -EPROTO;
+	for (size_t i = 0; i < m->nelems; i++) {
+		struct rs_elem *el = &m->elems[i];
+
+		if (!ip_addr_cmp(&el->addr, &key.addr) &&
+		    el->l4proto == key.l4proto && el->port == key.port) {
+			free(el->chain);
+			*el = m->elems[--m->nelems];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int parse_del_elems(struct nl_parser *p, const struct nlmsghdr *nlh)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *e;
+	struct rs_map *m;
+	int ret = -EPROTO;
+
+	if (!s)
+		abort();
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+		goto out;
+	ret = 0;
+	if (!our_table(p, nftnl_set_get_str(s, NFTNL_SET_TABLE)))
+		goto out;
+	m = rs_table_find_map(p->out, nftnl_set_get_str(s, NFTNL_SET_NAME));
+	ret = m ? 0 : -ENOENT;
+	it = m ? nftnl_set_elems_iter_create(s) : NULL;
+	while (it && !ret && (e = nftnl_set_elems_iter_next(it)))
+		ret = remove_elem(m, e);
+	if (it)
+		nftnl_set_elems_iter_destroy(it);
+out:
+	nftnl_set_free(s);
+	return ret;
+}
+
 int nl_parse_msg(struct nl_parser *p, const struct nlmsghdr *nlh)
 {
 	const struct nfgenmsg *nfg;
@@ -370,6 +496,12 @@ int nl_parse_msg(struct nl_parser *p, const struct nlmsghdr *nlh)
 		return parse_elems(p, nlh);
 	case NFT_MSG_NEWRULE:
 		return parse_rule(p, nlh);
+	case NFT_MSG_DELRULE:
+		return parse_del_rule(p, nlh);
+	case NFT_MSG_DELCHAIN:
+		return parse_del_chain(p, nlh);
+	case NFT_MSG_DELSETELEM:
+		return parse_del_elems(p, nlh);
 	}
 	return 0;
 }

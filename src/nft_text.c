@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "backend.h"
 
@@ -77,7 +79,6 @@ static void write_rule(FILE *out, const struct rs_rule *r)
 {
 	char buf[IP_ADDR_STRLEN];
 
-	fputs("\t\t", out);
 	switch (r->kind) {
 	case RS_RULE_JUMP:
 		fprintf(out, "jump %s\n", r->target);
@@ -122,8 +123,10 @@ static void write_chain(FILE *out, const struct rs_chain *c)
 		write_priority(out, c);
 		fputs("; policy accept;\n", out);
 	}
-	for (size_t i = 0; i < c->nrules; i++)
+	for (size_t i = 0; i < c->nrules; i++) {
+		fputs("\t\t", out);
 		write_rule(out, &c->rules[i]);
+	}
 	fputs("\t}\n", out);
 }
 
@@ -147,5 +150,125 @@ int nft_text_write(FILE *out, const struct rs_table *t, bool replace)
 		first = false;
 	}
 	fputs("}\n", out);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* Every line of the table's text, prefixed. */
+static int write_prefixed_table(FILE *out, const char *prefix,
+				const struct rs_table *t)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	int ret;
+
+	if (!mem)
+		return -errno;
+	ret = nft_text_write(mem, t, false);
+	if (fclose(mem) != 0 && !ret)
+		ret = -EIO;
+	for (line = strtok_r(text, "\n", &save); !ret && line;
+	     line = strtok_r(NULL, "\n", &save))
+		fprintf(out, "%s%s\n", prefix, line);
+	free(text);
+	return ret;
+}
+
+static void write_diff_chain(FILE *out, const struct rs_table *t,
+			     const struct rs_chain *c)
+{
+	fprintf(out, "+ add chain %s %s %s", nft_family_name(t->family),
+		t->name, c->name);
+	if (c->hook != RS_HOOK_NONE) {
+		fprintf(out, " { type %s hook %s priority ",
+			c->type == RS_CHAIN_NAT ? "nat" : "filter",
+			hook_name(c->hook));
+		write_priority(out, c);
+		fputs("; policy accept; }", out);
+	} else if (c->comment) {
+		fprintf(out, " { comment \"%s\"; }", c->comment);
+	}
+	fputc('\n', out);
+}
+
+static void write_diff_elems(FILE *out, const struct rs_table *t, bool add)
+{
+	char buf[IP_ADDR_STRLEN];
+
+	for (size_t i = 0; i < t->nmaps; i++) {
+		const struct rs_map *m = &t->maps[i];
+
+		for (size_t j = 0; j < m->nelems; j++) {
+			fprintf(out, "%s element %s %s %s { ", add ? "+ add" : "- delete",
+				nft_family_name(t->family), t->name, m->name);
+			if (add) {
+				write_elem(out, m, &m->elems[j]);
+			} else {
+				if (m->kind == RS_MAP_SERVICE_IPS)
+					fprintf(out, "%s . ", ip_addr_str(&m->elems[j].addr,
+									  buf, sizeof(buf)));
+				fprintf(out, "%s . %u", protocol_name(m->elems[j].l4proto),
+					m->elems[j].port);
+			}
+			fputs(" }\n", out);
+		}
+	}
+}
+
+/* In the order netlink_build.c sends them (see nl_batch_build_update). */
+static void write_update(FILE *out, const struct rs_diff *d)
+{
+	const struct rs_table *add = &d->add, *del = &d->del;
+	const char *family = nft_family_name(add->family);
+
+	for (size_t i = 0; i < add->nmaps; i++)
+		if (d->map_new[i])
+			fprintf(out, "+ add map %s %s %s { type %s : verdict; }\n",
+				family, add->name, add->maps[i].name,
+				add->maps[i].kind == RS_MAP_SERVICE_IPS ?
+				"ipv4_addr . inet_proto . inet_service" :
+				"inet_proto . inet_service");
+	for (size_t i = 0; i < add->nchains; i++)
+		if (d->chain_new[i])
+			write_diff_chain(out, add, &add->chains[i]);
+	for (size_t i = 0; i < add->nchains; i++)
+		if (!d->chain_new[i])
+			fprintf(out, "- flush chain %s %s %s\n", family, add->name,
+				add->chains[i].name);
+	for (size_t i = 0; i < del->nchains; i++)
+		if (d->chain_late[i])
+			fprintf(out, "- flush chain %s %s %s\n", family, del->name,
+				del->chains[i].name);
+	write_diff_elems(out, del, false);
+	for (size_t i = 0; i < del->nchains; i++)
+		fprintf(out, "- delete chain %s %s %s%s\n", family, del->name,
+			del->chains[i].name,
+			d->chain_late[i] ? "    # in a second transaction" : "");
+	for (size_t i = 0; i < add->nchains; i++)
+		for (size_t j = 0; j < add->chains[i].nrules; j++) {
+			fprintf(out, "+ add rule %s %s %s ", family, add->name,
+				add->chains[i].name);
+			write_rule(out, &add->chains[i].rules[j]);
+		}
+	write_diff_elems(out, add, true);
+}
+
+int nft_text_write_diff(FILE *out, const struct rs_diff *d)
+{
+	switch (d->mode) {
+	case RS_DIFF_NONE:
+		break;
+	case RS_DIFF_CREATE:
+		return write_prefixed_table(out, "+ ", d->want);
+	case RS_DIFF_REPLACE:
+		fprintf(out, "# %s cannot be changed in place: the table is replaced\n",
+			d->why);
+		fprintf(out, "- delete table %s %s\n",
+			nft_family_name(d->want->family), d->want->name);
+		return write_prefixed_table(out, "+ ", d->want);
+	case RS_DIFF_UPDATE:
+		write_update(out, d);
+		break;
+	}
 	return ferror(out) ? -EIO : 0;
 }

@@ -123,8 +123,9 @@ static int rs_elem_key_cmp(const void *pa, const void *pb)
 void rs_table_sort_elems(struct rs_table *t)
 {
 	for (size_t i = 0; i < t->nmaps; i++)
-		qsort(t->maps[i].elems, t->maps[i].nelems,
-		      sizeof(struct rs_elem), rs_elem_key_cmp);
+		if (t->maps[i].nelems)	/* qsort's array may not be NULL */
+			qsort(t->maps[i].elems, t->maps[i].nelems,
+			      sizeof(struct rs_elem), rs_elem_key_cmp);
 }
 
 static bool str_equal(const char *a, const char *b)

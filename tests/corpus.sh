@@ -11,7 +11,7 @@ fi
 fail=0 n=0
 for f in "$corpus"/*.yaml; do
 	n=$((n + 1))
-	out=$(./svcnft check "$f" 2>&1)
+	out=$("${SVCNFT:-./svcnft}" check "$f" 2>&1)
 	rc=$?
 	case $rc in
 	0) echo "ok $n - $(basename "$f"): $out" ;;
@@ -32,7 +32,7 @@ for f in "$corpus"/*.yaml; do
 done
 n=$((n + 1))
 # The folder as a whole defines some namespace/names twice: a clear error.
-out=$(./svcnft check "$corpus" 2>&1)
+out=$("${SVCNFT:-./svcnft}" check "$corpus" 2>&1)
 if [ $? -eq 1 ] && printf '%s' "$out" | grep -q "defined twice"; then
 	echo "ok $n - whole corpus: duplicate objects reported"
 else

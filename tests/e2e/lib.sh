@@ -21,7 +21,11 @@
 #   t_done              # prints the plan, exits 0 or 1
 #
 # Environment: SVCNFT (binary, default ROOT/svcnft), SVCNFT_TOOLS (default
-# ROOT/build/tools), E2E_KEEP=1 (keep the work directory, for debugging).
+# ROOT/build/tools), E2E_KEEP=1 (keep the work directory, for debugging),
+# SVCNFT_BACKEND (nftables, the default, or iptables: svcnft_in passes it as
+# --backend to apply, plan, check, dump and flush; run.sh runs every test
+# once per backend). What a test inspects of the kernel goes through the
+# backend helpers below (ruleset_snapshot, svc_listing, service_rules, ...).
 
 : "${SVCNFT_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${SVCNFT:=$SVCNFT_ROOT/svcnft}"
@@ -30,6 +34,8 @@
 : "${E2E_CMD_TIMEOUT:=30}"
 : "${E2E_PROBE_TIMEOUT:=120}"
 : "${E2E_SERVER_LIFETIME:=900}"
+
+: "${SVCNFT_BACKEND:=nftables}"
 
 E2E_PREFIX="svcnft-$$-"
 E2E_NAMESPACES=""
@@ -63,6 +69,15 @@ e2e_init() {
 	command -v ip >/dev/null 2>&1 || e2e_skip_all "iproute2 (ip) not installed"
 	command -v nft >/dev/null 2>&1 || e2e_skip_all "nft not installed"
 	command -v timeout >/dev/null 2>&1 || e2e_skip_all "timeout not installed"
+	case $SVCNFT_BACKEND in
+	nftables) ;;
+	iptables)
+		for tool in iptables iptables-save iptables-restore; do
+			command -v "$tool" >/dev/null 2>&1 ||
+				e2e_skip_all "$tool not installed (SVCNFT_BACKEND=iptables)"
+		done ;;
+	*) e2e_bail "SVCNFT_BACKEND=$SVCNFT_BACKEND: use nftables or iptables" ;;
+	esac
 	E2E_WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/svcnft-e2e.XXXXXX") ||
 		e2e_bail "cannot create a temporary directory"
 	trap e2e_cleanup EXIT
@@ -159,9 +174,21 @@ in_ns() {
 	timeout -k 5 "$E2E_CMD_TIMEOUT" ip netns exec "${E2E_PREFIX}$ns" "$@"
 }
 
+# svcnft_in NS COMMAND ARGS...: svcnft in NS, with --backend
+# $SVCNFT_BACKEND after the commands that take it.
 svcnft_in() {
-	local ns=$1
+	local ns=$1 cmd
 	shift
+	if [ $# -gt 0 ]; then
+		cmd=$1
+		shift
+		case $cmd in
+		apply | plan | check | dump | flush)
+			set -- "$cmd" --backend "$SVCNFT_BACKEND" "$@" ;;
+		*)
+			set -- "$cmd" "$@" ;;
+		esac
+	fi
 	timeout -k 5 "$E2E_CMD_TIMEOUT" ip netns exec "${E2E_PREFIX}$ns" "$SVCNFT" "$@"
 }
 
@@ -487,8 +514,8 @@ assert_probe() {
 
 # Show the node's ruleset as diagnostics (after a traffic failure).
 diag_ruleset() {
-	echo "# nft list ruleset in the node namespace:"
-	nft_in node list ruleset 2>&1 | sed 's/^/#   /' | head -n 150
+	echo "# $SVCNFT_BACKEND ruleset in the node namespace:"
+	ruleset_snapshot node /dev/stdout 2>&1 | sed 's/^/#   /' | head -n 150
 }
 
 t_done() {
@@ -556,6 +583,117 @@ normalize_elements() {
 	}
 	{ print }
 	'
+}
+
+# ---------------------------------------------------------------- backends
+
+# What a test inspects of the kernel, per SVCNFT_BACKEND. nftables: the nft
+# binary's listings of table ip svcnft. iptables: iptables-save, where
+# svcnft's chains are SVCNFT-*, a Service port's chain is SVCNFT-SVC-<hash>
+# and every rule that dispatches to it carries the comment
+# "NAMESPACE/NAME/PROTO/PORT".
+
+# ruleset_snapshot NS FILE: everything netfilter holds in NS, for
+# byte-identical comparisons: `nft list ruleset`, or `iptables-save` of
+# every table without its "# Generated/Completed" lines (they hold the
+# time) and with chain counters zeroed (iptables-legacy counts packets
+# there; iptables-nft always prints [0:0]).
+ruleset_snapshot() {
+	case $SVCNFT_BACKEND in
+	iptables)
+		in_ns "$1" iptables-save >"$2.raw"
+		grep -v '^#' "$2.raw" | sed 's/ \[[0-9]*:[0-9]*\]$/ [0:0]/' >"$2"
+		rm -f "$2.raw" ;;
+	*)
+		nft_in "$1" list ruleset >"$2" ;;
+	esac
+}
+
+# svc_listing NS FILE: what svcnft has in NS: `nft list table ip svcnft`,
+# or the "*nat"/"*filter" headers and every iptables-save line naming an
+# SVCNFT- chain (its chains, their rules, the jump rules into them).
+svc_listing() {
+	case $SVCNFT_BACKEND in
+	iptables)
+		{
+			in_ns "$1" iptables-save -t nat
+			in_ns "$1" iptables-save -t filter
+		} 2>/dev/null | grep -E '^\*|SVCNFT-' >"$2" ;;
+	*)
+		nft_in "$1" list table ip svcnft >"$2" 2>&1 ;;
+	esac
+}
+
+# service_re NAMESPACE/NAME: an extended regexp for a listing line that
+# sends traffic to one of the Service's ports (map element, dispatch rule).
+service_re() {
+	case $SVCNFT_BACKEND in
+	iptables) echo "--comment \"?$1/" ;;
+	*) echo "goto \"?svc-$1([/\" ,}]|\$)" ;;
+	esac
+}
+
+# dnat_re ENDPOINT_RE: a DNAT to ADDR:PORT (dots escaped by the caller);
+# without an argument, any DNAT.
+dnat_re() {
+	case $SVCNFT_BACKEND in
+	iptables) echo "-j DNAT --to-destination ${1:-}" ;;
+	*) echo "dnat to ${1:-}" ;;
+	esac
+}
+
+# service_chains FILE NAMESPACE/NAME: from a svc_listing, the names of the
+# Service's per-port chains, one a line.
+service_chains() {
+	case $SVCNFT_BACKEND in
+	iptables)
+		# chain names are hashes: follow the Service's dispatch rules
+		awk -v q="--comment \"$2/" -v u="--comment $2/" '
+			index($0, q) || index($0, u) {
+				for (i = 1; i < NF; i++)
+					if ($i == "-j" && $(i + 1) ~ /^SVCNFT-SVC-/)
+						print $(i + 1)
+			}' "$1" | sort -u ;;
+	*)
+		tr -d '"' <"$1" | sed -n "s|^\tchain \(svc-$2/[^ ]*\) {\$|\1|p" ;;
+	esac
+}
+
+# service_rules FILE NAMESPACE/NAME: from a svc_listing, the rules of the
+# Service's per-port chains (its DNATs; for iptables also its REJECTs,
+# which live in the filter table).
+service_rules() {
+	case $SVCNFT_BACKEND in
+	iptables)
+		service_chains "$1" "$2" >"$1.chains"
+		awk -v q="--comment \"$2/" -v u="--comment $2/" '
+			FILENAME == ARGV[1] { want[$1] = 1; next }
+			$1 == "-A" && ($2 in want) { print; next }
+			(index($0, q) || index($0, u)) && / -j REJECT/' \
+			"$1.chains" "$1"
+		rm -f "$1.chains" ;;
+	*)
+		chain_rules "$1" "svc-$2" ;;
+	esac
+}
+
+# jump_rules FILE: from a svc_listing, the rules that hook svcnft into the
+# packet path (jumps from base or built-in chains; for nftables prefixed
+# with the chain they are in), and how many there
+# must be: 2 for nftables (prerouting, output), 5 for iptables (nat
+# PREROUTING and OUTPUT, filter INPUT, FORWARD and OUTPUT).
+jump_rules() {
+	case $SVCNFT_BACKEND in
+	iptables) grep -E '^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) .*-j SVCNFT-' "$1" ;;
+	*) awk '/^\tchain / { chain = $2 } /^\t\tjump services$/ { print chain ": " $1 " " $2 }' "$1" ;;
+	esac
+}
+
+jump_rules_expected() {
+	case $SVCNFT_BACKEND in
+	iptables) echo 5 ;;
+	*) echo 2 ;;
+	esac
 }
 
 # ---------------------------------------------------------------- a bit of everything

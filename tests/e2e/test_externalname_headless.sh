@@ -58,16 +58,16 @@ spec:
 EOF
 
 assert_exit "svcnft apply succeeds" 0 svcnft_in node apply "$m"
-nft_in node list table ip svcnft >"$out/table" 2>&1
-assert_grep "the ordinary Service is programmed" 'svc-default/web/' "$out/table"
+svc_listing node "$out/table"
+assert_grep "the ordinary Service is programmed" "$(service_re default/web)" "$out/table"
 for svc in headless ext; do
-	assert_no_grep "no map element leads to $svc" \
-		"goto \"?svc-default/$svc([/\" ,}]|\$)" "$out/table"
-	chain_rules "$out/table" "svc-default/$svc" >"$out/rules-$svc"
-	assert_no_grep "no DNAT in any chain of $svc" dnat "$out/rules-$svc"
+	assert_no_grep "no map element or rule leads to $svc" \
+		"$(service_re "default/$svc")" "$out/table"
+	service_rules "$out/table" "default/$svc" >"$out/rules-$svc"
+	assert_no_grep "no DNAT in any chain of $svc" "$(dnat_re)" "$out/rules-$svc"
 done
-assert_eq "dnat appears only for the ordinary Service's 3 endpoints" 3 \
-	"$(grep -c dnat "$out/table")"
+assert_eq "DNAT appears only for the ordinary Service's 3 endpoints" 3 \
+	"$(grep -c -- "$(dnat_re)" "$out/table")"
 probe_in node tcp 198.19.0.90 80 -n 30 >"$out/web"
 assert_probe "the ordinary Service answers" "pod1 pod2 pod3" "$out/web"
 t_check "svcnft dump succeeds" svcnft_in node dump

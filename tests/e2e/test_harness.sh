@@ -6,6 +6,8 @@
 # topology, podserver and probe must show what the other tests rely on --
 # spreading, refusal within a second, UDP, source addresses. When this test
 # fails, the other tests' failures say nothing about svcnft.
+#
+# e2e-backends: nftables (no svcnft in it: the harness is tested once)
 
 . "$(dirname "$0")/lib.sh"
 e2e_init

@@ -55,27 +55,29 @@ printf 'apiVersion: v1\nkind: Service\nspec:\n  clusterIP: 198.19.0.25\n  ports:
 	>"$bad/no-name.yaml"
 
 # 1. No svcnft table yet.
-nft_in node list ruleset >"$out/empty.before"
+ruleset_snapshot node "$out/empty.before"
 assert_exit "apply of invalid manifests exits 1 (no table yet)" 1 \
 	svcnft_in node apply "$bad/port-type.yaml"
-nft_in node list ruleset >"$out/empty.after"
+ruleset_snapshot node "$out/empty.after"
 assert_same_file "... and creates nothing" "$out/empty.before" "$out/empty.after"
 
 # 2. A table from an earlier, valid apply must survive every invalid apply.
 assert_exit "apply of valid manifests succeeds" 0 svcnft_in node apply "$good"
-nft_in node list ruleset >"$out/before"
-assert_grep "the valid apply programmed the table" 'table ip svcnft' "$out/before"
+ruleset_snapshot node "$out/before"
+svc_listing node "$out/listing"
+assert_grep "the valid apply programmed svcnft's rules" "$(service_re default/web)" \
+	"$out/listing"
 for f in "$bad"/*.yaml; do
 	name=$(basename "$f")
 	assert_exit "apply $name exits 1" 1 svcnft_in node apply "$f"
 	assert_grep "... and its message names $name" "$name" "$E2E_WORKDIR/last.out"
-	nft_in node list ruleset >"$out/after"
+	ruleset_snapshot node "$out/after"
 	assert_same_file "... and leaves the ruleset byte-identical" \
 		"$out/before" "$out/after"
 done
 assert_exit "apply of valid and invalid manifests together exits 1" 1 \
 	svcnft_in node apply "$good" "$bad/dup-nodeport.yaml"
-nft_in node list ruleset >"$out/after"
+ruleset_snapshot node "$out/after"
 assert_same_file "... and leaves the ruleset byte-identical" \
 	"$out/before" "$out/after"
 
@@ -89,6 +91,6 @@ assert_exit "an unknown option is a usage error (2)" 2 \
 	svcnft_in node apply --no-such-option "$good"
 assert_exit "a malformed --nodeport-range is a usage error (2)" 2 \
 	svcnft_in node apply --nodeport-range banana "$good"
-nft_in node list ruleset >"$out/after"
+ruleset_snapshot node "$out/after"
 assert_same_file "the ruleset is still byte-identical" "$out/before" "$out/after"
 t_done

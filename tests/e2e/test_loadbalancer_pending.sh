@@ -44,6 +44,7 @@ assert_probe "client -> $NODE_IP:30091 reaches pod1..pod3" \
 	"pod1 pod2 pod3" "$out/np" || diag_ruleset
 probe_in client tcp 198.19.0.71 80 -n 30 >"$out/cip"
 assert_probe "its ClusterIP works" "pod1 pod2 pod3" "$out/cip"
-nft_in node list table ip svcnft >"$out/table" 2>&1
+svc_listing node "$out/table"
+assert_grep "the Service is programmed" "$(service_re default/web-pending)" "$out/table"
 assert_no_grep "no load-balancer address is programmed" '198\.19\.255\.' "$out/table"
 t_done

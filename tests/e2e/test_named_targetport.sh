@@ -39,10 +39,10 @@ spec:
 EOF
 
 assert_exit "svcnft apply succeeds" 0 svcnft_in node apply "$m"
-nft_in node list table ip svcnft >"$out/table" 2>&1
+svc_listing node "$out/table"
 assert_grep "pod3's endpoint uses its own port 8081" \
-	'dnat to 198\.18\.3\.2:8081' "$out/table"
-assert_grep "pod1's endpoint uses port 8080" 'dnat to 198\.18\.1\.2:8080' "$out/table"
+	"$(dnat_re '198\.18\.3\.2:8081')" "$out/table"
+assert_grep "pod1's endpoint uses port 8080" "$(dnat_re '198\.18\.1\.2:8080')" "$out/table"
 probe_in node tcp 198.19.0.30 80 -n 90 >"$out/probe"
 assert_probe "each pod answers on the port its container named http" \
 	"pod1 pod2 pod3" "$out/probe" || diag_file table "$out/table"

@@ -6,6 +6,8 @@
 # nothing on standard error and no expression nft could not decode; and the
 # listing loads again with `nft -f` in a fresh namespace, where it lists the
 # same. A netlink encoding mistake usually shows up here first.
+#
+# e2e-backends: nftables (what the nft binary reads back of svcnft's table)
 
 . "$(dirname "$0")/lib.sh"
 e2e_init

@@ -9,6 +9,9 @@
 # Map elements are hashed by the kernel, so two namespaces may list them in
 # different orders; when the raw listings differ, the elements inside each
 # "elements = { ... }" are sorted before comparing, and the test says so.
+#
+# e2e-backends: nftables (plan is nft -f input here; test_plan_restore.sh is
+# the iptables counterpart)
 
 . "$(dirname "$0")/lib.sh"
 e2e_init

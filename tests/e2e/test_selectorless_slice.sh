@@ -52,7 +52,8 @@ endpoints:
 EOF
 
 assert_exit "svcnft apply succeeds" 0 svcnft_in node apply "$m"
-nft_in node list table ip svcnft >"$out/table" 2>&1
+svc_listing node "$out/table"
+assert_grep "DNATs to the ready endpoints" "$(dnat_re '198\.18\.2\.2:8080')" "$out/table"
 assert_no_grep "no DNAT to the not-ready endpoint" '198\.18\.3\.2' "$out/table"
 probe_in node tcp 198.19.0.50 80 -n 60 >"$out/node"
 assert_probe "the ready endpoints answer, the not-ready one never" \

@@ -912,7 +912,8 @@ static char *service_doc(const char *name)
 	return xasprintf("apiVersion: v1\nkind: Service\nmetadata: {name: %s}\n", name);
 }
 
-/* A directory: recursive, sorted by name, manifests only, loops cut. */
+/* A directory: recursive, sorted by name, manifests only; a directory
+ * reached by two links is read once. */
 START_TEST(read_directory)
 {
 	char dir[] = "/tmp/svcnft-test-XXXXXX";
@@ -937,8 +938,8 @@ START_TEST(read_directory)
 		free(path);
 		free(doc);
 	}
-	path = xasprintf("%s/sub/loop", dir);
-	ck_assert_int_eq(symlink("..", path), 0);
+	path = xasprintf("%s/sub-again", dir);
+	ck_assert_int_eq(symlink("sub", path), 0);
 	free(path);
 
 	ck_assert_int_eq(manifest_read_path(&r.set, dir, &r.dl), 0);
@@ -955,6 +956,139 @@ START_TEST(read_directory)
 	path = xasprintf("rm -rf '%s'", dir);
 	ck_assert_int_eq(system(path), 0);
 	free(path);
+}
+END_TEST
+
+static void rm_rf(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+/* A symbolic link back to a directory being read is an error that names
+ * both; what was read before the loop is kept, and nothing loops. */
+START_TEST(directory_loop)
+{
+	char dir[] = "/tmp/svcnft-test-XXXXXX";
+	struct rd r = { 0 };
+	char *path, *want;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = xasprintf("%s/sub", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	free(path);
+	path = xasprintf("%s/sub/loop", dir);
+	ck_assert_int_eq(symlink("..", path), 0);
+	free(path);
+	path = xasprintf("%s/sub/a.yaml", dir);
+	write_file(path, "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n");
+	free(path);
+
+	ck_assert_int_eq(manifest_read_path(&r.set, dir, &r.dl), -ELOOP);
+	want = xasprintf("%s/sub/loop: directory loop: this is %s again, which is being read; remove the symbolic link that leads back",
+			 dir, dir);
+	expect_one_error(&r, want);
+	free(want);
+	ck_assert_uint_eq(r.set.nservices, 1);
+	rd_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
+/* A file over MANIFEST_MAX_BYTES is refused before it is read (a sparse
+ * file: nothing is written to disk). */
+START_TEST(file_too_big)
+{
+	char path[] = "/tmp/svcnft-test-XXXXXX.yaml";
+	int fd = mkstemps(path, 5);
+	struct rd r = { 0 };
+	char *want;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)MANIFEST_MAX_BYTES + 1), 0);
+	close(fd);
+	ck_assert_int_eq(manifest_read_path(&r.set, path, &r.dl), -EFBIG);
+	want = xasprintf("%s: %lu bytes, more than the limit of %lu bytes (128 MiB) for one manifest file; split it into several files",
+			 path, MANIFEST_MAX_BYTES + 1, MANIFEST_MAX_BYTES);
+	expect_one_error(&r, want);
+	free(want);
+	rd_free(&r);
+	unlink(path);
+}
+END_TEST
+
+/* Nothing but comments and empty documents: refused, since applying it
+ * would remove every Service. */
+START_TEST(empty_input)
+{
+	static const char *const empty[] = { "", "\n  \n", "# nothing\n",
+					     "---\n---\n...\n", "~\n" };
+	struct rd r = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(empty); i++) {
+		rd_text(&r, empty[i]);
+		expect_one_error(&r, "t.yaml:1:1: no Kubernetes objects: the input is empty, or holds only comments and empty documents (as a failed or truncated write leaves it); to remove every Service, use svcnft flush");
+		rd_free(&r);
+	}
+	rd_text(&r, "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n");
+	expect_no_diags(&r);
+	rd_free(&r);
+}
+END_TEST
+
+/* A kind one slip away from one svcnft reads, in its API group, is an
+ * error; another group's kind of a similar name is skipped. */
+START_TEST(misspelt_kind)
+{
+	struct rd r = { 0 };
+
+	rd_text(&r, "apiVersion: v1\nkind: Servce\nmetadata: {name: web}\n");
+	expect_one_error(&r, "t.yaml:2: Servce default/web: kind: \"Servce\" is not a kind of apiVersion v1; did you mean \"Service\"? (kinds are case-sensitive)");
+	rd_free(&r);
+	rd_text(&r, "apiVersion: discovery.k8s.io/v1\nkind: endpointslice\nmetadata: {name: s}\n");
+	expect_error_with(&r, "did you mean \"EndpointSlice\"");
+	rd_free(&r);
+	rd_text(&r, "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n---\napiVersion: serving.knative.dev/v1\nkind: Services\nmetadata: {name: k}\n");
+	expect_no_diags(&r);
+	ck_assert_uint_eq(r.set.nskipped, 2);
+	rd_free(&r);
+}
+END_TEST
+
+/* MANIFEST_STRICT_MODES: a file or directory others can write is refused
+ * with the reason; without the flag it is read. */
+START_TEST(strict_modes)
+{
+	char dir[] = "/tmp/svcnft-test-XXXXXX";
+	struct rd r = { 0 };
+	char *path, *want;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = xasprintf("%s/a.yaml", dir);
+	write_file(path, "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n");
+	ck_assert_int_eq(chmod(path, 0664), 0);
+	ck_assert_int_eq(manifest_read_path_flags(&r.set, dir, MANIFEST_STRICT_MODES, &r.dl), -EPERM);
+	want = xasprintf("%s: refusing to read it: its mode 0664 lets its group write it; whoever can write manifests controls this node's NAT rules; fix it (chmod go-w, chown) or pass --allow-insecure-files",
+			 path);
+	expect_one_error(&r, want);
+	free(want);
+	ck_assert_uint_eq(r.set.nservices, 0);
+	rd_free(&r);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(chmod(dir, 0757), 0);
+	ck_assert_int_eq(manifest_read_path_flags(&r.set, path, MANIFEST_STRICT_MODES, &r.dl), -EPERM);
+	want = xasprintf("directory %s above it (mode 0757, not sticky) lets all users replace it", dir);
+	expect_error_with(&r, want);
+	free(want);
+	rd_free(&r);
+	ck_assert_int_eq(manifest_read_path(&r.set, dir, &r.dl), 0);
+	expect_no_diags(&r);
+	ck_assert_uint_eq(r.set.nservices, 1);
+	rd_free(&r);
+	free(path);
+	rm_rf(dir);
 }
 END_TEST
 
@@ -1051,6 +1185,11 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, depth_limit);
 	tcase_add_test(tc, encoding_errors);
 	tcase_add_test(tc, read_directory);
+	tcase_add_test(tc, directory_loop);
+	tcase_add_test(tc, file_too_big);
+	tcase_add_test(tc, empty_input);
+	tcase_add_test(tc, misspelt_kind);
+	tcase_add_test(tc, strict_modes);
 	tcase_add_test(tc, unreadable_path);
 	tcase_add_test(tc, read_stdin);
 	tcase_add_test(tc, corpus_reads_cleanly);

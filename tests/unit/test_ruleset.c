@@ -186,6 +186,56 @@ START_TEST(equal_ignores_element_order_after_sort)
 }
 END_TEST
 
+
+static void compile_yaml(struct compiled *c, const char *text)
+{
+	struct diag_list dl = { 0 };
+	struct model_options o;
+
+	memset(c, 0, sizeof(*c));
+	model_options_default(&o);
+	ck_assert_int_eq(manifest_read_buffer(&c->set, "t.yaml", text, strlen(text), &dl), 0);
+	ck_assert_int_eq(model_build(&c->m, &c->set, &o, &dl), 0);
+	ruleset_from_model(&c->t, &c->m, "svcnft");
+	diag_list_free(&dl);
+}
+
+#define DNS_SVC "apiVersion: v1\nkind: Service\nmetadata: {name: dns}\n" \
+	"spec: {type: NodePort, clusterIP: 198.19.0.53, ports: [{port: 53, protocol: UDP, nodePort: 30053}]}\n"
+#define DNS_EPS(list) "---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: dns}\n" \
+	"subsets: [{addresses: [" list "], ports: [{port: 5353, protocol: UDP}]}]\n"
+
+/* A removed UDP endpoint's flows go; a port that gains its first endpoints
+ * has the flows to its addresses and node port flushed. */
+START_TEST(stale_udp_flows_after_an_apply)
+{
+	struct compiled none, two, one;
+	struct rs_stale_flow *f;
+	char buf[IP_ADDR_STRLEN];
+	size_t n;
+
+	compile_yaml(&none, DNS_SVC);
+	compile_yaml(&two, DNS_SVC DNS_EPS("{ip: 198.18.1.2}, {ip: 198.18.2.2}"));
+	compile_yaml(&one, DNS_SVC DNS_EPS("{ip: 198.18.1.2}"));
+	n = rs_stale_udp_flows(&two.t, &one.t, &f);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(f[0].by_reply_src);
+	ck_assert_str_eq(ip_addr_str(&f[0].addr, buf, sizeof(buf)), "198.18.2.2");
+	ck_assert_uint_eq(f[0].port, 5353);
+	free(f);
+	n = rs_stale_udp_flows(&none.t, &one.t, &f);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(!f[0].by_reply_src && !f[1].by_reply_src);
+	ck_assert_uint_eq(f[0].port + f[1].port, 53 + 30053);
+	free(f);
+	ck_assert_uint_eq(rs_stale_udp_flows(&one.t, &one.t, &f), 0);
+	free(f);
+	compiled_free(&none);
+	compiled_free(&two);
+	compiled_free(&one);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("ruleset");
@@ -197,6 +247,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, text_is_what_nft_reads);
 	tcase_add_test(tc, summary_recovers_services_from_the_ruleset);
 	tcase_add_test(tc, equal_ignores_element_order_after_sort);
+	tcase_add_test(tc, stale_udp_flows_after_an_apply);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SVCNFT_IPTABLES_H
+#define SVCNFT_IPTABLES_H
+
+/*
+ * Stage 4, iptables side: the same ruleset as iptables-restore input, in
+ * svcnft's own chains (SVCNFT-*) hooked from the built-in chains by exactly
+ * one jump rule each. iptables has no stable library API, so the backend
+ * runs iptables-save and iptables-restore (iptables.c); the text is built
+ * here without touching the system (iptables_text.c).
+ *
+ * Layout, kube-proxy's iptables mode without per-endpoint chains:
+ *   nat    SVCNFT-SERVICES   -d VIP -p P --dport N -j SVCNFT-SVC-<hash>, then
+ *                            -m addrtype --dst-type LOCAL -j SVCNFT-NODEPORTS
+ *          SVCNFT-NODEPORTS  -p P --dport NODEPORT -j SVCNFT-SVC-<hash>
+ *          SVCNFT-SVC-<hash> one DNAT rule per endpoint, -m statistic
+ *                            --mode random --probability 1/(n-i)
+ *   filter SVCNFT-NO-ENDPOINTS  REJECT for ports without endpoints (REJECT is
+ *                            not allowed in the nat table)
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "model.h"
+#include "ruleset.h"
+
+#define IPT_PREFIX "SVCNFT-"
+#define IPT_SERVICES "SVCNFT-SERVICES"
+#define IPT_NODEPORTS "SVCNFT-NODEPORTS"
+#define IPT_NO_ENDPOINTS "SVCNFT-NO-ENDPOINTS"
+
+enum ipt_table {
+	IPT_NAT,
+	IPT_FILTER,
+	IPT_NTABLES,
+};
+
+/* What a table holds of svcnft's now (from iptables-save). */
+struct ipt_table_state {
+	char **chains;		/* SVCNFT-* chains that exist */
+	size_t nchains;
+	char **jumps;		/* "-A BUILTIN ... -j SVCNFT-..." rules, as saved */
+	size_t njumps;
+	char **rules;		/* every rule of svcnft's chains, as saved */
+	size_t nrules;
+};
+
+struct ipt_state {
+	struct ipt_table_state table[IPT_NTABLES];
+};
+
+const char *ipt_table_name(enum ipt_table t);
+
+/* Parse iptables-save output of one table into st (zeroed by caller). */
+void ipt_state_parse(struct ipt_table_state *st, const char *save_text);
+void ipt_state_free(struct ipt_state *st);
+
+/*
+ * The iptables-restore --noflush input that makes table `which` hold t's
+ * services, given what it holds now (st may be NULL: nothing of svcnft's).
+ * Stale SVCNFT-* chains are flushed and removed; missing jump rules are
+ * added, duplicates removed. Returns 0 or -errno.
+ */
+int ipt_restore_write(FILE *out, const struct rs_table *t, enum ipt_table which,
+		      const struct ipt_table_state *st);
+/* The input that removes every trace of svcnft from table `which`. */
+int ipt_flush_write(FILE *out, enum ipt_table which,
+		    const struct ipt_table_state *st);
+/* The iptables chain name for an rs_chain name: SVCNFT-SVC-<16 hex>. */
+void ipt_chain_name(const char *rs_name, char out[29]);
+
+/*
+ * Features of the model this backend does not program yet (session
+ * affinity, traffic policies, loadBalancerSourceRanges): one error in dl
+ * per Service and feature. Returns how many were added.
+ */
+size_t ipt_check_model(const struct model *m, struct diag_list *dl);
+
+/* Running the binaries. err receives iptables-restore's message, if any. */
+int ipt_read_state(struct ipt_state *st, char **err);
+/* One iptables-restore --noflush call: input names its table (*nat). */
+int ipt_restore(const char *input, char **err);
+
+#endif

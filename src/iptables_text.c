@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* iptables-restore input for a ruleset; see iptables.h for the layout. */
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iptables.h"
+#include "util.h"
+
+const char *ipt_table_name(enum ipt_table t)
+{
+	return t == IPT_NAT ? "nat" : "filter";
+}
+
+/* iptables chain names are limited to 28 characters: svcnft's own names
+ * (svc-NS/NAME/PROTO/PORT) are hashed, and the rule comments keep them. */
+void ipt_chain_name(const char *rs_name, char out[29])
+{
+	snprintf(out, 29, IPT_PREFIX "SVC-%016" PRIX64,
+		 hash_fnv1a(rs_name, strlen(rs_name), 0));
+}
+
+/* Built-in chains svcnft jumps from, per table. */
+static const struct ipt_hook {
+	enum ipt_table table;
+	const char *builtin, *match, *target;
+} ipt_hooks[] = {
+	{ IPT_NAT, "PREROUTING", "", IPT_SERVICES },
+	{ IPT_NAT, "OUTPUT", "", IPT_SERVICES },
+	{ IPT_FILTER, "INPUT", "-m conntrack --ctstate NEW ", IPT_NO_ENDPOINTS },
+	{ IPT_FILTER, "FORWARD", "-m conntrack --ctstate NEW ", IPT_NO_ENDPOINTS },
+	{ IPT_FILTER, "OUTPUT", "-m conntrack --ctstate NEW ", IPT_NO_ENDPOINTS },
+};
+
+static bool chain_has_endpoints(const struct rs_chain *c)
+{
+	for (size_t i = 0; i < c->nrules; i++)
+		if (c->rules[i].kind == RS_RULE_DNAT)
+			return true;
+	return false;
+}
+
+static bool is_service_chain(const struct rs_chain *c)
+{
+	return !strncmp(c->name, RS_CHAIN_PREFIX, strlen(RS_CHAIN_PREFIX)) &&
+	       c->nrules > 0;
+}
+
+static void write_dnat(FILE *out, const char *chain, const struct rs_rule *r)
+{
+	char buf[IP_ADDR_STRLEN];
+
+	fprintf(out, "-A %s -p %s ", chain, protocol_name(r->l4proto));
+	if (r->numgen_mod)
+		fprintf(out, "-m statistic --mode random --probability %.10f ",
+			1.0 / r->numgen_mod);
+	fprintf(out, "-j DNAT --to-destination %s:%u\n",
+		ip_addr_str(&r->addr, buf, sizeof(buf)), r->port);
+}
+
+/* -d ADDR/32 -p P -m P --dport N for service IPs; node ports are local
+ * addresses, which the nat table checks once before SVCNFT-NODEPORTS. */
+static void write_match(FILE *out, const struct rs_map *m, const struct rs_elem *e,
+			enum ipt_table which)
+{
+	char buf[IP_ADDR_STRLEN];
+	const char *p = protocol_name(e->l4proto);
+
+	if (m->kind == RS_MAP_SERVICE_IPS)
+		fprintf(out, "-d %s/32 ", ip_addr_str(&e->addr, buf, sizeof(buf)));
+	else if (which == IPT_FILTER)
+		fputs("-m addrtype --dst-type LOCAL ", out);
+	fprintf(out, "-p %s -m %s --dport %u -m comment --comment \"%s\" ", p, p,
+		e->port, e->chain + strlen(RS_CHAIN_PREFIX));
+}
+
+/* The dispatch rules of one map: to the service chain in nat, or to
+ * REJECT in filter for ports that have no endpoints. */
+static void write_dispatch(FILE *out, const struct rs_table *t,
+			   const struct rs_map *m, enum ipt_table which)
+{
+	const char *from = m->kind == RS_MAP_SERVICE_IPS ? IPT_SERVICES : IPT_NODEPORTS;
+	char name[29];
+
+	for (size_t i = 0; i < m->nelems; i++) {
+		const struct rs_elem *e = &m->elems[i];
+		const struct rs_chain *c = rs_table_find_chain(t, e->chain);
+		bool live = c && chain_has_endpoints(c);
+
+		if (!c || live != (which == IPT_NAT))
+			continue;
+		fprintf(out, "-A %s ", which == IPT_NAT ? from : IPT_NO_ENDPOINTS);
+		write_match(out, m, e, which);
+		if (which == IPT_NAT) {
+			ipt_chain_name(e->chain, name);
+			fprintf(out, "-j %s\n", name);
+		} else {
+			fprintf(out, "-j REJECT --reject-with %s\n",
+				e->l4proto == IPPROTO_TCP ? "tcp-reset" : "icmp-port-unreachable");
+		}
+	}
+}
+
+static bool has_str(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+/* The chains table `which` should hold, in order. Caller frees. */
+static char **wanted_chains(const struct rs_table *t, enum ipt_table which,
+			    size_t *n)
+{
+	char **v = xcalloc(t->nchains + 2, sizeof(*v));
+	char name[29];
+
+	*n = 0;
+	if (which == IPT_FILTER) {
+		v[(*n)++] = xstrdup(IPT_NO_ENDPOINTS);
+		return v;
+	}
+	v[(*n)++] = xstrdup(IPT_SERVICES);
+	v[(*n)++] = xstrdup(IPT_NODEPORTS);
+	for (size_t i = 0; i < t->nchains; i++) {
+		if (!is_service_chain(&t->chains[i]) || !chain_has_endpoints(&t->chains[i]))
+			continue;
+		ipt_chain_name(t->chains[i].name, name);
+		v[(*n)++] = xstrdup(name);
+	}
+	return v;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Jump rules: exactly one per hook. A missing one is added; extra copies
+ * (someone else's, or a crash between two runs) are removed. */
+static void write_jumps(FILE *out, enum ipt_table which,
+			const struct ipt_table_state *st)
+{
+	for (size_t h = 0; h < ARRAY_SIZE(ipt_hooks); h++) {
+		const struct ipt_hook *k = &ipt_hooks[h];
+		char *want;
+		size_t have = 0;
+
+		if (k->table != which)
+			continue;
+		want = xasprintf("-A %s %s-m comment --comment svcnft -j %s",
+				 k->builtin, k->match, k->target);
+		for (size_t i = 0; st && i < st->njumps; i++) {
+			if (strcmp(st->jumps[i], want))
+				continue;
+			if (have++)
+				fprintf(out, "-D%s\n", st->jumps[i] + 2);
+		}
+		if (!have)
+			fprintf(out, "%s\n", want);
+		free(want);
+	}
+}
+
+/* Chains of an earlier run that this one no longer has: declared (which
+ * flushes them under --noflush) so that nothing refers to them, then -X. */
+static void write_stale(FILE *out, char **want, size_t nwant,
+			const struct ipt_table_state *st, bool declare)
+{
+	for (size_t i = 0; st && i < st->nchains; i++) {
+		if (has_str(want, nwant, st->chains[i]))
+			continue;
+		if (declare)
+			fprintf(out, ":%s - [0:0]\n", st->chains[i]);
+		else
+			fprintf(out, "-X %s\n", st->chains[i]);
+	}
+}
+
+static void write_service_chains(FILE *out, const struct rs_table *t)
+{
+	char name[29];
+
+	for (size_t i = 0; i < t->nchains; i++) {
+		const struct rs_chain *c = &t->chains[i];
+
+		if (!is_service_chain(c) || !chain_has_endpoints(c))
+			continue;
+		ipt_chain_name(c->name, name);
+		for (size_t j = 0; j < c->nrules; j++)
+			if (c->rules[j].kind == RS_RULE_DNAT)
+				write_dnat(out, name, &c->rules[j]);
+	}
+}
+
+int ipt_restore_write(FILE *out, const struct rs_table *t, enum ipt_table which,
+		      const struct ipt_table_state *st)
+{
+	size_t nwant;
+	char **want = wanted_chains(t, which, &nwant);
+	const struct rs_map *ips = rs_table_find_map(t, RS_MAP_SERVICE_IPS_NAME);
+	const struct rs_map *nodeports = rs_table_find_map(t, RS_MAP_NODEPORTS_NAME);
+
+	fprintf(out, "*%s\n", ipt_table_name(which));
+	for (size_t i = 0; i < nwant; i++)
+		fprintf(out, ":%s - [0:0]\n", want[i]);
+	write_stale(out, want, nwant, st, true);
+	if (ips)
+		write_dispatch(out, t, ips, which);
+	if (which == IPT_NAT) {
+		/* node ports last: a service address that is also local must
+		 * reach its own service, not a node port */
+		fputs("-A " IPT_SERVICES " -m addrtype --dst-type LOCAL -j " IPT_NODEPORTS "\n", out);
+		if (nodeports)
+			write_dispatch(out, t, nodeports, which);
+		write_service_chains(out, t);
+	} else if (nodeports) {
+		write_dispatch(out, t, nodeports, which);
+	}
+	write_jumps(out, which, st);
+	write_stale(out, want, nwant, st, false);
+	fputs("COMMIT\n", out);
+	free_strv(want, nwant);
+	return ferror(out) ? -EIO : 0;
+}
+
+int ipt_flush_write(FILE *out, enum ipt_table which,
+		    const struct ipt_table_state *st)
+{
+	fprintf(out, "*%s\n", ipt_table_name(which));
+	for (size_t i = 0; st && i < st->njumps; i++)
+		fprintf(out, "-D%s\n", st->jumps[i] + 2);
+	for (size_t i = 0; st && i < st->nchains; i++)
+		fprintf(out, ":%s - [0:0]\n", st->chains[i]);
+	for (size_t i = 0; st && i < st->nchains; i++)
+		fprintf(out, "-X %s\n", st->chains[i]);
+	fputs("COMMIT\n", out);
+	return ferror(out) ? -EIO : 0;
+}

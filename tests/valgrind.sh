@@ -1,0 +1,84 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# svcnft under valgrind memcheck: any memory error, and any leak of any kind
+# (definite, indirect, possible, still reachable), fails the run. plan and
+# check run on examples/ and on invalid manifests (the error paths); as root
+# with network namespaces, apply (twice), dump and flush (twice: the second
+# finds nothing) run inside a throwaway namespace svcnft-PID-valgrind.
+# Skipped without valgrind, and for a sanitizer build (SVCNFT_SANITIZE=1),
+# which valgrind cannot run.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+: "${SVCNFT:=$(pwd)/svcnft}"
+
+if ! command -v valgrind >/dev/null 2>&1; then
+	echo "skip: valgrind is not installed"
+	exit 77
+fi
+if [ "${SVCNFT_SANITIZE:-}" = 1 ]; then
+	echo "skip: a sanitizer build does not run under valgrind"
+	exit 77
+fi
+
+# 99: what valgrind exits with on an error or a leak; svcnft uses 0-3.
+VG="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --track-origins=yes"
+work=$(mktemp -d "${TMPDIR:-/tmp}/svcnft-valgrind.XXXXXX") || exit 1
+ns=""
+cleanup() {
+	[ -n "$ns" ] && timeout 10 ip netns del "$ns" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+
+n=0 fail=0
+# vg WANT_STATUS DESCRIPTION [ip netns exec NS] svcnft ARGS...
+vg() {
+	want=$1 desc=$2
+	shift 2
+	n=$((n + 1))
+	# shellcheck disable=SC2086 # VG is words
+	timeout -k 5 300 $VG "$@" >"$work/out" 2>&1
+	rc=$?
+	if [ "$rc" = "$want" ]; then
+		echo "ok $n - $desc"
+	else
+		fail=1
+		echo "not ok $n - $desc: exit $rc, expected $want"
+		head -n 40 "$work/out" | sed 's/^/#   /'
+	fi
+}
+
+vg 0 "plan examples/" "$SVCNFT" plan examples/
+vg 0 "check -v examples/" "$SVCNFT" check -v examples/
+vg 0 "plan of each example with the Pods" "$SVCNFT" plan examples/pods.yaml \
+	examples/clusterip.yaml examples/multiport.yaml examples/endpointslice.yaml
+vg 1 "check of invalid manifests (type, syntax, alias bomb, duplicates)" \
+	"$SVCNFT" check tests/hostile/port-string.yaml tests/hostile/syntax-unclosed-quote.yaml \
+	tests/hostile/alias-bomb.yaml tests/hostile/duplicate-nodeport.yaml \
+	tests/hostile/invalid-utf8.yaml tests/hostile/long-name-256k.yaml
+vg 1 "check of a missing file and an empty one" "$SVCNFT" check /nonexistent.yaml \
+	tests/hostile/empty.yaml
+vg 2 "usage error" "$SVCNFT" plan --nodeport-range banana examples/
+
+if [ "$(id -u)" = 0 ] && timeout 10 ip netns add "svcnft-$$-valgrind" 2>/dev/null; then
+	ns="svcnft-$$-valgrind"
+	in_ns="ip netns exec $ns"
+	# shellcheck disable=SC2086 # in_ns is words
+	{
+		vg 0 "apply examples/ (in $ns)" $in_ns "$SVCNFT" apply examples/
+		vg 0 "apply again (in $ns)" $in_ns "$SVCNFT" apply examples/
+		vg 0 "dump (in $ns)" $in_ns "$SVCNFT" dump
+		vg 1 "apply of invalid manifests (in $ns)" $in_ns "$SVCNFT" apply \
+			tests/hostile/port-70000.yaml
+		vg 0 "flush (in $ns)" $in_ns "$SVCNFT" flush
+		vg 0 "flush with nothing left (in $ns)" $in_ns "$SVCNFT" flush
+		vg 0 "dump of no table (in $ns)" $in_ns "$SVCNFT" dump
+	}
+else
+	echo "# skip: apply, dump and flush need root and network namespaces"
+fi
+echo "1..$n"
+exit $fail
