@@ -79,6 +79,11 @@ void ipt_chain_name(const char *rs_name, char out[29]);
  */
 size_t ipt_check_model(const struct model *m, struct diag_list *dl);
 
+/* The UDP flows an apply from before to after made stale (see
+ * rs_stale_udp_flows); *out is freed by the caller. */
+size_t ipt_stale_udp_flows(const struct ipt_state *before,
+			   const struct rs_table *after, struct rs_stale_flow **out);
+
 /* Running the binaries. err receives iptables-restore's message, if any. */
 int ipt_read_state(struct ipt_state *st, char **err);
 /* One iptables-restore --noflush call: input names its table (*nat). */

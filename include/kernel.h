@@ -31,6 +31,8 @@ struct kernel_stats {
 	double read_seconds;	/* reading the table back */
 	double kernel_seconds;	/* from sending each batch to its last reply */
 	enum rs_diff_mode mode;	/* apply: what the change was */
+	unsigned conntrack_deleted;	/* stale UDP flows removed */
+	int conntrack_err;	/* -errno when removing them failed */
 	struct rs_diff_counts changes;
 };
 

@@ -58,7 +58,12 @@ static void print_summary(const struct compiled *c, const struct kernel_stats *s
 	       c->model.nservices, c->model.nendpoints, c->model.nnode_ports,
 	       nft_family_name(c->table.family), c->table.name);
 	print_change(s);
+	if (s->conntrack_deleted)
+		printf(", %u stale UDP flows removed", s->conntrack_deleted);
 	printf(", %zu objects skipped, %.3f s\n", c->model.nskipped, elapsed);
+	if (s->conntrack_err)
+		cli_error("warning: removing stale UDP conntrack entries failed: %s; UDP clients may reach removed endpoints until their entries time out",
+			  strerror(-s->conntrack_err));
 	if (o->verbose)
 		printf("svcnft: reading the table %.3f s (%u read%s), kernel transactions %.6f s\n",
 		       s->read_seconds, s->reads, s->reads == 1 ? "" : "s",

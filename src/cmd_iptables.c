@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "conntrack.h"
 #include "iptables.h"
 
 /* The restore input for one table, in memory. */
@@ -73,13 +74,24 @@ int ipt_cmd_apply(const struct cli_options *o, const struct compiled *c)
 	struct ipt_state st;
 	int ret;
 
+	struct rs_stale_flow *flows = NULL;
+	unsigned deleted = 0;
+	size_t nflows;
+	int err = 0;
+
 	if (read_state(&st) < 0)
 		return EXIT_KERNEL;
 	ret = restore_tables(&c->table, &st, false);
+	nflows = ret == EXIT_OK ? ipt_stale_udp_flows(&st, &c->table, &flows) : 0;
+	if (nflows)
+		err = conntrack_delete_udp(flows, nflows, &deleted);
+	free(flows);
 	ipt_state_free(&st);
+	if (err)
+		cli_error("warning: removing stale UDP conntrack entries failed: %s", strerror(-err));
 	if (ret == EXIT_OK && !o->quiet)
-		printf("svcnft: applied %zu services, %zu endpoints, %zu node ports to iptables (nat, filter)\n",
-		       c->model.nservices, c->model.nendpoints, c->model.nnode_ports);
+		printf("svcnft: applied %zu services, %zu endpoints, %zu node ports to iptables (nat, filter), %u stale UDP flows removed\n",
+		       c->model.nservices, c->model.nendpoints, c->model.nnode_ports, deleted);
 	return ret;
 }
 

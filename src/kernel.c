@@ -24,6 +24,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
+#include "conntrack.h"
 #include "kernel.h"
 #include "netlink.h"
 #include "util.h"
@@ -573,6 +574,21 @@ static int send_diff(const struct rs_diff *d, uint32_t genid,
 }
 
 /* Read, compare, send what differs: once. */
+/* After the ruleset changed: UDP flows that conntrack would keep sending
+ * to a removed endpoint, or keep refusing, are deleted. A failure here
+ * leaves the new ruleset in place and is reported, not undone. */
+static void flush_stale_udp(const struct rs_table *before,
+			    const struct rs_table *after, struct kernel_stats *stats)
+{
+	struct rs_stale_flow *flows;
+	size_t n = rs_stale_udp_flows(before, after, &flows);
+
+	if (n)
+		stats->conntrack_err = conntrack_delete_udp(flows, n,
+							    &stats->conntrack_deleted);
+	free(flows);
+}
+
 static int apply_once(const struct rs_table *want, struct kernel_stats *stats,
 		      struct kernel_error *err)
 {
@@ -592,6 +608,8 @@ static int apply_once(const struct rs_table *want, struct kernel_stats *stats,
 	stats->mode = d.mode;
 	rs_diff_count(&d, &stats->changes);
 	ret = rs_diff_empty(&d) ? 0 : send_diff(&d, genid, stats, err);
+	if (!ret && !rs_diff_empty(&d))
+		flush_stale_udp(have.name ? &have : NULL, want, stats);
 	rs_diff_free(&d);
 	rs_table_free(&have);
 	return ret;

@@ -5,7 +5,11 @@
  * exchange on a new socket -- so that each one is a new conntrack entry and
  * goes through the Service's endpoint choice again.
  *
- *   probe tcp|udp|sctp ADDR PORT [-n COUNT] [-t TIMEOUT_MS] [-s SOURCE] [-q]
+ *   probe tcp|udp|sctp ADDR PORT [-n COUNT] [-t TIMEOUT_MS] [-s SOURCE]
+ *         [-p SOURCE_PORT] [-i INTERVAL_MS] [-q]
+ *
+ * With -p every attempt uses the same source port, so UDP attempts share
+ * one conntrack entry (a long-lived UDP client, as stale-flow tests need).
  *
  * One line per attempt: the server's reply line (podserver sends its name),
  * "refused" (TCP reset or ICMP port unreachable), "timeout", or
@@ -37,6 +41,7 @@ struct probe_options {
 	struct sockaddr_in source;	/* sin_family 0: let the kernel pick */
 	unsigned long count;
 	int timeout_ms;
+	int interval_ms;	/* pause between attempts */
 	bool quiet;
 };
 
@@ -159,6 +164,9 @@ static int connect_now(int fd, const struct probe_options *o,
 	socklen_t elen;
 	int err = 0;
 
+	if (o->source.sin_port &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)) < 0)
+		return errno;
 	if (o->source.sin_family &&
 	    bind(fd, (const struct sockaddr *)&o->source,
 		 sizeof(o->source)) < 0)
@@ -254,10 +262,12 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: probe tcp|udp|sctp ADDR PORT [-n COUNT] "
-		"[-t TIMEOUT_MS] [-s SOURCE_ADDR] [-q]\n"
+		"[-t TIMEOUT_MS] [-s SOURCE_ADDR] [-p PORT] [-i MS] [-q]\n"
 		"  -n COUNT       attempts, each a new socket (default 1)\n"
 		"  -t TIMEOUT_MS  time allowed per attempt (default 1000)\n"
 		"  -s SOURCE      bind to this source address\n"
+		"  -p PORT        bind every attempt to this source port\n"
+		"  -i MS          pause between attempts\n"
 		"  -q             print the summary line only\n");
 }
 
@@ -290,6 +300,17 @@ static int parse_flag(struct probe_options *o, int c, const char *arg)
 		o->source.sin_family = AF_INET;
 		return inet_pton(AF_INET, arg, &o->source.sin_addr) == 1 ?
 			0 : -EINVAL;
+	case 'p':
+		if (parse_number(arg, 65535, &v) < 0)
+			return -EINVAL;
+		o->source.sin_family = AF_INET;
+		o->source.sin_port = htons((unsigned short)v);
+		return 0;
+	case 'i':
+		if (parse_number(arg, 60000, &v) < 0)
+			return -EINVAL;
+		o->interval_ms = (int)v;
+		return 0;
 	case 'q':
 		o->quiet = true;
 		return 0;
@@ -328,7 +349,7 @@ static int parse_args(int argc, char **argv, struct probe_options *o)
 
 	o->count = 1;
 	o->timeout_ms = 1000;
-	while ((c = getopt(argc, argv, "n:t:s:qh")) != -1) {
+	while ((c = getopt(argc, argv, "n:t:s:p:i:qh")) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			exit(0);
@@ -365,6 +386,8 @@ int main(int argc, char **argv)
 		tally_add(&tally, &a);
 		if (!opts.quiet)
 			printf("%s\n", a.text);
+		if (opts.interval_ms && i + 1 < opts.count)
+			poll(NULL, 0, opts.interval_ms);
 	}
 	tally_print(&tally);
 	return replies == opts.count ? 0 : 1;

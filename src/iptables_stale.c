@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Stale UDP flows for the iptables backend: the same rule as
+ * rs_stale_udp_flows, with "before" read from iptables-save's lines of
+ * svcnft's chains instead of a ruleset.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iptables.h"
+#include "util.h"
+
+/* "-A SVCNFT-SVC-X -p udp ... --to-destination A:P": A:P, or false. */
+static bool saved_udp_dnat(const char *line, struct ip_addr *a, unsigned *port)
+{
+	const char *to = strstr(line, "--to-destination ");
+	char addr[IP_ADDR_STRLEN];
+
+	if (!strstr(line, " -p udp ") || !to ||
+	    sscanf(to, "--to-destination %45[^:]:%u", addr, port) != 2)
+		return false;
+	return ip_addr_parse(a, addr) == 0;
+}
+
+static bool wanted_udp_endpoint(const struct rs_table *t, const struct ip_addr *a,
+				unsigned port)
+{
+	for (size_t i = 0; i < t->nchains; i++) {
+		const struct rs_chain *c = &t->chains[i];
+
+		for (size_t j = 0; j < c->nrules; j++)
+			if (c->rules[j].kind == RS_RULE_DNAT &&
+			    c->rules[j].l4proto == IPPROTO_UDP &&
+			    c->rules[j].port == port && !ip_addr_cmp(&c->rules[j].addr, a))
+				return true;
+	}
+	return false;
+}
+
+/* "-A SVCNFT-NO-ENDPOINTS [-d A/32] -p udp -m udp --dport P ...": a UDP
+ * port that was refused. */
+static bool saved_udp_refusal(const char *line, struct ip_addr *a, unsigned *port)
+{
+	char addr[IP_ADDR_STRLEN];
+	const char *d = strstr(line, " -d "), *dport = strstr(line, "--dport ");
+
+	memset(a, 0, sizeof(*a));
+	if (strncmp(line, "-A " IPT_NO_ENDPOINTS " ", strlen(IPT_NO_ENDPOINTS) + 4) ||
+	    !strstr(line, " -p udp ") || !dport || sscanf(dport, "--dport %u", port) != 1)
+		return false;
+	return !d || (sscanf(d, " -d %45[^/]", addr) == 1 && !ip_addr_parse(a, addr));
+}
+
+static void add(struct rs_stale_flow **v, size_t *n, const struct ip_addr *a,
+		unsigned port, bool by_reply_src)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[*n] = (struct rs_stale_flow){ *a, port, by_reply_src };
+	(*n)++;
+}
+
+size_t ipt_stale_udp_flows(const struct ipt_state *before,
+			   const struct rs_table *after, struct rs_stale_flow **out)
+{
+	const struct ipt_table_state *nat = &before->table[IPT_NAT];
+	const struct ipt_table_state *filter = &before->table[IPT_FILTER];
+	struct rs_stale_flow *now_flows;
+	size_t n = 0, nnow;
+	struct ip_addr a;
+	unsigned port;
+
+	*out = NULL;
+	for (size_t i = 0; i < nat->nrules; i++)
+		if (saved_udp_dnat(nat->rules[i], &a, &port) &&
+		    !wanted_udp_endpoint(after, &a, port))
+			add(out, &n, &a, port, true);
+	/* ports refused before that now have endpoints: the ruleset rule with
+	 * no "before" names every UDP destination; keep those refused then */
+	nnow = rs_stale_udp_flows(NULL, after, &now_flows);
+	for (size_t i = 0; i < filter->nrules; i++) {
+		if (!saved_udp_refusal(filter->rules[i], &a, &port))
+			continue;
+		for (size_t j = 0; j < nnow; j++)
+			if (now_flows[j].port == port && !ip_addr_cmp(&now_flows[j].addr, &a))
+				add(out, &n, &a, port, false);
+	}
+	free(now_flows);
+	return n;
+}
