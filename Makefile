@@ -52,12 +52,13 @@ deps:
 # What only the tests use (valgrind, clang's libFuzzer, time, setpriv).
 test-deps: deps
 	@sh build-aux/deps.sh test
+	@sh build-aux/promtool.sh build/deps
 
 $(B)/.dirs:
 	@mkdir -p $(B)/tests $(B)/tools
 	@touch $@
 
-$(B)/%.o: src/%.c $(wildcard include/*.h) | deps $(B)/.dirs
+$(B)/%.o: src/%.c $(wildcard include/*.h src/*.h) | deps $(B)/.dirs
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/libsvcnft.a: $(LIB_OBJ)

@@ -14,9 +14,11 @@ fi
 # with clang (libFuzzer is in libclang-rt-14-dev on Debian 12), measures
 # peak memory with /usr/bin/time and drops privileges with setpriv
 # (util-linux). Without them those parts skip, so a user who cannot install
-# them is told, and the check goes on.
+# them is told, and the check goes on. tests/ops verifies the systemd units
+# with systemd-analyze, reads JSON back with jq, checks the man page with groff.
 if [ "${1:-}" = test ]; then
 	need="$need valgrind clang libclang-rt-14-dev time util-linux"
+	need="$need systemd jq groff-base"
 fi
 
 missing=""

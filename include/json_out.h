@@ -16,9 +16,12 @@
  *       "ports": [ { "name" ("" when unnamed), "protocol", "port",
  *           "nodePort" (or null), "endpoints": [ { "address", "port" } ],
  *           "counters": { "packets", "bytes" } or null } ] } ],
- *   "maps": [ { "name", "kind": "service-ips" | "service-nodeports",
- *       "elements": [ { "address" (service-ips only), "protocol", "port",
- *           "chain" } ] } ],
+ *   "maps": [ { "name", "kind": "service-ips" | "service-nodeports" |
+ *       "addresses" | "address-pairs" | "affinity" | "other",
+ *       "elements": [ { the key's and value's fields: "address",
+ *           "address2" (pairs, affinity), "protocol", "port" (service maps,
+ *           affinity), "toAddress", "toPort" (affinity), "chain" (verdict
+ *           maps) } ] } ],
  *   "chains": [ { "name", "comment" (or null), "hook" (or null),
  *       "type", "priority" (null for regular chains),
  *       "rules": [ { "kind", ... } ] } ],

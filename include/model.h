@@ -68,6 +68,16 @@ struct model_service {
 	struct src_pos pos;
 };
 
+/* Where svcnft runs: the node context of apply, plan and check. */
+struct model_node {
+	struct ip_prefix *cluster_cidrs;	/* --cluster-cidr: the pod network */
+	size_t ncluster_cidrs;
+	struct ip_addr *node_ips;	/* --node-ip; none: every local address
+					 * but loopback answers node ports */
+	size_t nnode_ips;
+	bool masquerade_all;	/* --masquerade-all */
+};
+
 struct model {
 	struct model_service *services;	/* sorted by ns, name */
 	size_t nservices;
@@ -75,6 +85,7 @@ struct model {
 	size_t nnode_ports;
 	size_t nskipped;	/* objects of kinds svcnft does not use */
 	size_t nignored;	/* Services left to another proxy by label */
+	struct model_node node;	/* a copy of the options' node context */
 };
 
 struct model_options {
@@ -82,6 +93,7 @@ struct model_options {
 	struct ip_prefix service_cidr;
 	const char *node_name;	/* --node-name: which endpoints are local */
 	const char *proxy_name;	/* --proxy-name: service-proxy-name label */
+	struct model_node node;
 };
 
 #define AFFINITY_TIMEOUT_DEFAULT 10800	/* seconds, as Kubernetes */

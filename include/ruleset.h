@@ -50,17 +50,71 @@ enum rs_rule_kind {
 	 * The ct match also switches conntrack on, without which nat chains
 	 * never run (see netlink_build.c). */
 	RS_RULE_REJECT,
+	/* ip daddr @node-ips meta l4proto . th dport vmap @TARGET
+	 * (node ports on --node-ip addresses only) */
+	RS_RULE_VMAP_NODEPORTS_NODE_IPS,
+	/* ip saddr ADDR/PREFIX meta mark set meta mark | MARK */
+	RS_RULE_MARK_SADDR,
+	/* meta mark & RS_MARK_FROM_POD == 0 ip daddr @TARGET
+	 *   meta mark set meta mark | MARK */
+	RS_RULE_MARK_NOT_POD_TO_SET,
+	/* meta mark set meta mark | MARK */
+	RS_RULE_MARK,
+	/* ip saddr . ip daddr . meta l4proto . th dport @TARGET
+	 *   meta mark set meta mark | MARK (a session affinity hit) */
+	RS_RULE_AFFINITY_HIT,
+	/* meta mark & RS_MARK_AFFINITY == MARK
+	 *   dnat ip to ip saddr . ip daddr . meta l4proto . th dport map @TARGET */
+	RS_RULE_AFFINITY_DNAT,
+	/* meta mark & RS_MARK_AFFINITY == MARK update @TARGET { ip saddr .
+	 *   ct original ip daddr . meta l4proto . ct original proto-dst
+	 *   timeout TIMEOUT : ip daddr . th dport } */
+	RS_RULE_AFFINITY_RECORD,
+	/* ip daddr @TARGET reject (a ClusterIP, on a port it does not serve) */
+	RS_RULE_REJECT_TO_SET,
+	/* meta mark & MARK == MARK goto TARGET */
+	RS_RULE_GOTO_IF_MARK,
+	/* fib saddr type local meta mark set meta mark | MARK goto TARGET */
+	RS_RULE_GOTO_IF_LOCAL_SOURCE,
+	/* goto TARGET */
+	RS_RULE_GOTO,
+	/* drop */
+	RS_RULE_DROP,
+	/* ip saddr ADDR/PREFIX return */
+	RS_RULE_RETURN_IF_SADDR,
+	/* meta mark & RS_MARK_MASQUERADE == RS_MARK_MASQUERADE
+	 *   meta mark set meta mark & ~RS_MARK_ALL masquerade fully-random */
+	RS_RULE_MASQUERADE_MARKED,
+	/* ct status dnat ip saddr . ip daddr @TARGET masquerade fully-random
+	 * (an endpoint reaching itself through its Service) */
+	RS_RULE_MASQUERADE_HAIRPIN,
+	/* meta mark set meta mark & ~RS_MARK_ALL */
+	RS_RULE_MARK_CLEAR,
 	/* read from the kernel, not a form svcnft writes */
 	RS_RULE_UNKNOWN,
 };
+
+/*
+ * Packet mark bits svcnft uses between its chains, for the first packet
+ * of a connection only; postrouting clears them again. Other bits of the
+ * mark are left as they are.
+ */
+#define RS_MARK_MASQUERADE 0x00004000u	/* masquerade in postrouting */
+#define RS_MARK_FROM_POD 0x00008000u	/* source inside --cluster-cidr */
+#define RS_MARK_AFFINITY 0x00ff0000u	/* affinity class: timeout map 1..255 */
+#define RS_MARK_ALL (RS_MARK_MASQUERADE | RS_MARK_FROM_POD | RS_MARK_AFFINITY)
+#define RS_MARK_AFFINITY_CLASS(i) ((uint32_t)((i) + 1) << 16)
 
 struct rs_rule {
 	enum rs_rule_kind kind;
 	uint32_t numgen_mod;	/* DNAT: 0 = unconditional */
 	uint8_t l4proto;	/* DNAT, REJECT */
-	struct ip_addr addr;	/* DNAT */
+	struct ip_addr addr;	/* DNAT; *_SADDR: with prefix_len */
+	uint8_t prefix_len;
 	uint16_t port;		/* DNAT */
-	char *target;		/* JUMP: chain; VMAP_*: map */
+	uint32_t mark;		/* MARK*, AFFINITY_*, GOTO_IF_* */
+	uint32_t timeout;	/* AFFINITY_RECORD: seconds */
+	char *target;		/* chain, map or set the rule names */
 	uint64_t handle;	/* from the kernel; 0 when compiled */
 };
 
@@ -79,19 +133,37 @@ enum rs_map_kind {
 	RS_MAP_SERVICE_IPS,
 	/* inet_proto . inet_service : verdict */
 	RS_MAP_NODEPORTS,
+	/* set of ipv4_addr: cluster-ips, node-ips */
+	RS_SET_ADDRS,
+	/* set of ipv4_addr . ipv4_addr: hairpin (endpoint . endpoint) */
+	RS_SET_ADDR_PAIRS,
+	/* dynamic map with timeout, filled from the packet path:
+	 * ipv4_addr . ipv4_addr . inet_proto . inet_service :
+	 * ipv4_addr . inet_service (client . service address . port :
+	 * endpoint), session affinity */
+	RS_MAP_AFFINITY,
 };
 
-/* An element: key (addr only for SERVICE_IPS) : goto CHAIN. */
+/*
+ * An element. Verdict maps: key (addr only for SERVICE_IPS) : goto CHAIN.
+ * RS_SET_ADDRS: addr. RS_SET_ADDR_PAIRS: addr . addr2. RS_MAP_AFFINITY
+ * (read from the kernel only): addr (client) . addr2 (service address) .
+ * l4proto . port : to_addr . to_port.
+ */
 struct rs_elem {
 	struct ip_addr addr;
+	struct ip_addr addr2;
 	uint8_t l4proto;
 	uint16_t port;
-	char *chain;
+	struct ip_addr to_addr;
+	uint16_t to_port;
+	char *chain;		/* verdict maps only */
 };
 
 struct rs_map {
 	char *name;
 	enum rs_map_kind kind;
+	uint32_t timeout;	/* RS_MAP_AFFINITY: seconds */
 	struct rs_elem *elems;
 	size_t nelems, cap_elems;
 };
@@ -110,6 +182,16 @@ struct rs_table {
 #define RS_MAP_NODEPORTS_NAME "service-nodeports"
 #define RS_CHAIN_SERVICES_NAME "services"
 #define RS_CHAIN_PREFIX "svc-"
+#define RS_SET_CLUSTER_IPS_NAME "cluster-ips"
+#define RS_SET_NODE_IPS_NAME "node-ips"
+#define RS_SET_HAIRPIN_NAME "hairpin"
+#define RS_MAP_FIREWALL_NAME "firewall"
+#define RS_MAP_AFFINITY_PREFIX "affinity-"	/* then the timeout in seconds */
+/* Per Service port, beside svc-: the external entry (node ports, load
+ * balancer and external IPs), local endpoints only, the source firewall. */
+#define RS_EXT_CHAIN_PREFIX "ext-"
+#define RS_LOCAL_CHAIN_PREFIX "local-"
+#define RS_FW_CHAIN_PREFIX "fw-"
 
 /* Compile a model into t (which must be zeroed). */
 void ruleset_from_model(struct rs_table *t, const struct model *m,

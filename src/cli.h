@@ -35,6 +35,9 @@ enum backend {
 	BACKEND_IPTABLES,	/* iptables-restore */
 };
 
+#define CLI_MAX_CIDRS 16
+#define CLI_MAX_NODE_IPS 64
+
 struct cli_options {
 	const char *command;
 	const char *table;
@@ -51,6 +54,9 @@ struct cli_options {
 	const char *metrics_file;
 	bool json;
 	struct cli_progress *progress;	/* NULL: none shown */
+	/* storage for model.node: --cluster-cidr and --node-ip lists */
+	struct ip_prefix cluster_cidrs[CLI_MAX_CIDRS];
+	struct ip_addr node_ips[CLI_MAX_NODE_IPS];
 };
 
 /* A compiled run: what the manifests say, and the ruleset for them. */

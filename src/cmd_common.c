@@ -67,6 +67,49 @@ static int parse_service_cidr(const char *s, struct model_options *m)
 	return 0;
 }
 
+/* A comma-separated list, appended to what earlier options gave. */
+static int parse_cluster_cidrs(struct cli_options *o, const char *arg)
+{
+	struct model_node *n = &o->model.node;
+	char *copy = xstrdup(arg), *save = NULL;
+	int ret = 0;
+
+	n->cluster_cidrs = o->cluster_cidrs;
+	for (char *tok = strtok_r(copy, ",", &save); tok && !ret;
+	     tok = strtok_r(NULL, ",", &save)) {
+		struct ip_prefix p;
+
+		if (n->ncluster_cidrs == CLI_MAX_CIDRS || ip_prefix_parse(&p, tok) < 0 ||
+		    p.addr.family != AF_INET)
+			ret = -EINVAL;
+		else
+			o->cluster_cidrs[n->ncluster_cidrs++] = p;
+	}
+	free(copy);
+	return ret;
+}
+
+static int parse_node_ips(struct cli_options *o, const char *arg)
+{
+	struct model_node *n = &o->model.node;
+	char *copy = xstrdup(arg), *save = NULL;
+	int ret = 0;
+
+	n->node_ips = o->node_ips;
+	for (char *tok = strtok_r(copy, ",", &save); tok && !ret;
+	     tok = strtok_r(NULL, ",", &save)) {
+		struct ip_addr a;
+
+		if (n->nnode_ips == CLI_MAX_NODE_IPS || ip_addr_parse(&a, tok) < 0 ||
+		    a.family != AF_INET)
+			ret = -EINVAL;
+		else
+			o->node_ips[n->nnode_ips++] = a;
+	}
+	free(copy);
+	return ret;
+}
+
 static int usage_error(const struct cli_options *o, const char *fmt, const char *arg)
 {
 	fprintf(stderr, "svcnft %s: ", o->command);
@@ -114,6 +157,19 @@ static int apply_option(struct cli_options *o, int c, const char *arg, unsigned 
 			return usage_error(o, "%s", "--proxy-name: only apply, plan and check take it");
 		o->model.proxy_name = arg;
 		return EXIT_OK;
+	case 'C':
+		if (!(accepts & OPT_COMPILE) || parse_cluster_cidrs(o, arg) < 0)
+			return usage_error(o, "--cluster-cidr \"%s\": give IPv4 prefixes with host bits zero, separated by commas (e.g. 10.244.0.0/16), 16 at most", arg);
+		return EXIT_OK;
+	case 'N':
+		if (!(accepts & OPT_COMPILE) || parse_node_ips(o, arg) < 0)
+			return usage_error(o, "--node-ip \"%s\": give IPv4 addresses separated by commas (e.g. 192.168.0.2), 64 at most", arg);
+		return EXIT_OK;
+	case 'M':
+		if (!(accepts & OPT_COMPILE))
+			return usage_error(o, "%s", "--masquerade-all: only apply, plan and check take it");
+		o->model.node.masquerade_all = true;
+		return EXIT_OK;
 	case 'I':
 		if (!(accepts & OPT_PATHS))
 			return usage_error(o, "%s", "--allow-insecure-files: only apply, plan and check read manifests");
@@ -142,6 +198,9 @@ int cli_parse(int argc, char **argv, unsigned accepts, struct cli_options *o)
 		{ "backend", required_argument, NULL, 'b' },
 		{ "node-name", required_argument, NULL, 'n' },
 		{ "proxy-name", required_argument, NULL, 'p' },
+		{ "cluster-cidr", required_argument, NULL, 'C' },
+		{ "node-ip", required_argument, NULL, 'N' },
+		{ "masquerade-all", no_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		CLI_OPS_LONGOPTS,

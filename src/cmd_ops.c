@@ -133,15 +133,18 @@ int cli_run_lock(struct cli_run *r)
 {
 	const struct cli_options *o = r->opts;
 	int err = run_lock_acquire(&r->lock, o->lock_file, 0);
+	char by[32] = "another process";
 	pid_t holder = 0;
 
 	if (err == -EWOULDBLOCK && o->lock_timeout > 0) {
 		holder = run_lock_holder(o->lock_file);
+		if (holder)
+			snprintf(by, sizeof(by), "pid %ld", (long)holder);
 		if (o->verbose)
-			fprintf(stderr, "svcnft: waiting up to %g s for %s, held by pid %ld\n",
-				o->lock_timeout, o->lock_file, (long)holder);
-		cli_progress_phase(o->progress, "%s: waiting for %s (held by pid %ld)",
-				   o->command, o->lock_file, (long)holder);
+			fprintf(stderr, "svcnft: waiting up to %g s for %s, held by %s\n",
+				o->lock_timeout, o->lock_file, by);
+		cli_progress_phase(o->progress, "%s: waiting for %s (held by %s)",
+				   o->command, o->lock_file, by);
 		err = run_lock_acquire(&r->lock, o->lock_file, o->lock_timeout);
 	}
 	r->metrics.lock_wait = r->lock.waited;

@@ -82,25 +82,56 @@ static struct json_object *services(const struct rs_table *t)
 	return a;
 }
 
+static const char *map_kind_name(enum rs_map_kind kind)
+{
+	switch (kind) {
+	case RS_MAP_SERVICE_IPS:
+		return "service-ips";
+	case RS_MAP_NODEPORTS:
+		return "service-nodeports";
+	case RS_SET_ADDRS:
+		return "addresses";
+	case RS_SET_ADDR_PAIRS:
+		return "address-pairs";
+	case RS_MAP_AFFINITY:
+		return "affinity";
+	default:
+		return "other";
+	}
+}
+
+/* The fields of an element are those of its map's key and value. */
+static struct json_object *elem(enum rs_map_kind kind, const struct rs_elem *e)
+{
+	struct json_object *o = json_object_new_object();
+	bool pair = kind == RS_SET_ADDR_PAIRS || kind == RS_MAP_AFFINITY;
+
+	if (kind != RS_MAP_NODEPORTS)
+		put(o, "address", jaddr(&e->addr));
+	if (pair)
+		put(o, "address2", jaddr(&e->addr2));
+	if (kind == RS_MAP_SERVICE_IPS || kind == RS_MAP_NODEPORTS || kind == RS_MAP_AFFINITY) {
+		put(o, "protocol", json_object_new_string(protocol_name(e->l4proto)));
+		put(o, "port", json_object_new_int(e->port));
+	}
+	if (kind == RS_MAP_AFFINITY) {
+		put(o, "toAddress", jaddr(&e->to_addr));
+		put(o, "toPort", json_object_new_int(e->to_port));
+	}
+	if (e->chain)
+		put(o, "chain", jstr(e->chain));
+	return o;
+}
+
 static struct json_object *map(const struct rs_map *m)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *elems = json_object_new_array();
 
 	put(o, "name", jstr(m->name));
-	put(o, "kind", json_object_new_string(m->kind == RS_MAP_SERVICE_IPS ?
-					      "service-ips" : "service-nodeports"));
-	for (size_t i = 0; i < m->nelems; i++) {
-		const struct rs_elem *e = &m->elems[i];
-		struct json_object *je = json_object_new_object();
-
-		if (m->kind == RS_MAP_SERVICE_IPS)
-			put(je, "address", jaddr(&e->addr));
-		put(je, "protocol", json_object_new_string(protocol_name(e->l4proto)));
-		put(je, "port", json_object_new_int(e->port));
-		put(je, "chain", jstr(e->chain));
-		json_object_array_add(elems, je);
-	}
+	put(o, "kind", json_object_new_string(map_kind_name(m->kind)));
+	for (size_t i = 0; i < m->nelems; i++)
+		json_object_array_add(elems, elem(m->kind, &m->elems[i]));
 	put(o, "elements", elems);
 	return o;
 }

@@ -99,6 +99,16 @@ static void count_model(struct model *m, const struct manifest_set *set)
 	m->nskipped = set->nskipped;
 }
 
+static void copy_node(struct model_node *to, const struct model_node *from)
+{
+	*to = *from;
+	to->cluster_cidrs = xcalloc(from->ncluster_cidrs, sizeof(*to->cluster_cidrs));
+	memcpy(to->cluster_cidrs, from->cluster_cidrs,
+	       from->ncluster_cidrs * sizeof(*to->cluster_cidrs));
+	to->node_ips = xcalloc(from->nnode_ips, sizeof(*to->node_ips));
+	memcpy(to->node_ips, from->node_ips, from->nnode_ips * sizeof(*to->node_ips));
+}
+
 int model_build(struct model *m, const struct manifest_set *set,
 		const struct model_options *opts, struct diag_list *diags)
 {
@@ -116,6 +126,7 @@ int model_build(struct model *m, const struct manifest_set *set,
 	for (size_t i = 0; i < m->nservices; i++)
 		model_resolve_endpoints(&ctx, src[i], &m->services[i]);
 	count_model(m, set);
+	copy_node(&m->node, &opts->node);
 	free(src);
 	strmap_free(&ctx.pods_by_label);
 	strmap_free(&ctx.endpoints_by_name);
@@ -130,5 +141,7 @@ void model_free(struct model *m)
 	for (size_t i = 0; i < m->nservices; i++)
 		model_service_free(&m->services[i]);
 	free(m->services);
+	free(m->node.cluster_cidrs);
+	free(m->node.node_ips);
 	memset(m, 0, sizeof(*m));
 }

@@ -573,7 +573,7 @@ static int rule_exprs(struct nftnl_rule *r, const struct rs_table *t,
 	case RS_RULE_REJECT:
 		put_reject(r, rr);
 		return 0;
-	case RS_RULE_UNKNOWN:
+	default:
 		break;
 	}
 	return -EINVAL;		/* an unknown rule cannot be written back */

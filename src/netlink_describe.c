@@ -16,6 +16,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "backend.h"
 #include "netlink.h"
 #include "util.h"
 
@@ -162,24 +163,9 @@ static void describe_elems(const struct rs_table *t,
 
 static char *rule_summary(const struct rs_rule *r)
 {
-	char addr[IP_ADDR_STRLEN];
+	char *s = nft_rule_text(r);
 
-	switch (r->kind) {
-	case RS_RULE_JUMP:
-		return xasprintf("jump %s", r->target ? r->target : "");
-	case RS_RULE_VMAP_SERVICE_IPS:
-	case RS_RULE_VMAP_NODEPORTS:
-		return xasprintf("vmap @%s", r->target ? r->target : "");
-	case RS_RULE_DNAT:
-		return xasprintf("dnat to %s:%u",
-				 ip_addr_str(&r->addr, addr, sizeof(addr)),
-				 r->port);
-	case RS_RULE_REJECT:
-		return xstrdup("reject");
-	case RS_RULE_UNKNOWN:
-		break;
-	}
-	return xstrdup("unknown rule");
+	return s ? s : xstrdup("a rule");
 }
 
 static void describe_rule(const struct rs_table *t,

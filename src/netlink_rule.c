@@ -299,7 +299,7 @@ static bool match_kind(const struct exprs *x, struct rs_rule *r,
 		return match_dnat(x, r);
 	case RS_RULE_REJECT:
 		return match_reject(x, r);
-	case RS_RULE_UNKNOWN:
+	default:
 		break;
 	}
 	return false;

@@ -54,20 +54,62 @@ static void write_priority(FILE *out, const struct rs_chain *c)
 
 static void write_elem(FILE *out, const struct rs_map *m, const struct rs_elem *e)
 {
-	char buf[IP_ADDR_STRLEN];
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
 
-	if (m->kind == RS_MAP_SERVICE_IPS)
-		fprintf(out, "%s . ", ip_addr_str(&e->addr, buf, sizeof(buf)));
+	switch (m->kind) {
+	case RS_SET_ADDRS:
+		fputs(ip_addr_str(&e->addr, a, sizeof(a)), out);
+		return;
+	case RS_SET_ADDR_PAIRS:
+		fprintf(out, "%s . %s", ip_addr_str(&e->addr, a, sizeof(a)),
+			ip_addr_str(&e->addr2, b, sizeof(b)));
+		return;
+	case RS_MAP_AFFINITY:
+		fprintf(out, "%s . %s . %u : ", ip_addr_str(&e->addr, a, sizeof(a)),
+			ip_addr_str(&e->addr2, b, sizeof(b)), e->port);
+		fprintf(out, "%s . %u", ip_addr_str(&e->to_addr, a, sizeof(a)), e->to_port);
+		return;
+	case RS_MAP_SERVICE_IPS:
+		fprintf(out, "%s . ", ip_addr_str(&e->addr, a, sizeof(a)));
+		break;
+	case RS_MAP_NODEPORTS:
+		break;
+	}
 	fprintf(out, "%s . %u : goto %s", protocol_name(e->l4proto), e->port,
 		e->chain);
 }
 
+static const char *map_type(enum rs_map_kind kind)
+{
+	switch (kind) {
+	case RS_MAP_SERVICE_IPS:
+		return "type ipv4_addr . inet_proto . inet_service : verdict";
+	case RS_MAP_NODEPORTS:
+		return "type inet_proto . inet_service : verdict";
+	case RS_SET_ADDRS:
+		return "type ipv4_addr";
+	case RS_SET_ADDR_PAIRS:
+		return "type ipv4_addr . ipv4_addr";
+	case RS_MAP_AFFINITY:
+		break;
+	}
+	/* typeof: the map is filled from the packet path, and nft needs the
+	 * expressions to accept the update statement's ct keys */
+	return "typeof ip saddr . ip daddr . th dport : ip daddr . th dport\n"
+	       "\t\tsize 65535\n\t\tflags dynamic,timeout";
+}
+
+static bool is_map(enum rs_map_kind kind)
+{
+	return kind != RS_SET_ADDRS && kind != RS_SET_ADDR_PAIRS;
+}
+
 static void write_map(FILE *out, const struct rs_map *m)
 {
-	fprintf(out, "\tmap %s {\n\t\ttype %s : verdict\n", m->name,
-		m->kind == RS_MAP_SERVICE_IPS ?
-		"ipv4_addr . inet_proto . inet_service" :
-		"inet_proto . inet_service");
+	fprintf(out, "\t%s %s {\n\t\t%s\n", is_map(m->kind) ? "map" : "set",
+		m->name, map_type(m->kind));
+	if (m->kind == RS_MAP_AFFINITY)
+		fprintf(out, "\t\ttimeout %us\n", m->timeout);
 	for (size_t i = 0; i < m->nelems; i++) {
 		fputs(i ? ",\n\t\t\t     " : "\t\telements = { ", out);
 		write_elem(out, m, &m->elems[i]);
@@ -75,41 +117,135 @@ static void write_map(FILE *out, const struct rs_map *m)
 	fputs(m->nelems ? " }\n\t}\n" : "\t}\n", out);
 }
 
-static void write_rule(FILE *out, const struct rs_rule *r)
+static void write_mark_match(FILE *out, uint32_t mask, uint32_t value)
+{
+	fprintf(out, "meta mark & 0x%08x == 0x%08x ", mask, value);
+}
+
+static void write_mark_or(FILE *out, uint32_t bits)
+{
+	fprintf(out, "meta mark set meta mark | 0x%08x", bits);
+}
+
+/* The forms nft lists for what svcnft writes (ruleset.h names each). */
+static void write_rule_core(FILE *out, const struct rs_rule *r)
 {
 	char buf[IP_ADDR_STRLEN];
+	const char *p = protocol_name(r->l4proto);
 
 	switch (r->kind) {
 	case RS_RULE_JUMP:
-		fprintf(out, "jump %s\n", r->target);
+		fprintf(out, "jump %s", r->target);
 		break;
 	case RS_RULE_VMAP_SERVICE_IPS:
-		fprintf(out, "ip daddr . meta l4proto . th dport vmap @%s\n", r->target);
+		fprintf(out, "ip daddr . meta l4proto . th dport vmap @%s", r->target);
 		break;
 	case RS_RULE_VMAP_NODEPORTS:
-		fprintf(out, "fib daddr type local meta l4proto . th dport vmap @%s\n",
+		fprintf(out, "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @%s",
+			r->target);
+		break;
+	case RS_RULE_VMAP_NODEPORTS_NODE_IPS:
+		fprintf(out, "ip daddr @" RS_SET_NODE_IPS_NAME " meta l4proto . th dport vmap @%s",
 			r->target);
 		break;
 	case RS_RULE_DNAT:
 		if (r->numgen_mod)
 			fprintf(out, "numgen random mod %u == 0 ", r->numgen_mod);
-		fprintf(out, "meta l4proto %s dnat to %s:%u\n", protocol_name(r->l4proto),
+		fprintf(out, "meta l4proto %s dnat to %s:%u", p,
 			ip_addr_str(&r->addr, buf, sizeof(buf)), r->port);
 		break;
 	case RS_RULE_REJECT:
 		/* nft writes and lists the tcp dependency of a tcp reset
 		 * implicitly; other protocols are spelled out */
 		if (r->l4proto == IPPROTO_TCP)
-			fputs("ct state new reject with tcp reset\n", out);
+			fputs("ct state new reject with tcp reset", out);
 		else
-			fprintf(out, "meta l4proto %s ct state new reject\n",
-				protocol_name(r->l4proto));
+			fprintf(out, "meta l4proto %s ct state new reject", p);
 		break;
-	default:
-		fprintf(out, "# a rule svcnft did not write (handle %llu)\n",
+	case RS_RULE_MARK_SADDR:
+		fprintf(out, "ip saddr %s/%u ", ip_addr_str(&r->addr, buf, sizeof(buf)),
+			r->prefix_len);
+		write_mark_or(out, r->mark);
+		break;
+	case RS_RULE_MARK_NOT_POD_TO_SET:
+		write_mark_match(out, RS_MARK_FROM_POD, 0);
+		fprintf(out, "ip daddr @%s ", r->target);
+		write_mark_or(out, r->mark);
+		break;
+	case RS_RULE_MARK:
+		write_mark_or(out, r->mark);
+		break;
+	case RS_RULE_AFFINITY_HIT:
+		fprintf(out, "ip saddr . ip daddr . %s dport @%s ", p, r->target);
+		write_mark_or(out, r->mark);
+		break;
+	case RS_RULE_AFFINITY_DNAT:
+		write_mark_match(out, RS_MARK_AFFINITY, r->mark);
+		fprintf(out, "dnat ip to ip saddr . ip daddr . %s dport map @%s", p, r->target);
+		break;
+	case RS_RULE_AFFINITY_RECORD:
+		write_mark_match(out, RS_MARK_AFFINITY, r->mark);
+		fprintf(out, "update @%s { ip saddr . ct original ip daddr . ct original proto-dst timeout %us : ip daddr . %s dport }",
+			r->target, r->timeout, p);
+		break;
+	case RS_RULE_REJECT_TO_SET:
+		fprintf(out, "ip daddr @%s reject", r->target);
+		break;
+	case RS_RULE_GOTO_IF_MARK:
+		write_mark_match(out, r->mark, r->mark);
+		fprintf(out, "goto %s", r->target);
+		break;
+	case RS_RULE_GOTO_IF_LOCAL_SOURCE:
+		fputs("fib saddr type local ", out);
+		write_mark_or(out, r->mark);
+		fprintf(out, " goto %s", r->target);
+		break;
+	case RS_RULE_GOTO:
+		fprintf(out, "goto %s", r->target);
+		break;
+	case RS_RULE_DROP:
+		fputs("drop", out);
+		break;
+	case RS_RULE_RETURN_IF_SADDR:
+		fprintf(out, "ip saddr %s/%u return", ip_addr_str(&r->addr, buf, sizeof(buf)),
+			r->prefix_len);
+		break;
+	case RS_RULE_MASQUERADE_MARKED:
+		write_mark_match(out, RS_MARK_MASQUERADE, RS_MARK_MASQUERADE);
+		fprintf(out, "meta mark set meta mark & 0x%08x masquerade fully-random",
+			~RS_MARK_ALL);
+		break;
+	case RS_RULE_MASQUERADE_HAIRPIN:
+		fprintf(out, "ct status dnat ip saddr . ip daddr @%s masquerade fully-random",
+			r->target);
+		break;
+	case RS_RULE_MARK_CLEAR:
+		fprintf(out, "meta mark set meta mark & 0x%08x", ~RS_MARK_ALL);
+		break;
+	case RS_RULE_UNKNOWN:
+		fprintf(out, "# a rule svcnft did not write (handle %llu)",
 			(unsigned long long)r->handle);
 		break;
 	}
+}
+
+static void write_rule(FILE *out, const struct rs_rule *r)
+{
+	write_rule_core(out, r);
+	fputc('\n', out);
+}
+
+char *nft_rule_text(const struct rs_rule *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	write_rule_core(f, r);
+	fclose(f);
+	return buf;
 }
 
 static void write_chain(FILE *out, const struct rs_chain *c)

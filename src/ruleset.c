@@ -111,6 +111,8 @@ static int rs_elem_key_cmp(const void *pa, const void *pb)
 	const struct rs_elem *a = pa, *b = pb;
 	int r = ip_addr_cmp(&a->addr, &b->addr);
 
+	if (!r)
+		r = ip_addr_cmp(&a->addr2, &b->addr2);
 	if (r)
 		return r;
 	if (a->l4proto != b->l4proto)
@@ -143,7 +145,8 @@ static bool rs_rule_equal(const struct rs_rule *a, const struct rs_rule *b)
 		return false;
 	return a->kind == b->kind && a->numgen_mod == b->numgen_mod &&
 	       a->l4proto == b->l4proto && a->port == b->port &&
-	       !ip_addr_cmp(&a->addr, &b->addr) &&
+	       !ip_addr_cmp(&a->addr, &b->addr) && a->prefix_len == b->prefix_len &&
+	       a->mark == b->mark && a->timeout == b->timeout &&
 	       str_equal(a->target, b->target);
 }
 
@@ -164,7 +167,12 @@ bool rs_chain_equal(const struct rs_chain *a, const struct rs_chain *b)
 static bool rs_map_equal(const struct rs_map *a, const struct rs_map *b)
 {
 	if (!str_equal(a->name, b->name) || a->kind != b->kind ||
-	    a->nelems != b->nelems)
+	    a->timeout != b->timeout)
+		return false;
+	/* affinity entries are the packet path's state, not the ruleset */
+	if (a->kind == RS_MAP_AFFINITY)
+		return true;
+	if (a->nelems != b->nelems)
 		return false;
 	for (size_t i = 0; i < a->nelems; i++)
 		if (rs_elem_key_cmp(&a->elems[i], &b->elems[i]) ||

@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Stage 3: the model compiled into the ruleset layout described in
- * ruleset.h. Pure data in, pure data out. */
+/*
+ * Stage 3: the model compiled into the ruleset layout described in
+ * ruleset.h and the README. Pure data in, pure data out.
+ *
+ * Per Service port up to four regular chains: svc- (every endpoint),
+ * local- (endpoints on this node, for the Local traffic policies), ext-
+ * (traffic to node ports, load balancer and external IPs: masquerade, or
+ * the Local policy's choice), fw- (loadBalancerSourceRanges). None of them
+ * references a set, and the number of sets and of rules that do is fixed:
+ * the kernel's cost stays linear in Services (kernel-scaling notes).
+ */
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include <stdio.h>
@@ -10,58 +19,351 @@
 #include "ruleset.h"
 #include "util.h"
 
-#define NF_IP_PRI_NAT_DST (-100)	/* "dstnat" in nft */
+#define NF_IP_PRI_NAT_DST (-100)	/* "dstnat" */
+#define NF_IP_PRI_NAT_SRC 100		/* "srcnat" */
+#define PRI_FIREWALL (-110)		/* before dstnat: the address is the LB's */
+#define AFFINITY_CLASSES_MAX 255	/* the 8 bits of RS_MARK_AFFINITY */
 
-static void add_base_chain(struct rs_table *t, const char *name,
-			   enum rs_hook hook)
+struct compile_ctx {
+	struct rs_table *t;
+	const struct model *m;
+	uint32_t timeouts[AFFINITY_CLASSES_MAX];	/* affinity classes, sorted */
+	size_t ntimeouts;
+	bool affinity_proto[256];	/* protocols with an affinity Service */
+	bool firewall;		/* some load balancer IP has source ranges */
+	struct u64set hairpin_seen;
+};
+
+static struct rs_rule *add_rule(struct rs_chain *c, enum rs_rule_kind kind,
+				const char *target)
 {
-	struct rs_chain *c = rs_table_add_chain(t, name);
-	struct rs_rule *r;
+	struct rs_rule *r = rs_chain_add_rule(c, kind);
 
-	c->hook = hook;
-	c->type = RS_CHAIN_NAT;
-	c->priority = NF_IP_PRI_NAT_DST;
-	r = rs_chain_add_rule(c, RS_RULE_JUMP);
-	r->target = xstrdup(RS_CHAIN_SERVICES_NAME);
+	r->target = xstrdup(target);
+	return r;
 }
 
-static void add_dispatch(struct rs_table *t)
+static struct rs_chain *add_base_chain(struct rs_table *t, const char *name,
+				       enum rs_hook hook, enum rs_chain_type type,
+				       int priority)
 {
-	struct rs_chain *c;
-	struct rs_rule *r;
+	struct rs_chain *c = rs_table_add_chain(t, name);
+
+	c->hook = hook;
+	c->type = type;
+	c->priority = priority;
+	return c;
+}
+
+static bool has_external(const struct model_service *s)
+{
+	return s->nexternal_ips || s->nlb_ips ||
+	       s->type == SERVICE_NODE_PORT || s->type == SERVICE_LOAD_BALANCER;
+}
+
+static bool programs_rules(const struct model_service *s)
+{
+	return s->type != SERVICE_EXTERNAL_NAME && !s->headless;
+}
+
+static void add_timeout(struct compile_ctx *x, uint32_t timeout)
+{
+	size_t i = 0;
+
+	while (i < x->ntimeouts && x->timeouts[i] < timeout)
+		i++;
+	if ((i < x->ntimeouts && x->timeouts[i] == timeout) ||
+	    x->ntimeouts == AFFINITY_CLASSES_MAX)
+		return;
+	memmove(&x->timeouts[i + 1], &x->timeouts[i],
+		(x->ntimeouts - i) * sizeof(x->timeouts[0]));
+	x->timeouts[i] = timeout;
+	x->ntimeouts++;
+}
+
+/* What the whole table needs, before anything is added. */
+static void scan_model(struct compile_ctx *x)
+{
+	for (size_t i = 0; i < x->m->nservices; i++) {
+		const struct model_service *s = &x->m->services[i];
+
+		if (!programs_rules(s))
+			continue;
+		x->firewall |= s->nsource_ranges && s->nlb_ips;
+		if (!s->affinity)
+			continue;
+		add_timeout(x, s->affinity_timeout);
+		for (size_t j = 0; j < s->nports; j++)
+			x->affinity_proto[s->ports[j].protocol] = true;
+	}
+}
+
+/* 0 when the Service's timeout did not get a class (over 255 of them). */
+static uint32_t affinity_mark(const struct compile_ctx *x, const struct model_service *s)
+{
+	for (size_t i = 0; s->affinity && i < x->ntimeouts; i++)
+		if (x->timeouts[i] == s->affinity_timeout)
+			return RS_MARK_AFFINITY_CLASS(i);
+	return 0;
+}
+
+static char *affinity_map_name(uint8_t proto, uint32_t timeout)
+{
+	return xasprintf(RS_MAP_AFFINITY_PREFIX "%s-%u", protocol_name(proto), timeout);
+}
+
+static void add_sets(struct compile_ctx *x)
+{
+	struct rs_table *t = x->t;
+	const struct model_node *n = &x->m->node;
 
 	rs_table_add_map(t, RS_MAP_SERVICE_IPS_NAME, RS_MAP_SERVICE_IPS);
 	rs_table_add_map(t, RS_MAP_NODEPORTS_NAME, RS_MAP_NODEPORTS);
-	add_base_chain(t, "prerouting", RS_HOOK_PREROUTING);
-	add_base_chain(t, "output", RS_HOOK_OUTPUT);
-	c = rs_table_add_chain(t, RS_CHAIN_SERVICES_NAME);
-	/* ClusterIPs, externalIPs and load balancer IPs first: a node port
-	 * lookup must not catch traffic to a service address that happens to
-	 * be local. */
-	r = rs_chain_add_rule(c, RS_RULE_VMAP_SERVICE_IPS);
-	r->target = xstrdup(RS_MAP_SERVICE_IPS_NAME);
-	r = rs_chain_add_rule(c, RS_RULE_VMAP_NODEPORTS);
-	r->target = xstrdup(RS_MAP_NODEPORTS_NAME);
+	rs_table_add_map(t, RS_SET_CLUSTER_IPS_NAME, RS_SET_ADDRS);
+	rs_table_add_map(t, RS_SET_HAIRPIN_NAME, RS_SET_ADDR_PAIRS);
+	if (n->nnode_ips) {
+		struct rs_map *ips = rs_table_add_map(t, RS_SET_NODE_IPS_NAME, RS_SET_ADDRS);
+
+		for (size_t i = 0; i < n->nnode_ips; i++)
+			rs_map_add_elem(ips, NULL)->addr = n->node_ips[i];
+	}
+	if (x->firewall)
+		rs_table_add_map(t, RS_MAP_FIREWALL_NAME, RS_MAP_SERVICE_IPS);
+	for (size_t i = 0; i < x->ntimeouts; i++) {
+		for (int p = 0; p < 256; p++) {
+			char *name;
+
+			if (!x->affinity_proto[p])
+				continue;
+			name = affinity_map_name(p, x->timeouts[i]);
+			rs_table_add_map(t, name, RS_MAP_AFFINITY)->timeout = x->timeouts[i];
+			free(name);
+		}
+	}
+}
+
+/* An affinity hit: the client's entry marks the packet with the class and
+ * DNATs it to the endpoint it had; one rule pair per affinity map. */
+static void add_affinity_lookups(struct compile_ctx *x, struct rs_chain *c)
+{
+	for (size_t i = 0; i < x->ntimeouts; i++) {
+		for (int p = 0; p < 256; p++) {
+			char *name;
+			struct rs_rule *r;
+
+			if (!x->affinity_proto[p])
+				continue;
+			name = affinity_map_name(p, x->timeouts[i]);
+			r = add_rule(c, RS_RULE_AFFINITY_HIT, name);
+			r->mark = RS_MARK_AFFINITY_CLASS(i);
+			r->l4proto = p;
+			r = add_rule(c, RS_RULE_AFFINITY_DNAT, name);
+			r->mark = RS_MARK_AFFINITY_CLASS(i);
+			r->l4proto = p;
+			free(name);
+		}
+	}
+}
+
+/* After DNAT, in postrouting: remember (or refresh) the endpoint chosen. */
+static void add_affinity_records(struct compile_ctx *x, struct rs_chain *c)
+{
+	for (size_t i = 0; i < x->ntimeouts; i++) {
+		for (int p = 0; p < 256; p++) {
+			char *name;
+			struct rs_rule *r;
+
+			if (!x->affinity_proto[p])
+				continue;
+			name = affinity_map_name(p, x->timeouts[i]);
+			r = add_rule(c, RS_RULE_AFFINITY_RECORD, name);
+			r->mark = RS_MARK_AFFINITY_CLASS(i);
+			r->l4proto = p;
+			r->timeout = x->timeouts[i];
+			free(name);
+		}
+	}
+}
+
+static void add_postrouting(struct compile_ctx *x)
+{
+	struct rs_chain *c = add_base_chain(x->t, "postrouting", RS_HOOK_POSTROUTING,
+					    RS_CHAIN_NAT, NF_IP_PRI_NAT_SRC);
+
+	/* the affinity records read the class bits: before they are cleared */
+	add_affinity_records(x, c);
+	rs_chain_add_rule(c, RS_RULE_MASQUERADE_MARKED);
+	add_rule(c, RS_RULE_MASQUERADE_HAIRPIN, RS_SET_HAIRPIN_NAME);
+	rs_chain_add_rule(c, RS_RULE_MARK_CLEAR);
+}
+
+static void add_services_chain(struct compile_ctx *x)
+{
+	const struct model_node *n = &x->m->node;
+	struct rs_chain *c = rs_table_add_chain(x->t, RS_CHAIN_SERVICES_NAME);
+	struct rs_rule *r;
+
+	/* the pod network: pods' connections are not masqueraded, and the
+	 * Local policies let them through to every endpoint */
+	for (size_t i = 0; i < n->ncluster_cidrs; i++) {
+		r = rs_chain_add_rule(c, RS_RULE_MARK_SADDR);
+		r->addr = n->cluster_cidrs[i].addr;
+		r->prefix_len = n->cluster_cidrs[i].len;
+		r->mark = RS_MARK_FROM_POD;
+	}
+	if (n->ncluster_cidrs)
+		add_rule(c, RS_RULE_MARK_NOT_POD_TO_SET, RS_SET_CLUSTER_IPS_NAME)->mark =
+			RS_MARK_MASQUERADE;
+	add_affinity_lookups(x, c);
+	/* ClusterIPs, externalIPs and load balancer IPs before node ports: a
+	 * node port lookup must not catch a service address that is local */
+	add_rule(c, RS_RULE_VMAP_SERVICE_IPS, RS_MAP_SERVICE_IPS_NAME);
+	add_rule(c, n->nnode_ips ? RS_RULE_VMAP_NODEPORTS_NODE_IPS : RS_RULE_VMAP_NODEPORTS,
+		 RS_MAP_NODEPORTS_NAME);
+	/* a live ClusterIP on a port no Service defines */
+	add_rule(c, RS_RULE_REJECT_TO_SET, RS_SET_CLUSTER_IPS_NAME);
+}
+
+static void add_fixed_chains(struct compile_ctx *x)
+{
+	struct rs_chain *c;
+
+	c = add_base_chain(x->t, "prerouting", RS_HOOK_PREROUTING, RS_CHAIN_NAT,
+			   NF_IP_PRI_NAT_DST);
+	add_rule(c, RS_RULE_JUMP, RS_CHAIN_SERVICES_NAME);
+	c = add_base_chain(x->t, "output", RS_HOOK_OUTPUT, RS_CHAIN_NAT,
+			   NF_IP_PRI_NAT_DST);
+	add_rule(c, RS_RULE_JUMP, RS_CHAIN_SERVICES_NAME);
+	add_postrouting(x);
+	if (x->firewall) {
+		c = add_base_chain(x->t, "firewall-check", RS_HOOK_PREROUTING,
+				   RS_CHAIN_FILTER, PRI_FIREWALL);
+		add_rule(c, RS_RULE_VMAP_SERVICE_IPS, RS_MAP_FIREWALL_NAME);
+	}
+	add_services_chain(x);
 }
 
 /* Endpoint i of n is taken with probability 1/(n-i) when none before it
  * was: every endpoint is equally likely, and no rule references a set. */
-static void add_endpoint_rules(struct rs_chain *c, const struct model_port *p)
+static void add_endpoint_rules(struct rs_chain *c, const struct model_port *p,
+			       bool local_only)
 {
+	size_t n = 0, k = 0;
 	struct rs_rule *r;
 
-	if (p->nendpoints == 0) {
-		r = rs_chain_add_rule(c, RS_RULE_REJECT);
+	for (size_t i = 0; i < p->nendpoints; i++)
+		n += !local_only || p->endpoints[i].local;
+	if (n == 0) {
+		/* no endpoint at all: refuse at once; none on this node for a
+		 * Local policy: drop, as kube-proxy does */
+		r = rs_chain_add_rule(c, local_only ? RS_RULE_DROP : RS_RULE_REJECT);
 		r->l4proto = p->protocol;
 		return;
 	}
 	for (size_t i = 0; i < p->nendpoints; i++) {
+		if (local_only && !p->endpoints[i].local)
+			continue;
 		r = rs_chain_add_rule(c, RS_RULE_DNAT);
-		r->numgen_mod = i + 1 < p->nendpoints ? p->nendpoints - i : 0;
+		r->numgen_mod = k + 1 < n ? n - k : 0;
 		r->l4proto = p->protocol;
 		r->addr = p->endpoints[i].addr;
 		r->port = p->endpoints[i].port;
+		k++;
 	}
+}
+
+static char *chain_name(const char *prefix, const struct model_service *s,
+			const struct model_port *p)
+{
+	return xasprintf("%s%s/%s/%s/%u", prefix, s->ns, s->name,
+			 protocol_name(p->protocol), p->port);
+}
+
+static char *port_comment(const struct model_service *s, const struct model_port *p)
+{
+	return *p->name ?
+		xasprintf("%s %s/%s %s", service_type_name(s->type), s->ns, s->name, p->name) :
+		xasprintf("%s %s/%s", service_type_name(s->type), s->ns, s->name);
+}
+
+/* svc- (every endpoint) and, for a Local policy, local- (this node's). */
+static void add_endpoint_chains(struct compile_ctx *x, const struct model_service *s,
+				const struct model_port *p)
+{
+	uint32_t mark = affinity_mark(x, s);
+	bool local = s->internal_local || s->external_local;
+	char *name = chain_name(RS_CHAIN_PREFIX, s, p);
+	struct rs_chain *c = rs_table_add_chain(x->t, name);
+
+	c->comment = port_comment(s, p);
+	if (x->m->node.masquerade_all)
+		rs_chain_add_rule(c, RS_RULE_MARK)->mark = RS_MARK_MASQUERADE;
+	if (mark && p->nendpoints)
+		rs_chain_add_rule(c, RS_RULE_MARK)->mark = mark;
+	add_endpoint_rules(c, p, false);
+	free(name);
+	if (!local || !p->nendpoints)
+		return;
+	name = chain_name(RS_LOCAL_CHAIN_PREFIX, s, p);
+	c = rs_table_add_chain(x->t, name);
+	if (mark)
+		rs_chain_add_rule(c, RS_RULE_MARK)->mark = mark;
+	add_endpoint_rules(c, p, true);
+	free(name);
+}
+
+/* Traffic to node ports, load balancer and external IPs. Cluster policy:
+ * masquerade (the reply must come back through this node), every
+ * endpoint. Local: the client's address is kept and only this node's
+ * endpoints are used, except for pods and the node itself, which kube-proxy
+ * lets through to every endpoint (the node's own connections masqueraded). */
+static void add_ext_chain(struct compile_ctx *x, const struct model_service *s,
+			  const struct model_port *p)
+{
+	char *name = chain_name(RS_EXT_CHAIN_PREFIX, s, p);
+	char *svc = chain_name(RS_CHAIN_PREFIX, s, p);
+	struct rs_chain *c = rs_table_add_chain(x->t, name);
+	char *local;
+
+	if (!s->external_local) {
+		rs_chain_add_rule(c, RS_RULE_MARK)->mark = RS_MARK_MASQUERADE;
+		add_rule(c, RS_RULE_GOTO, svc);
+		goto out;
+	}
+	if (x->m->node.ncluster_cidrs)
+		add_rule(c, RS_RULE_GOTO_IF_MARK, svc)->mark = RS_MARK_FROM_POD;
+	add_rule(c, RS_RULE_GOTO_IF_LOCAL_SOURCE, svc)->mark = RS_MARK_MASQUERADE;
+	local = chain_name(RS_LOCAL_CHAIN_PREFIX, s, p);
+	add_rule(c, RS_RULE_GOTO, local);
+	free(local);
+out:
+	free(name);
+	free(svc);
+}
+
+/* loadBalancerSourceRanges: only these sources reach the LB IPs. */
+static void add_fw_chain(struct compile_ctx *x, const struct model_service *s,
+			 const struct model_port *p)
+{
+	char *name = chain_name(RS_FW_CHAIN_PREFIX, s, p);
+	struct rs_chain *c = rs_table_add_chain(x->t, name);
+	struct rs_map *fw = rs_table_find_map(x->t, RS_MAP_FIREWALL_NAME);
+
+	for (size_t i = 0; i < s->nsource_ranges; i++) {
+		struct rs_rule *r = rs_chain_add_rule(c, RS_RULE_RETURN_IF_SADDR);
+
+		r->addr = s->source_ranges[i].addr;
+		r->prefix_len = s->source_ranges[i].len;
+	}
+	rs_chain_add_rule(c, RS_RULE_DROP);
+	for (size_t i = 0; i < s->nlb_ips; i++) {
+		struct rs_elem *e = rs_map_add_elem(fw, name);
+
+		e->addr = s->lb_ips[i];
+		e->l4proto = p->protocol;
+		e->port = p->port;
+	}
+	free(name);
 }
 
 static void add_service_ip(struct rs_map *m, const char *chain,
@@ -74,30 +376,68 @@ static void add_service_ip(struct rs_map *m, const char *chain,
 	e->port = p->port;
 }
 
-static void add_service_port(struct rs_table *t, const struct model_service *s,
-			     const struct model_port *p)
+static void add_dispatch_elems(struct compile_ctx *x, const struct model_service *s,
+			       const struct model_port *p)
 {
-	char *name = xasprintf(RS_CHAIN_PREFIX "%s/%s/%s/%u", s->ns, s->name,
-			       protocol_name(p->protocol), p->port);
-	struct rs_chain *c = rs_table_add_chain(t, name);
-	struct rs_map *ips = &t->maps[0], *nodeports = &t->maps[1];
+	struct rs_map *ips = rs_table_find_map(x->t, RS_MAP_SERVICE_IPS_NAME);
+	struct rs_map *nodeports = rs_table_find_map(x->t, RS_MAP_NODEPORTS_NAME);
+	bool live = p->nendpoints > 0;
+	char *cluster = chain_name(live && s->internal_local ? RS_LOCAL_CHAIN_PREFIX :
+				   RS_CHAIN_PREFIX, s, p);
+	char *ext = chain_name(live ? RS_EXT_CHAIN_PREFIX : RS_CHAIN_PREFIX, s, p);
 
-	c->comment = *p->name ?
-		xasprintf("%s %s/%s %s", service_type_name(s->type), s->ns, s->name, p->name) :
-		xasprintf("%s %s/%s", service_type_name(s->type), s->ns, s->name);
-	add_endpoint_rules(c, p);
-	add_service_ip(ips, name, &s->cluster_ip, p);
+	add_service_ip(ips, cluster, &s->cluster_ip, p);
 	for (size_t i = 0; i < s->nexternal_ips; i++)
-		add_service_ip(ips, name, &s->external_ips[i], p);
+		add_service_ip(ips, ext, &s->external_ips[i], p);
 	for (size_t i = 0; i < s->nlb_ips; i++)
-		add_service_ip(ips, name, &s->lb_ips[i], p);
+		add_service_ip(ips, ext, &s->lb_ips[i], p);
 	if (p->node_port) {
-		struct rs_elem *e = rs_map_add_elem(nodeports, name);
+		struct rs_elem *e = rs_map_add_elem(nodeports, ext);
 
 		e->l4proto = p->protocol;
 		e->port = p->node_port;
 	}
-	free(name);
+	free(cluster);
+	free(ext);
+}
+
+static void add_addresses(struct compile_ctx *x, const struct model_service *s)
+{
+	struct rs_map *cips = rs_table_find_map(x->t, RS_SET_CLUSTER_IPS_NAME);
+	struct rs_map *hairpin = rs_table_find_map(x->t, RS_SET_HAIRPIN_NAME);
+
+	rs_map_add_elem(cips, NULL)->addr = s->cluster_ip;
+	for (size_t j = 0; j < s->nports; j++) {
+		const struct model_port *p = &s->ports[j];
+
+		for (size_t k = 0; k < p->nendpoints; k++) {
+			const struct ip_addr *a = &p->endpoints[k].addr;
+			struct rs_elem *e;
+			uint32_t key;
+
+			memcpy(&key, a->addr, 4);
+			if (!u64set_add(&x->hairpin_seen, key))
+				continue;
+			e = rs_map_add_elem(hairpin, NULL);
+			e->addr = *a;
+			e->addr2 = *a;
+		}
+	}
+}
+
+static void add_service(struct compile_ctx *x, const struct model_service *s)
+{
+	add_addresses(x, s);
+	for (size_t j = 0; j < s->nports; j++) {
+		const struct model_port *p = &s->ports[j];
+
+		add_endpoint_chains(x, s, p);
+		if (has_external(s) && p->nendpoints)
+			add_ext_chain(x, s, p);
+		if (x->firewall && s->nsource_ranges && s->nlb_ips)
+			add_fw_chain(x, s, p);
+		add_dispatch_elems(x, s, p);
+	}
 }
 
 /* ExternalName Services have no rules; an empty chain carries the alias so
@@ -114,18 +454,19 @@ static void add_external_name(struct rs_table *t, const struct model_service *s)
 void ruleset_from_model(struct rs_table *t, const struct model *m,
 			const char *table_name)
 {
+	struct compile_ctx x = { .t = t, .m = m };
+
 	rs_table_init(t, NFPROTO_IPV4, table_name);
-	add_dispatch(t);
+	scan_model(&x);
+	add_sets(&x);
+	add_fixed_chains(&x);
 	for (size_t i = 0; i < m->nservices; i++) {
 		const struct model_service *s = &m->services[i];
 
-		if (s->type == SERVICE_EXTERNAL_NAME) {
+		if (s->type == SERVICE_EXTERNAL_NAME)
 			add_external_name(t, s);
-			continue;
-		}
-		if (s->headless)
-			continue;
-		for (size_t j = 0; j < s->nports; j++)
-			add_service_port(t, s, &s->ports[j]);
+		else if (programs_rules(s))
+			add_service(&x, s);
 	}
+	u64set_free(&x.hairpin_seen);
 }

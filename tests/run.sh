@@ -35,6 +35,7 @@ for t in "$@"; do
 done
 run_suite golden sh tests/golden.sh
 run_suite corpus sh tests/corpus.sh
+run_suite ops sh tests/ops/run.sh
 run_suite hostile sh tests/hostile.sh
 run_suite valgrind sh tests/valgrind.sh
 if [ "${SVCNFT_SANITIZE:-}" = 1 ]; then

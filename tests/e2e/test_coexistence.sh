@@ -15,6 +15,8 @@
 #
 # The nftables backend's guarantee: skipped for SVCNFT_BACKEND=iptables,
 # where svcnft's own rules live in the iptables tables.
+#
+# e2e-backends: nftables (test_foreign_table.sh covers the iptables backend)
 
 . "$(dirname "$0")/lib.sh"
 [ "$SVCNFT_BACKEND" = nftables ] ||

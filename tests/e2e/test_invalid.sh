@@ -93,4 +93,21 @@ assert_exit "a malformed --nodeport-range is a usage error (2)" 2 \
 	svcnft_in node apply --nodeport-range banana "$good"
 ruleset_snapshot node "$out/after"
 assert_same_file "the ruleset is still byte-identical" "$out/before" "$out/after"
+
+# 4. What the iptables backend does not implement yet is refused, per
+# Service and feature, before anything is programmed.
+if [ "$SVCNFT_BACKEND" = iptables ]; then
+	svc sticky '  clusterIP: 198.19.0.26
+  sessionAffinity: ClientIP
+  ports: [{port: 80}]' >"$out/sticky.yaml"
+	assert_exit "apply of a Service with sessionAffinity: ClientIP exits 1" 1 \
+		svcnft_in node apply "$good" "$out/sticky.yaml"
+	assert_grep "... naming the Service and the feature" \
+		'Service default/sticky: spec.sessionAffinity: .*session affinity' \
+		"$E2E_WORKDIR/last.out"
+	assert_exit "check says the same (exit 1)" 1 svcnft_in node check "$out/sticky.yaml"
+	ruleset_snapshot node "$out/after"
+	assert_same_file "... and the ruleset is still byte-identical" \
+		"$out/before" "$out/after"
+fi
 t_done

@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Build the libFuzzer harnesses (make fuzz-build) and run each for SECONDS
-# (default 30), one after the other. Seeds: examples/, tests/hostile/ and
-# the unit tests' data; what a run finds is kept in build/fuzz/corpus-NAME
-# and reused by the next run. A crash, leak or sanitizer report fails
-# (exit 1) and leaves the input in build/fuzz/crash-NAME-*: add it to
-# tests/hostile/ as a regression case. Without clang's libFuzzer: exit 77.
+# (default 30), one after the other. Seeds: tests/fuzz/regressions/ (every
+# input that once crashed a harness: each run replays them first),
+# examples/, tests/hostile/ and the unit tests' data; what a run finds is
+# kept in build/fuzz/corpus-NAME and reused by the next run. A crash, leak or
+# sanitizer report fails (exit 1) and leaves the input in
+# build/fuzz/crash-NAME-*: add it to tests/fuzz/regressions/, and to
+# tests/hostile/ when svcnft must refuse it. Without clang's libFuzzer: exit 77.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 seconds=${1:-30}
@@ -38,10 +40,10 @@ for h in build/fuzz/fuzz_*; do
 		-max_len=65536 -print_final_stats=1 \
 		-dict=tests/fuzz/manifest.dict \
 		-artifact_prefix="build/fuzz/crash-$name-" \
-		"$corpus" examples tests/hostile tests/unit/data \
+		"$corpus" tests/fuzz/regressions examples tests/hostile tests/unit/data \
 		>"build/fuzz/$name.log" 2>&1
 	rc=$?
-	grep -E '^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss_mb)' \
+	grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb)' \
 		"build/fuzz/$name.log" | sed 's/^/#   /'
 	if [ $rc -ne 0 ]; then
 		echo "not ok - $name: exit $rc; see build/fuzz/$name.log:"

@@ -458,7 +458,7 @@ START_TEST(test_seq_to_service)
 	assert_describes(&b, &t, seq_of(&b, NL_OBJ_CHAIN, ext), 0,
 			 "chain svc-default/ext", "default/ext");
 	assert_describes(&b, &t, seq_of(&b, NL_OBJ_RULE, web) + 1, 0,
-			 "rule 2 (dnat to 198.18.2.2:8080) in chain svc-default/web/tcp/80",
+			 "rule 2 (numgen random mod 2 == 0 meta l4proto tcp dnat to 198.18.2.2:8080) in chain svc-default/web/tcp/80",
 			 "default/web");
 	assert_describes(&b, &t, seq_of(&b, NL_OBJ_CHAIN, 0), 0,
 			 "chain prerouting", NULL);

@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# contrib/kubernetes/ is Kubernetes YAML that svcnft reads: check accepts it
+# and skips its objects, none of which is a Service.
+. "$(dirname "$0")/lib.sh"
+ops_init
+
+dir="$SVCNFT_ROOT/contrib/kubernetes"
+assert_exit "svcnft check -v accepts contrib/kubernetes/" 0 "$SVCNFT" check -v "$dir"
+assert_grep "no services, five objects skipped" \
+	'valid: 0 services, 0 endpoints, 0 node ports, 5 objects skipped' "$E2E_WORKDIR/last.out"
+for kind in Namespace ServiceAccount ClusterRole ClusterRoleBinding DaemonSet; do
+	assert_grep "the $kind is read and skipped" "note: skipped $kind " "$E2E_WORKDIR/last.out"
+done
+y="$dir/svcnft.yaml"
+assert_grep "the DaemonSet runs in the host's network namespace" '^      hostNetwork: true$' "$y"
+assert_grep "with NET_ADMIN" 'add: \[NET_ADMIN\]' "$y"
+assert_grep "its container pipes kubectl into svcnft apply" \
+	'kubectl get services,endpointslices -A -o yaml \|$' "$y"
+assert_grep "with the node's name" 'svcnft apply -q --node-name "\$NODE_NAME"' "$y"
+assert_grep "the ClusterRole lists endpointslices" 'resources: \[endpointslices\]' "$y"
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import yaml' 2>/dev/null; then
+	t_check "PyYAML reads five documents" python3 -c '
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+assert [d["kind"] for d in docs] == ["Namespace", "ServiceAccount", "ClusterRole",
+    "ClusterRoleBinding", "DaemonSet"], docs
+c = docs[4]["spec"]["template"]["spec"]["containers"][0]
+assert c["env"][0]["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName"
+' "$y"
+fi
+t_done
