@@ -436,7 +436,7 @@ static void missing_name(struct dec *d, struct mnode *obj, struct mnode *md,
 }
 
 /* A string in metadata, for messages about the object before (or while)
- * metadata is read: the text stays where it is when the decoder takes it. */
+ * metadata is read (the tree's own text, valid until the document ends). */
 static const char *peek_meta(struct dec *d, struct mnode *obj, const char *key,
 			     bool *absent)
 {

@@ -174,12 +174,8 @@ bool mnode_str_eq(const struct mnode *n, const char *s)
 
 char *mnode_take_str(struct mnode *n)
 {
-	char *s = n->u.str;
-
-	if (n->flags & MN_SHARED)
-		return xstrndup(s, n->n);
-	n->u.str = NULL;
-	return s;
+	/* the tree's text lives in its arena: what is kept is copied */
+	return xstrndup(n->u.str, n->n);
 }
 
 char *mnode_shown(const struct mnode *n)

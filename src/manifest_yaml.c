@@ -36,8 +36,23 @@ struct key_ref {
 	uint32_t index;
 };
 
+/*
+ * Scalar text is copied into large blocks, so libyaml frees each event at
+ * once (cheap, last-in first-out) and a document of millions of scalars
+ * costs a few blocks instead of millions of live allocations; the decoder
+ * copies the few values it keeps.
+ */
+#define ARENA_BLOCK (1u << 20)
+
+struct text_arena {
+	char **blocks;
+	size_t nblocks, cap_blocks;
+	size_t used, size;	/* of the last block */
+};
+
 struct builder {
 	struct mtree tree;
+	struct text_arena text;
 	uint32_t *pending;	/* entries of the collections still open */
 	size_t npending, cap_pending;
 	struct open_coll *open;
@@ -192,6 +207,30 @@ static bool scalar_is_plain(const yaml_event_t *ev)
 	return ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 }
 
+static char *arena_copy(struct text_arena *a, const char *s, size_t len)
+{
+	char *p;
+
+	if (!a->nblocks || a->used + len + 1 > a->size) {
+		a->size = len + 1 > ARENA_BLOCK ? len + 1 : ARENA_BLOCK;
+		grow_array(&a->blocks, &a->cap_blocks, a->nblocks + 1, sizeof(*a->blocks));
+		a->blocks[a->nblocks++] = xmalloc(a->size);
+		a->used = 0;
+	}
+	p = a->blocks[a->nblocks - 1] + a->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	a->used += len + 1;
+	return p;
+}
+
+static void arena_reset(struct text_arena *a)
+{
+	for (size_t i = 0; i < a->nblocks; i++)
+		free(a->blocks[i]);
+	a->nblocks = a->used = a->size = 0;
+}
+
 static void on_scalar(struct builder *b, yaml_event_t *ev)
 {
 	struct mnode *n;
@@ -206,8 +245,8 @@ static void on_scalar(struct builder *b, yaml_event_t *ev)
 	if (!new_node(b, MN_SCALAR, &ev->start_mark, &idx))
 		return;
 	n = &b->tree.nodes[idx];
-	n->u.str = (char *)ev->data.scalar.value;
-	ev->data.scalar.value = NULL;	/* taken, not copied: the tree frees it */
+	n->u.str = arena_copy(&b->text, (const char *)ev->data.scalar.value,
+			      ev->data.scalar.length);
 	n->n = (uint32_t)ev->data.scalar.length;
 	if (scalar_is_plain(ev))
 		n->flags |= MN_PLAIN;
@@ -425,9 +464,7 @@ static void builder_clear(struct builder *b)
 {
 	struct mtree *t = &b->tree;
 
-	for (size_t i = 0; i < t->nnodes; i++)
-		if (t->nodes[i].kind == MN_SCALAR)
-			free(t->nodes[i].u.str);
+	arena_reset(&b->text);
 	for (size_t i = 0; i < b->nanchors; i++)
 		free(b->anchors[i].name);
 	if (b->nanchors)
@@ -626,6 +663,7 @@ static void parse_events(struct builder *b, yaml_parser_t *parser)
 static void builder_free(struct builder *b)
 {
 	builder_clear(b);
+	free(b->text.blocks);
 	free(b->tree.nodes);
 	free(b->tree.kids);
 	free(b->pending);
