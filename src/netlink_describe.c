@@ -20,38 +20,11 @@
 #include "netlink.h"
 #include "util.h"
 
-static const char *family_name(uint8_t family)
-{
-	switch (family) {
-	case NFPROTO_IPV4:
-		return "ip";
-	case NFPROTO_IPV6:
-		return "ip6";
-	case NFPROTO_INET:
-		return "inet";
-	}
-	return "unknown-family";
-}
-
-static const char *proto_name(uint8_t proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_SCTP:
-		return "sctp";
-	}
-	snprintf(buf, len, "%u", proto);
-	return buf;
-}
-
 /* As nft prints it: "198.19.0.10 . tcp . 80" or "tcp . 30080". */
 static char *elem_key_str(const struct rs_map *m, const struct rs_elem *e)
 {
-	char addr[IP_ADDR_STRLEN], proto[8];
-	const char *p = proto_name(e->l4proto, proto, sizeof(proto));
+	char addr[IP_ADDR_STRLEN];
+	const char *p = protocol_name(e->l4proto);
 
 	if (m->kind == RS_MAP_NODEPORTS)
 		return xasprintf("%s . %u", p, e->port);
@@ -241,7 +214,7 @@ void nl_batch_describe(const struct nl_batch *b, const struct rs_table *t,
 	case NL_OBJ_BATCH:	/* the batch as a whole: nothing to name */
 		break;
 	case NL_OBJ_TABLE:
-		*object = xasprintf("table %s %s", family_name(b->family),
+		*object = xasprintf("table %s %s", nft_family_name(b->family),
 				    b->table);
 		break;
 	case NL_OBJ_MAP:

@@ -112,6 +112,32 @@ static char *affinity_map_name(uint8_t proto, uint32_t timeout)
 	return xasprintf(RS_MAP_AFFINITY_PREFIX "%s-%u", protocol_name(proto), timeout);
 }
 
+/* Calls fn for each affinity map: its class index, protocol and name. */
+static void for_each_affinity_map(struct compile_ctx *x, struct rs_chain *c,
+				  void (*fn)(struct compile_ctx *, struct rs_chain *,
+					     size_t, uint8_t, const char *))
+{
+	for (size_t i = 0; i < x->ntimeouts; i++) {
+		for (int p = 0; p < 256; p++) {
+			char *name;
+
+			if (!x->affinity_proto[p])
+				continue;
+			name = affinity_map_name(p, x->timeouts[i]);
+			fn(x, c, i, p, name);
+			free(name);
+		}
+	}
+}
+
+static void add_affinity_map(struct compile_ctx *x, struct rs_chain *c,
+			     size_t class, uint8_t proto, const char *name)
+{
+	(void)c;
+	(void)proto;
+	rs_table_add_map(x->t, name, RS_MAP_AFFINITY)->timeout = x->timeouts[class];
+}
+
 static void add_sets(struct compile_ctx *x)
 {
 	struct rs_table *t = x->t;
@@ -129,60 +155,33 @@ static void add_sets(struct compile_ctx *x)
 	}
 	if (x->firewall)
 		rs_table_add_map(t, RS_MAP_FIREWALL_NAME, RS_MAP_SERVICE_IPS);
-	for (size_t i = 0; i < x->ntimeouts; i++) {
-		for (int p = 0; p < 256; p++) {
-			char *name;
-
-			if (!x->affinity_proto[p])
-				continue;
-			name = affinity_map_name(p, x->timeouts[i]);
-			rs_table_add_map(t, name, RS_MAP_AFFINITY)->timeout = x->timeouts[i];
-			free(name);
-		}
-	}
+	for_each_affinity_map(x, NULL, add_affinity_map);
 }
 
 /* An affinity hit: the client's entry marks the packet with the class and
  * DNATs it to the endpoint it had; one rule pair per affinity map. */
-static void add_affinity_lookups(struct compile_ctx *x, struct rs_chain *c)
+static void add_affinity_lookup(struct compile_ctx *x, struct rs_chain *c,
+				size_t class, uint8_t proto, const char *map)
 {
-	for (size_t i = 0; i < x->ntimeouts; i++) {
-		for (int p = 0; p < 256; p++) {
-			char *name;
-			struct rs_rule *r;
+	struct rs_rule *r = add_rule(c, RS_RULE_AFFINITY_HIT, map);
 
-			if (!x->affinity_proto[p])
-				continue;
-			name = affinity_map_name(p, x->timeouts[i]);
-			r = add_rule(c, RS_RULE_AFFINITY_HIT, name);
-			r->mark = RS_MARK_AFFINITY_CLASS(i);
-			r->l4proto = p;
-			r = add_rule(c, RS_RULE_AFFINITY_DNAT, name);
-			r->mark = RS_MARK_AFFINITY_CLASS(i);
-			r->l4proto = p;
-			free(name);
-		}
-	}
+	(void)x;
+	r->mark = RS_MARK_AFFINITY_CLASS(class);
+	r->l4proto = proto;
+	r = add_rule(c, RS_RULE_AFFINITY_DNAT, map);
+	r->mark = RS_MARK_AFFINITY_CLASS(class);
+	r->l4proto = proto;
 }
 
 /* After DNAT, in postrouting: remember (or refresh) the endpoint chosen. */
-static void add_affinity_records(struct compile_ctx *x, struct rs_chain *c)
+static void add_affinity_record(struct compile_ctx *x, struct rs_chain *c,
+				size_t class, uint8_t proto, const char *map)
 {
-	for (size_t i = 0; i < x->ntimeouts; i++) {
-		for (int p = 0; p < 256; p++) {
-			char *name;
-			struct rs_rule *r;
+	struct rs_rule *r = add_rule(c, RS_RULE_AFFINITY_RECORD, map);
 
-			if (!x->affinity_proto[p])
-				continue;
-			name = affinity_map_name(p, x->timeouts[i]);
-			r = add_rule(c, RS_RULE_AFFINITY_RECORD, name);
-			r->mark = RS_MARK_AFFINITY_CLASS(i);
-			r->l4proto = p;
-			r->timeout = x->timeouts[i];
-			free(name);
-		}
-	}
+	r->mark = RS_MARK_AFFINITY_CLASS(class);
+	r->l4proto = proto;
+	r->timeout = x->timeouts[class];
 }
 
 static void add_postrouting(struct compile_ctx *x)
@@ -191,7 +190,7 @@ static void add_postrouting(struct compile_ctx *x)
 					    RS_CHAIN_NAT, NF_IP_PRI_NAT_SRC);
 
 	/* the affinity records read the class bits: before they are cleared */
-	add_affinity_records(x, c);
+	for_each_affinity_map(x, c, add_affinity_record);
 	rs_chain_add_rule(c, RS_RULE_MASQUERADE_MARKED);
 	add_rule(c, RS_RULE_MASQUERADE_HAIRPIN, RS_SET_HAIRPIN_NAME);
 	rs_chain_add_rule(c, RS_RULE_MARK_CLEAR);
@@ -214,7 +213,7 @@ static void add_services_chain(struct compile_ctx *x)
 	if (n->ncluster_cidrs)
 		add_rule(c, RS_RULE_MARK_NOT_POD_TO_SET, RS_SET_CLUSTER_IPS_NAME)->mark =
 			RS_MARK_MASQUERADE;
-	add_affinity_lookups(x, c);
+	for_each_affinity_map(x, c, add_affinity_lookup);
 	/* ClusterIPs, externalIPs and load balancer IPs before node ports: a
 	 * node port lookup must not catch a service address that is local */
 	add_rule(c, RS_RULE_VMAP_SERVICE_IPS, RS_MAP_SERVICE_IPS_NAME);
@@ -257,7 +256,8 @@ static void add_endpoint_rules(struct rs_chain *c, const struct model_port *p,
 		/* no endpoint at all: refuse at once; none on this node for a
 		 * Local policy: drop, as kube-proxy does */
 		r = rs_chain_add_rule(c, local_only ? RS_RULE_DROP : RS_RULE_REJECT);
-		r->l4proto = p->protocol;
+		/* a drop has no protocol: the kernel could not give it back */
+		r->l4proto = local_only ? 0 : p->protocol;
 		return;
 	}
 	for (size_t i = 0; i < p->nendpoints; i++) {
