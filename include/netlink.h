@@ -123,7 +123,8 @@ void nl_batch_describe(const struct nl_batch *b, const struct rs_table *t,
 		       const struct nl_msg_ref *ref, uint32_t bad_attr,
 		       char **object, char **service);
 
-/* "ns/name" of the Service a chain svc-NS/NAME[/PROTO/PORT] belongs to. */
+/* "ns/name" of the Service a chain svc-NS/NAME[/PROTO/PORT] (or ext-,
+ * local-, fw-NS/NAME/PROTO/PORT) belongs to. */
 char *nl_chain_service(const char *chain);
 
 /*

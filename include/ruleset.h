@@ -193,6 +193,12 @@ struct rs_table {
 #define RS_LOCAL_CHAIN_PREFIX "local-"
 #define RS_FW_CHAIN_PREFIX "fw-"
 
+/*
+ * The svc- chain of the Service port a chain belongs to: ext-X and local-X
+ * give svc-X, svc-X itself; NULL for any other chain. Returns buf.
+ */
+const char *rs_port_chain(const char *chain, char *buf, size_t len);
+
 /* Compile a model into t (which must be zeroed). */
 void ruleset_from_model(struct rs_table *t, const struct model *m,
 			const char *table_name);

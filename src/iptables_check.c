@@ -30,5 +30,8 @@ size_t ipt_check_model(const struct model *m, struct diag_list *dl)
 			missing(dl, s, "spec.loadBalancerSourceRanges", NULL,
 				"loadBalancerSourceRanges");
 	}
+	if (m->node.ncluster_cidrs > 1)
+		diag_add(dl, DIAG_ERROR, NULL, NULL, NULL, NULL, NULL,
+			 "--cluster-cidr: the iptables backend takes one pod network prefix (iptables' ! -s matches one); give one, or use the nftables backend");
 	return dl->nerrors - before;
 }

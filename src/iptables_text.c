@@ -29,6 +29,7 @@ static const struct ipt_hook {
 } ipt_hooks[] = {
 	{ IPT_NAT, "PREROUTING", "", IPT_SERVICES },
 	{ IPT_NAT, "OUTPUT", "", IPT_SERVICES },
+	{ IPT_NAT, "POSTROUTING", "", IPT_POSTROUTING },
 	{ IPT_FILTER, "INPUT", "-m conntrack --ctstate NEW ", IPT_NO_ENDPOINTS },
 	{ IPT_FILTER, "FORWARD", "-m conntrack --ctstate NEW ", IPT_NO_ENDPOINTS },
 	{ IPT_FILTER, "OUTPUT", "-m conntrack --ctstate NEW ", IPT_NO_ENDPOINTS },
@@ -63,7 +64,7 @@ static void write_dnat(FILE *out, const char *chain, const struct rs_rule *r)
 /* -d ADDR/32 -p P -m P --dport N for service IPs; node ports are local
  * addresses, which the nat table checks once before SVCNFT-NODEPORTS. */
 static void write_match(FILE *out, const struct rs_map *m, const struct rs_elem *e,
-			enum ipt_table which)
+			const char *svc, enum ipt_table which)
 {
 	char buf[IP_ADDR_STRLEN];
 	const char *p = protocol_name(e->l4proto);
@@ -73,7 +74,62 @@ static void write_match(FILE *out, const struct rs_map *m, const struct rs_elem 
 	else if (which == IPT_FILTER)
 		fputs("-m addrtype --dst-type LOCAL ", out);
 	fprintf(out, "-p %s -m %s --dport %u -m comment --comment \"%s\" ", p, p,
-		e->port, e->chain + strlen(RS_CHAIN_PREFIX));
+		e->port, svc + strlen(RS_CHAIN_PREFIX));
+}
+
+/* The one --cluster-cidr the nftables layout marks pods with, or NULL:
+ * iptables' ! -s takes a single prefix (iptables_check refuses more). */
+static const struct rs_rule *pod_cidr(const struct rs_table *t)
+{
+	const struct rs_chain *c = rs_table_find_chain(t, RS_CHAIN_SERVICES_NAME);
+
+	for (size_t i = 0; c && i < c->nrules; i++)
+		if (c->rules[i].kind == RS_RULE_MARK_SADDR &&
+		    c->rules[i].mark == RS_MARK_FROM_POD)
+			return &c->rules[i];
+	return NULL;
+}
+
+/* kube-proxy's iptables masquerade: external traffic (an ext- chain in the
+ * nftables layout) and ClusterIP traffic from outside the pod network are
+ * marked before they reach the Service; SVCNFT-POSTROUTING masquerades
+ * what is marked. */
+static void write_masquerade_mark(FILE *out, const struct rs_table *t,
+				  const char *from, const struct rs_map *m,
+				  const struct rs_elem *e, const char *svc)
+{
+	const struct rs_rule *pods = pod_cidr(t);
+	char buf[IP_ADDR_STRLEN];
+	bool external = !strncmp(e->chain, RS_EXT_CHAIN_PREFIX,
+				 strlen(RS_EXT_CHAIN_PREFIX));
+
+	if (!external && (!pods || m->kind != RS_MAP_SERVICE_IPS))
+		return;
+	fprintf(out, "-A %s ", from);
+	write_match(out, m, e, svc, IPT_NAT);
+	if (!external)
+		fprintf(out, "! -s %s/%u ", ip_addr_str(&pods->addr, buf, sizeof(buf)),
+			pods->prefix_len);
+	fputs("-j " IPT_MARK_MASQ "\n", out);
+}
+
+/* Marked connections are masqueraded, and so is an endpoint reaching
+ * itself through its Service (hairpin), one rule per endpoint address. */
+static void write_postrouting(FILE *out, const struct rs_table *t)
+{
+	const struct rs_map *hp = rs_table_find_map(t, RS_SET_HAIRPIN_NAME);
+	char buf[IP_ADDR_STRLEN];
+
+	fprintf(out, "-A " IPT_MARK_MASQ " -j MARK --or-mark 0x%x\n", RS_MARK_MASQUERADE);
+	for (size_t i = 0; hp && i < hp->nelems; i++) {
+		ip_addr_str(&hp->elems[i].addr, buf, sizeof(buf));
+		fprintf(out, "-A " IPT_POSTROUTING " -s %s/32 -d %s/32 -m conntrack --ctstate DNAT -j MASQUERADE --random-fully\n",
+			buf, buf);
+	}
+	fprintf(out, "-A " IPT_POSTROUTING " -m mark ! --mark 0x%x/0x%x -j RETURN\n",
+		RS_MARK_MASQUERADE, RS_MARK_MASQUERADE);
+	fprintf(out, "-A " IPT_POSTROUTING " -j MARK --xor-mark 0x%x\n", RS_MARK_MASQUERADE);
+	fputs("-A " IPT_POSTROUTING " -j MASQUERADE --random-fully\n", out);
 }
 
 /* The dispatch rules of one map: to the service chain in nat, or to
@@ -86,15 +142,22 @@ static void write_dispatch(FILE *out, const struct rs_table *t,
 
 	for (size_t i = 0; i < m->nelems; i++) {
 		const struct rs_elem *e = &m->elems[i];
-		const struct rs_chain *c = rs_table_find_chain(t, e->chain);
+		char buf[256];
+		/* the nftables layout's ext-/local- chains (masquerade, traffic
+		 * policies) have no iptables form yet: their Service port's
+		 * endpoints are used directly */
+		const char *svc = rs_port_chain(e->chain, buf, sizeof(buf));
+		const struct rs_chain *c = svc ? rs_table_find_chain(t, svc) : NULL;
 		bool live = c && chain_has_endpoints(c);
 
 		if (!c || live != (which == IPT_NAT))
 			continue;
+		if (which == IPT_NAT)
+			write_masquerade_mark(out, t, from, m, e, svc);
 		fprintf(out, "-A %s ", which == IPT_NAT ? from : IPT_NO_ENDPOINTS);
-		write_match(out, m, e, which);
+		write_match(out, m, e, svc, which);
 		if (which == IPT_NAT) {
-			ipt_chain_name(e->chain, name);
+			ipt_chain_name(svc, name);
 			fprintf(out, "-j %s\n", name);
 		} else {
 			fprintf(out, "-j REJECT --reject-with %s\n",
@@ -115,7 +178,7 @@ static bool has_str(char *const *v, size_t n, const char *s)
 static char **wanted_chains(const struct rs_table *t, enum ipt_table which,
 			    size_t *n)
 {
-	char **v = xcalloc(t->nchains + 2, sizeof(*v));
+	char **v = xcalloc(t->nchains + 4, sizeof(*v));
 	char name[29];
 
 	*n = 0;
@@ -125,6 +188,8 @@ static char **wanted_chains(const struct rs_table *t, enum ipt_table which,
 	}
 	v[(*n)++] = xstrdup(IPT_SERVICES);
 	v[(*n)++] = xstrdup(IPT_NODEPORTS);
+	v[(*n)++] = xstrdup(IPT_MARK_MASQ);
+	v[(*n)++] = xstrdup(IPT_POSTROUTING);
 	for (size_t i = 0; i < t->nchains; i++) {
 		if (!is_service_chain(&t->chains[i]) || !chain_has_endpoints(&t->chains[i]))
 			continue;
@@ -192,10 +257,16 @@ static void write_service_chains(FILE *out, const struct rs_table *t)
 		if (!is_service_chain(c) || !chain_has_endpoints(c))
 			continue;
 		ipt_chain_name(c->name, name);
-		for (size_t j = 0; j < c->nrules; j++)
-			if (c->rules[j].kind == RS_RULE_DNAT)
-				write_dnat(out, name, &c->rules[j]);
+		for (size_t j = 0; j < c->nrules; j++) {
+			const struct rs_rule *r = &c->rules[j];
+
+			if (r->kind == RS_RULE_DNAT)
+				write_dnat(out, name, r);
+			else if (r->kind == RS_RULE_MARK && r->mark == RS_MARK_MASQUERADE)
+				fprintf(out, "-A %s -j " IPT_MARK_MASQ "\n", name);
+		}
 	}
+	write_postrouting(out, t);
 }
 
 int ipt_restore_write(FILE *out, const struct rs_table *t, enum ipt_table which,

@@ -26,6 +26,7 @@
 
 #include "conntrack.h"
 #include "kernel.h"
+#include "kernel_int.h"
 #include "netlink.h"
 #include "util.h"
 
@@ -46,6 +47,7 @@
 
 struct conn {
 	struct mnl_socket *nl;
+	struct kernel_io *io;
 	uint32_t portid;
 	uint32_t seq;
 	char *buf;
@@ -59,11 +61,49 @@ static void conn_close(struct conn *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int conn_open(struct conn *c)
+/* ---- the transport seam (kernel_int.h): the socket, or a unit test's fake */
+
+static ssize_t socket_send(void *ctx, int fd, const struct msghdr *msg)
+{
+	(void)ctx;
+	return sendmsg(fd, msg, 0);
+}
+
+static ssize_t socket_recv(void *ctx, int fd, void *buf, size_t len, int flags)
+{
+	struct sockaddr_nl peer;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_name = &peer, .msg_namelen = sizeof(peer),
+			      .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n = recvmsg(fd, &msg, flags);
+
+	(void)ctx;
+	if (n >= 0 && (msg.msg_flags & MSG_TRUNC)) {
+		errno = ENOSPC;		/* as mnl_socket_recvfrom() */
+		return -1;
+	}
+	return n;
+}
+
+/* The socket, and the test-only fault switch: read here and nowhere else. */
+static int io_default(struct kernel_io *io)
+{
+	const char *fault = getenv("SVCNFT_TEST_FAULT");
+
+	memset(io, 0, sizeof(*io));
+	io->send = socket_send;
+	io->recv = socket_recv;
+	return fault && *fault ? kernel_fault_parse(&io->fault, fault) : 0;
+}
+
+/* ---- end of the seam */
+
+static int conn_open(struct conn *c, struct kernel_io *io)
 {
 	int one = 1;
 
 	memset(c, 0, sizeof(*c));
+	c->io = io;
 	c->nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!c->nl)
 		return -errno;
@@ -117,13 +157,18 @@ static void conn_size_for(struct conn *c, const struct nl_batch *b)
 static int conn_talk(struct conn *c, const struct nlmsghdr *nlh, mnl_cb_t cb,
 		     void *data)
 {
+	struct sockaddr_nl peer = { .nl_family = AF_NETLINK };
+	struct iovec iov = { .iov_base = (void *)nlh, .iov_len = nlh->nlmsg_len };
+	struct msghdr msg = { .msg_name = &peer, .msg_namelen = sizeof(peer),
+			      .msg_iov = &iov, .msg_iovlen = 1 };
+	int fd = mnl_socket_get_fd(c->nl);
 	ssize_t n;
 	int ret;
 
-	if (mnl_socket_sendto(c->nl, nlh, nlh->nlmsg_len) < 0)
+	if (c->io->send(c->io->ctx, fd, &msg) < 0)
 		return -errno;
 	do {
-		n = mnl_socket_recvfrom(c->nl, c->buf, RECV_BUF);
+		n = c->io->recv(c->io->ctx, fd, c->buf, RECV_BUF, 0);
 		if (n < 0)
 			return -errno;
 		if (n == 0)
@@ -279,13 +324,13 @@ static int read_objects(struct conn *c, struct nl_parser *p)
 
 /* One consistent read, or -EINTR when the ruleset changed during it;
  * *genid is the generation it saw. */
-static int read_once(uint8_t family, const char *name, struct rs_table *out,
-		     uint32_t *genid)
+static int read_once(struct kernel_io *io, uint8_t family, const char *name,
+		     struct rs_table *out, uint32_t *genid)
 {
 	uint32_t gen_before = 0, gen_after = 0;
 	struct nl_parser p;
 	struct conn c;
-	int ret = conn_open(&c);
+	int ret = conn_open(&c, io);
 
 	if (ret < 0)
 		return ret;
@@ -307,16 +352,19 @@ static int read_once(uint8_t family, const char *name, struct rs_table *out,
 	return ret;
 }
 
-static int read_consistent(uint8_t family, const char *name,
-			   struct rs_table *out, uint32_t *genid)
+/* EINTR: the ruleset changed during the read; ENOBUFS: replies were
+ * dropped. Either way the read is incomplete and is made again. */
+static int read_consistent(struct kernel_io *io, uint8_t family,
+			   const char *name, struct rs_table *out,
+			   uint32_t *genid)
 {
 	int ret = -EINVAL;
 
 	if (!name || !out)
 		return ret;
 	for (int attempt = 0; attempt < GET_ATTEMPTS; attempt++) {
-		ret = read_once(family, name, out, genid);
-		if (ret != -EINTR)
+		ret = read_once(io, family, name, out, genid);
+		if (ret != -EINTR && ret != -ENOBUFS)
 			break;
 	}
 	return ret == -EINTR ? -EAGAIN : ret;
@@ -324,9 +372,11 @@ static int read_consistent(uint8_t family, const char *name,
 
 int kernel_table_get(uint8_t family, const char *name, struct rs_table *out)
 {
+	struct kernel_io io;
 	uint32_t genid;
+	int ret = io_default(&io);
 
-	return read_consistent(family, name, out, &genid);
+	return ret < 0 ? ret : read_consistent(&io, family, name, out, &genid);
 }
 
 /* What the kernel said about a batch. */
@@ -355,8 +405,12 @@ static int batch_send(struct conn *c, const struct nl_batch *b)
 	nftnl_batch_iovec(b->batch, iov, n);
 	msg.msg_iov = iov;
 	msg.msg_iovlen = n;
-	sent = sendmsg(mnl_socket_get_fd(c->nl), &msg, 0);
+	ret = kernel_fault_inject(&c->io->fault, b, iov, n);
+	if (ret < 0)
+		goto out;
+	sent = c->io->send(c->io->ctx, mnl_socket_get_fd(c->nl), &msg);
 	ret = sent < 0 ? -errno : (size_t)sent != b->bytes ? -EMSGSIZE : 0;
+out:
 	free(iov);
 	return ret;
 }
@@ -419,7 +473,8 @@ static int batch_recv(struct conn *c, const struct nl_batch *b,
 
 	memset(res, 0, sizeof(*res));
 	while (!res->done) {
-		ssize_t n = recv(fd, c->buf, RECV_BUF, MSG_DONTWAIT);
+		ssize_t n = c->io->recv(c->io->ctx, fd, c->buf, RECV_BUF,
+					MSG_DONTWAIT);
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)c->buf;
 		int len = (int)n;
 
@@ -510,6 +565,7 @@ int kernel_table_replace(const struct rs_table *t, struct kernel_stats *stats,
 {
 	struct kernel_stats dummy;
 	struct nl_batch b = { 0 };
+	struct kernel_io io;
 	struct conn c;
 	int ret;
 
@@ -519,7 +575,10 @@ int kernel_table_replace(const struct rs_table *t, struct kernel_stats *stats,
 		stats = &dummy;
 	memset(stats, 0, sizeof(*stats));
 	stats->mode = RS_DIFF_REPLACE;
-	ret = conn_open(&c);
+	ret = io_default(&io);
+	if (ret < 0)
+		goto out;
+	ret = conn_open(&c, &io);
 	if (ret < 0)
 		goto out;
 	ret = replace_on(&c, t, &b, stats, err);
@@ -547,13 +606,14 @@ static void send_late(struct conn *c, const struct rs_diff *d, uint32_t genid,
 	nl_batch_free(&b);
 }
 
-static int send_diff(const struct rs_diff *d, uint32_t genid,
-		     struct kernel_stats *stats, struct kernel_error *err)
+static int send_diff(struct kernel_io *io, const struct rs_diff *d,
+		     uint32_t genid, struct kernel_stats *stats,
+		     struct kernel_error *err)
 {
 	struct nl_batch b = { 0 };
 	const struct rs_table *t = d->want;
 	struct conn c;
-	int ret = conn_open(&c);
+	int ret = conn_open(&c, io);
 
 	if (ret < 0)
 		return ret;
@@ -589,8 +649,8 @@ static void flush_stale_udp(const struct rs_table *before,
 	free(flows);
 }
 
-static int apply_once(const struct rs_table *want, struct kernel_stats *stats,
-		      struct kernel_error *err)
+static int apply_once(struct kernel_io *io, const struct rs_table *want,
+		      struct kernel_stats *stats, struct kernel_error *err)
 {
 	struct rs_table have = { 0 };
 	struct timespec start;
@@ -599,7 +659,7 @@ static int apply_once(const struct rs_table *want, struct kernel_stats *stats,
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	ret = read_consistent(want->family, want->name, &have, &genid);
+	ret = read_consistent(io, want->family, want->name, &have, &genid);
 	stats->read_seconds += seconds_since(&start);
 	stats->reads++;
 	if (ret < 0 && ret != -ENOENT)
@@ -607,7 +667,7 @@ static int apply_once(const struct rs_table *want, struct kernel_stats *stats,
 	rs_diff_compute(&d, want, ret == -ENOENT ? NULL : &have);
 	stats->mode = d.mode;
 	rs_diff_count(&d, &stats->changes);
-	ret = rs_diff_empty(&d) ? 0 : send_diff(&d, genid, stats, err);
+	ret = rs_diff_empty(&d) ? 0 : send_diff(io, &d, genid, stats, err);
 	if (!ret && !rs_diff_empty(&d))
 		flush_stale_udp(have.name ? &have : NULL, want, stats);
 	rs_diff_free(&d);
@@ -615,8 +675,8 @@ static int apply_once(const struct rs_table *want, struct kernel_stats *stats,
 	return ret;
 }
 
-int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
-		       struct kernel_error *err)
+int kernel_table_apply_io(struct kernel_io *io, const struct rs_table *want,
+			  struct kernel_stats *stats, struct kernel_error *err)
 {
 	struct kernel_stats dummy;
 	int ret = -EINVAL;
@@ -629,10 +689,14 @@ int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
 	for (int attempt = 0; want && want->name && attempt < APPLY_ATTEMPTS;
 	     attempt++) {
 		kernel_error_free(err);
-		ret = apply_once(want, stats, err);
+		ret = apply_once(io, want, stats, err);
 		/* ERESTART on the batch begin: the generation moved on
-		 * between our read and our write; nothing was applied. */
-		if (ret != -ERESTART)
+		 * between our read and our write; nothing was applied.
+		 * ENOBUFS: the kernel's replies were dropped, so whether the
+		 * batch was applied is unknown; the next read tells, and the
+		 * next diff sends what is still missing (the whole batch
+		 * again, or nothing). */
+		if (ret != -ERESTART && ret != -ENOBUFS)
 			break;
 	}
 	if (ret < 0 && err && !err->err)
@@ -640,14 +704,29 @@ int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
 	return ret;
 }
 
+int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
+		       struct kernel_error *err)
+{
+	struct kernel_io io;
+	int ret = io_default(&io);
+
+	if (ret < 0) {
+		if (err)
+			*err = (struct kernel_error){ .err = ret };
+		return ret;
+	}
+	return kernel_table_apply_io(&io, want, stats, err);
+}
+
 int kernel_table_delete(uint8_t family, const char *name)
 {
 	struct nl_batch b = { 0 };
 	struct batch_result res;
+	struct kernel_io io;
 	struct conn c;
-	int ret = conn_open(&c);
+	int ret = io_default(&io);
 
-	if (ret < 0)
+	if (ret < 0 || (ret = conn_open(&c, &io)) < 0)
 		return ret;
 	ret = nl_batch_build_delete(&b, family, name, c.seq + 1);
 	if (!ret)

@@ -103,10 +103,12 @@ static void copy_node(struct model_node *to, const struct model_node *from)
 {
 	*to = *from;
 	to->cluster_cidrs = xcalloc(from->ncluster_cidrs, sizeof(*to->cluster_cidrs));
-	memcpy(to->cluster_cidrs, from->cluster_cidrs,
-	       from->ncluster_cidrs * sizeof(*to->cluster_cidrs));
+	if (from->ncluster_cidrs)	/* memcpy from NULL is undefined, even of 0 */
+		memcpy(to->cluster_cidrs, from->cluster_cidrs,
+		       from->ncluster_cidrs * sizeof(*to->cluster_cidrs));
 	to->node_ips = xcalloc(from->nnode_ips, sizeof(*to->node_ips));
-	memcpy(to->node_ips, from->node_ips, from->nnode_ips * sizeof(*to->node_ips));
+	if (from->nnode_ips)
+		memcpy(to->node_ips, from->node_ips, from->nnode_ips * sizeof(*to->node_ips));
 }
 
 int model_build(struct model *m, const struct manifest_set *set,

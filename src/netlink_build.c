@@ -28,6 +28,7 @@
 #include <linux/rtnetlink.h>
 
 #include "netlink.h"
+#include "netlink_int.h"
 #include "util.h"
 
 /*
@@ -132,28 +133,6 @@ static int put_table(struct nl_batch *b, uint16_t type, uint16_t flags)
 	return msg_end(b, nlh);
 }
 
-/*
- * Set userdata as nft 1.0.6 writes it for these maps: key and data byte
- * order (0: a concatenation has none of its own, its fields carry it) and
- * "data is not an interval". nft also writes a "typeof" record, which for a
- * map declared with "type" holds only its own internal number for a
- * concatenation; without it nft reads the key type instead, and `nft list`
- * and `nft -j list` print exactly what they print for nft's own map.
- */
-static void map_userdata(struct nftnl_set *s)
-{
-	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
-
-	if (!ud)
-		abort();
-	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 0);
-	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_DATABYTEORDER, 0);
-	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_DATA_INTERVAL, 0);
-	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
-			   nftnl_udata_buf_len(ud));
-	nftnl_udata_buf_free(ud);
-}
-
 /* The set as element messages name it: table, name, transaction id. */
 static struct nftnl_set *map_handle(const char *table, const struct rs_map *m,
 				    size_t index)
@@ -173,20 +152,18 @@ static struct nftnl_set *map_handle(const char *table, const struct rs_map *m,
 static int put_map(struct nl_batch *b, const struct rs_map *m, size_t index)
 {
 	struct nftnl_set *s = map_handle(b->table, m, index);
-	const struct nl_key_desc *kd = nl_key_desc(m->kind);
 	struct nlmsghdr *nlh;
+	int ret = nl_set_describe(s, m);
 
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, kd->type);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, kd->len);
-	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
-	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, 0);
-	map_userdata(s);
+	if (ret < 0)
+		goto out;
 	nlh = msg_start(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
 			NL_OBJ_MAP, index, 0);
 	nftnl_set_nlmsg_build_payload(nlh, s);
+	ret = msg_end(b, nlh);
+out:
 	nftnl_set_free(s);
-	return msg_end(b, nlh);
+	return ret;
 }
 
 static int chain_hook(enum rs_hook hook)
@@ -277,8 +254,13 @@ static int put_elem(struct nlmsghdr *nlh, const struct rs_map *m,
 	if (!e)
 		abort();
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
-	nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_GOTO);
-	nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, el->chain ? el->chain : "");
+	/* elements of a set are their key alone; affinity entries come
+	 * from the packet path and are never written */
+	if (m->kind == RS_MAP_SERVICE_IPS || m->kind == RS_MAP_NODEPORTS) {
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_GOTO);
+		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN,
+				       el->chain ? el->chain : "");
+	}
 	/* nft numbers the element attributes 1, 2, 3...; the kernel ignores
 	 * the number, and its dumps use NFTA_LIST_ELEM for each, which is
 	 * also the only type libnftnl's parser accepts: write that. */
@@ -364,221 +346,6 @@ static int put_elems(struct nl_batch *b, const struct rs_table *t,
 	return ret;
 }
 
-static struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc(name);
-
-	if (!e)
-		abort();	/* out of memory: the names are all built in */
-	nftnl_rule_add_expr(r, e);
-	return e;
-}
-
-static void put_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset,
-			uint32_t len, uint32_t dreg)
-{
-	struct nftnl_expr *e = expr_add(r, "payload");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-}
-
-static void put_meta_l4proto(struct nftnl_rule *r, uint32_t dreg)
-{
-	struct nftnl_expr *e = expr_add(r, "meta");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
-}
-
-static void put_cmp_eq(struct nftnl_rule *r, uint32_t sreg, const void *data,
-		       uint32_t len)
-{
-	struct nftnl_expr *e = expr_add(r, "cmp");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, sreg);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-}
-
-/* meta l4proto PROTO: the protocol is one byte in the register. */
-static void put_l4proto_match(struct nftnl_rule *r, uint8_t l4proto)
-{
-	put_meta_l4proto(r, NFT_REG_1);
-	put_cmp_eq(r, NFT_REG_1, &l4proto, sizeof(l4proto));
-}
-
-static void put_lookup(struct nftnl_rule *r, const struct rs_table *t,
-		       const char *map)
-{
-	struct nftnl_expr *e = expr_add(r, "lookup");
-	const struct rs_map *m = map ? rs_table_find_map(t, map) : NULL;
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, map ? map : "");
-	/* A map not in t has no id: the kernel then reports the rule. */
-	if (m)
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID,
-				   (uint32_t)(m - t->maps) + 1);
-}
-
-/* ip daddr . meta l4proto . th dport vmap @MAP: the concatenation fills
- * the 128-bit reg 1 with the address, then the 32-bit regs after it. */
-static void put_vmap_service_ips(struct nftnl_rule *r, const struct rs_table *t,
-				 const struct rs_rule *rr)
-{
-	put_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);
-	put_meta_l4proto(r, NFT_REG32_01);
-	put_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_02);
-	put_lookup(r, t, rr->target);
-}
-
-/* fib daddr type local meta l4proto . th dport vmap @MAP */
-static void put_vmap_nodeports(struct nftnl_rule *r, const struct rs_table *t,
-			       const struct rs_rule *rr)
-{
-	struct nftnl_expr *e = expr_add(r, "fib");
-	uint32_t local = RTN_LOCAL;	/* compared in host byte order */
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
-	put_cmp_eq(r, NFT_REG_1, &local, sizeof(local));
-	put_meta_l4proto(r, NFT_REG_1);
-	put_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01);
-	put_lookup(r, t, rr->target);
-}
-
-static void put_imm_data(struct nftnl_rule *r, uint32_t dreg, const void *data,
-			 uint32_t len)
-{
-	struct nftnl_expr *e = expr_add(r, "immediate");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, dreg);
-	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len);
-}
-
-static void put_numgen_random(struct nftnl_rule *r, uint32_t mod)
-{
-	struct nftnl_expr *e = expr_add(r, "numgen");
-	uint32_t zero = 0;
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NG_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NG_MODULUS, mod);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NG_TYPE, NFT_NG_RANDOM);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NG_OFFSET, 0);
-	put_cmp_eq(r, NFT_REG_1, &zero, sizeof(zero));
-}
-
-/*
- * dnat to ADDR:PORT, written the way the kernel reports it back: nft 1.0.6
- * sends only the min registers and flags PROTO_SPECIFIED, and the kernel
- * fills in the max registers and MAP_IPS; sending that form ourselves makes
- * what we send and what a dump returns the same.
- */
-static int put_dnat(struct nftnl_rule *r, const struct rs_rule *rr)
-{
-	struct nftnl_expr *e;
-	uint16_t port = htons(rr->port);
-
-	if (rr->addr.family != AF_INET)
-		return -EAFNOSUPPORT;
-	if (rr->numgen_mod)
-		put_numgen_random(r, rr->numgen_mod);
-	put_l4proto_match(r, rr->l4proto);
-	put_imm_data(r, NFT_REG_1, rr->addr.addr, 4);
-	put_imm_data(r, NFT_REG_2, &port, sizeof(port));
-	e = expr_add(r, "nat");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MAX, NFT_REG_2);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS,
-			   NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED);
-	return 0;
-}
-
-/*
- * ct state new: a nat chain runs only for packets conntrack tracks, and
- * conntrack is switched on in a network namespace by the expressions that
- * need it (dnat, ct, masquerade), not by a nat chain or by reject. A table
- * whose only Services have no endpoints would otherwise never reject.
- */
-static void put_ct_state_new(struct nftnl_rule *r)
-{
-	struct nftnl_expr *e = expr_add(r, "ct");
-	uint32_t mask = NF_CT_STATE_BIT(IP_CT_NEW), zero = 0;
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-	e = expr_add(r, "bitwise");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-	e = expr_add(r, "cmp");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &zero, sizeof(zero));
-}
-
-/* meta l4proto P ct state new reject [with tcp reset] */
-static void put_reject(struct nftnl_rule *r, const struct rs_rule *rr)
-{
-	struct nftnl_expr *e;
-
-	put_l4proto_match(r, rr->l4proto);
-	put_ct_state_new(r);
-	e = expr_add(r, "reject");
-	if (rr->l4proto == IPPROTO_TCP) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);
-		nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 0);
-	} else {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE,
-				   NFT_REJECT_ICMP_UNREACH);
-		nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 3); /* port unreach */
-	}
-}
-
-static void put_jump(struct nftnl_rule *r, const char *target)
-{
-	struct nftnl_expr *e = expr_add(r, "immediate");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
-	nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, target ? target : "");
-}
-
-static int rule_exprs(struct nftnl_rule *r, const struct rs_table *t,
-		      const struct rs_rule *rr)
-{
-	switch (rr->kind) {
-	case RS_RULE_JUMP:
-		put_jump(r, rr->target);
-		return 0;
-	case RS_RULE_VMAP_SERVICE_IPS:
-		put_vmap_service_ips(r, t, rr);
-		return 0;
-	case RS_RULE_VMAP_NODEPORTS:
-		put_vmap_nodeports(r, t, rr);
-		return 0;
-	case RS_RULE_DNAT:
-		return put_dnat(r, rr);
-	case RS_RULE_REJECT:
-		put_reject(r, rr);
-		return 0;
-	default:
-		break;
-	}
-	return -EINVAL;		/* an unknown rule cannot be written back */
-}
-
 static int put_rule(struct nl_batch *b, const struct rs_table *t,
 		    size_t chain, size_t index)
 {
@@ -591,7 +358,7 @@ static int put_rule(struct nl_batch *b, const struct rs_table *t,
 		abort();
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, t->name);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);
-	ret = rule_exprs(r, t, &c->rules[index]);
+	ret = nl_rule_exprs(r, t, &c->rules[index]);
 	if (ret < 0)
 		goto out;
 	nlh = msg_start(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
@@ -746,55 +513,6 @@ const struct nl_msg_ref *nl_batch_ref(const struct nl_batch *b, uint32_t seq)
 	uint32_t i = seq - b->seq_first;	/* wraps for seq < seq_first */
 
 	return i < b->nrefs ? &b->refs[i] : NULL;
-}
-
-/*
- * nft's datatype numbers, which the kernel stores for it: a concatenated
- * key's type is its fields' types packed 6 bits each, first field highest.
- */
-enum {
-	NFT_TYPE_IPADDR = 7,
-	NFT_TYPE_INET_PROTOCOL = 12,
-	NFT_TYPE_INET_SERVICE = 13,
-};
-
-static const struct nl_key_desc key_descs[] = {
-	/* ipv4_addr . inet_proto . inet_service, each field padded to 4 */
-	[RS_MAP_SERVICE_IPS] = {
-		(NFT_TYPE_IPADDR << 12) | (NFT_TYPE_INET_PROTOCOL << 6) |
-			NFT_TYPE_INET_SERVICE, 12 },
-	/* inet_proto . inet_service */
-	[RS_MAP_NODEPORTS] = {
-		(NFT_TYPE_INET_PROTOCOL << 6) | NFT_TYPE_INET_SERVICE, 8 },
-};
-
-const struct nl_key_desc *nl_key_desc(enum rs_map_kind kind)
-{
-	if ((size_t)kind >= ARRAY_SIZE(key_descs))
-		return NULL;
-	return &key_descs[kind];
-}
-
-/* The key of e: the address in network order, the protocol as one byte,
- * the port in network order, every field padded with zeros to 4 bytes. */
-int nl_key_encode(enum rs_map_kind kind, const struct rs_elem *e,
-		  uint8_t key[NL_KEY_MAX])
-{
-	uint16_t port = htons(e->port);
-	size_t at = 0;
-
-	memset(key, 0, NL_KEY_MAX);
-	if (kind == RS_MAP_SERVICE_IPS) {
-		if (e->addr.family != AF_INET)
-			return -EAFNOSUPPORT;
-		memcpy(key, e->addr.addr, 4);
-		at = 4;
-	} else if (kind != RS_MAP_NODEPORTS) {
-		return -EINVAL;
-	}
-	key[at] = e->l4proto;
-	memcpy(key + at + 4, &port, sizeof(port));
-	return at + 8;
 }
 
 /*

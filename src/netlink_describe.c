@@ -26,18 +26,47 @@ static char *elem_key_str(const struct rs_map *m, const struct rs_elem *e)
 	char addr[IP_ADDR_STRLEN];
 	const char *p = protocol_name(e->l4proto);
 
-	if (m->kind == RS_MAP_NODEPORTS)
+	char addr2[IP_ADDR_STRLEN];
+
+	switch (m->kind) {
+	case RS_MAP_NODEPORTS:
 		return xasprintf("%s . %u", p, e->port);
+	case RS_SET_ADDRS:
+		return xstrdup(ip_addr_str(&e->addr, addr, sizeof(addr)));
+	case RS_SET_ADDR_PAIRS:
+		return xasprintf("%s . %s", ip_addr_str(&e->addr, addr, sizeof(addr)),
+				 ip_addr_str(&e->addr2, addr2, sizeof(addr2)));
+	case RS_MAP_AFFINITY:
+		return xasprintf("%s . %s . %u",
+				 ip_addr_str(&e->addr, addr, sizeof(addr)),
+				 ip_addr_str(&e->addr2, addr2, sizeof(addr2)), e->port);
+	case RS_MAP_SERVICE_IPS:
+		break;
+	}
 	return xasprintf("%s . %s . %u", ip_addr_str(&e->addr, addr, sizeof(addr)),
 			 p, e->port);
 }
 
+/* The length of the per-Service-port prefix chain starts with, or 0. */
+static size_t port_prefix_len(const char *chain)
+{
+	static const char *const prefixes[] = {
+		RS_CHAIN_PREFIX, RS_EXT_CHAIN_PREFIX, RS_LOCAL_CHAIN_PREFIX,
+		RS_FW_CHAIN_PREFIX,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(chain, prefixes[i], strlen(prefixes[i])))
+			return strlen(prefixes[i]);
+	return 0;
+}
+
 char *nl_chain_service(const char *chain)
 {
-	size_t plen = strlen(RS_CHAIN_PREFIX);
+	size_t plen = chain ? port_prefix_len(chain) : 0;
 	const char *ns, *slash, *end;
 
-	if (!chain || strncmp(chain, RS_CHAIN_PREFIX, plen))
+	if (!plen)
 		return NULL;
 	ns = chain + plen;
 	slash = strchr(ns, '/');

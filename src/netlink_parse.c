@@ -4,6 +4,7 @@
  * an rs_table. Each rule's expressions are matched against the exact
  * sequences netlink_build.c writes; anything else is RS_RULE_UNKNOWN.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "netlink.h"
+#include "netlink_int.h"
 #include "util.h"
 
 void nl_parser_init(struct nl_parser *p, uint8_t family, const char *table,
@@ -204,35 +206,22 @@ out:
 	return ret;
 }
 
-/* The kind of a set, or -1 when it is not one of the maps svcnft writes. */
-static int map_kind(const struct nftnl_set *s)
-{
-	static const enum rs_map_kind kinds[] = {
-		RS_MAP_SERVICE_IPS, RS_MAP_NODEPORTS };
-
-	if (nftnl_set_get_u32(s, NFTNL_SET_FLAGS) != NFT_SET_MAP ||
-	    nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE) != NFT_DATA_VERDICT)
-		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
-		const struct nl_key_desc *kd = nl_key_desc(kinds[i]);
-
-		if (nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE) == kd->type &&
-		    nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN) == kd->len)
-			return kinds[i];
-	}
-	return -1;
-}
-
 /*
  * A set svcnft does not write still has to show up, or a comparison with
  * the compiled table would miss it: it becomes a map with that name and no
  * elements (rs_map has no "unknown" kind).
  */
-static void add_map(struct nl_parser *p, const char *name, int kind)
+static void add_map(struct nl_parser *p, const struct nftnl_set *s,
+		    const char *name)
 {
 	size_t index = p->out->nmaps;
+	int kind = nl_set_kind(s);
+	struct rs_map *m = rs_table_add_map(p->out, name,
+					    kind < 0 ? RS_MAP_SERVICE_IPS : kind);
 
-	rs_table_add_map(p->out, name, kind < 0 ? RS_MAP_SERVICE_IPS : kind);
+	if (kind == RS_MAP_AFFINITY &&
+	    nftnl_set_is_set(s, NFTNL_SET_TIMEOUT))
+		m->timeout = nftnl_set_get_u64(s, NFTNL_SET_TIMEOUT) / 1000;
 	grow_array(&p->foreign_maps, &p->cap_foreign, index + 1,
 		   sizeof(*p->foreign_maps));
 	p->foreign_maps[index] = kind < 0;
@@ -256,30 +245,64 @@ static int parse_set(struct nl_parser *p, const struct nlmsghdr *nlh)
 	if (!p->have_table || !name)
 		goto out;
 	ret = 0;
-	add_map(p, name, map_kind(s));
+	add_map(p, s, name);
 out:
 	nftnl_set_free(s);
 	return ret;
 }
 
-/* Elements whose data is not "goto CHAIN" get chain "": no chain has
- * that name, so they never compare equal to what svcnft compiles.
- * (e is not const: libnftnl 1.2.4's element getters take it non-const.) */
-static void add_elem(struct rs_map *m, struct nftnl_set_elem *e)
+/* An affinity entry's data: endpoint address . port, each padded to 4. */
+static int affinity_data(struct rs_elem *el, struct nftnl_set_elem *e)
 {
-	const char *chain = "";
-	struct rs_elem *el;
-	const void *key;
-	uint32_t klen;
+	const uint8_t *d;
+	uint32_t len;
+	uint16_t port;
 
+	if (!nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA))
+		return -EPROTO;
+	d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
+	if (!d || len != NL_AFFINITY_DATA_LEN)
+		return -EPROTO;
+	el->to_addr.family = AF_INET;
+	memcpy(el->to_addr.addr, d, 4);
+	memcpy(&port, d + 4, sizeof(port));
+	el->to_port = ntohs(port);
+	return 0;
+}
+
+/* The chain a verdict map's element leads to: "" when its data is not
+ * "goto CHAIN" (no chain has that name, so it never compares equal to
+ * what svcnft compiles); NULL for sets, whose elements lead nowhere.
+ * (e is not const: libnftnl 1.2.4's element getters take it non-const.) */
+static const char *elem_chain(const struct rs_map *m, struct nftnl_set_elem *e)
+{
+	bool has_data = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT) ||
+			nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN) ||
+			nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA);
+
+	if (m->kind == RS_SET_ADDRS || m->kind == RS_SET_ADDR_PAIRS)
+		return has_data ? "" : NULL;
+	if (m->kind == RS_MAP_AFFINITY)
+		return NULL;
 	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT) &&
 	    (int32_t)nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT) == NFT_GOTO &&
 	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN))
-		chain = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN);
-	el = rs_map_add_elem(m, chain);
+		return nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN);
+	return "";
+}
+
+/* An element svcnft cannot have written gets chain "", which diff reads
+ * as a reason to replace the table. */
+static void add_elem(struct rs_map *m, struct nftnl_set_elem *e)
+{
+	struct rs_elem *el = rs_map_add_elem(m, elem_chain(m, e));
+	const void *key;
+	uint32_t klen;
+
 	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
-	if (!key || nl_key_decode(m->kind, key, klen, el) < 0) {
-		free(el->chain);	/* a key svcnft cannot have written */
+	if (!key || nl_key_decode(m->kind, key, klen, el) < 0 ||
+	    (m->kind == RS_MAP_AFFINITY && affinity_data(el, e) < 0)) {
+		free(el->chain);
 		el->chain = xstrdup("");
 	}
 }
@@ -436,6 +459,7 @@ static int remove_elem(struct rs_map *m, struct nftnl_set_elem *e)
 		struct rs_elem *el = &m->elems[i];
 
 		if (!ip_addr_cmp(&el->addr, &key.addr) &&
+		    !ip_addr_cmp(&el->addr2, &key.addr2) &&
 		    el->l4proto == key.l4proto && el->port == key.port) {
 			free(el->chain);
 			*el = m->elems[--m->nelems];
@@ -503,33 +527,5 @@ int nl_parse_msg(struct nl_parser *p, const struct nlmsghdr *nlh)
 	case NFT_MSG_DELSETELEM:
 		return parse_del_elems(p, nlh);
 	}
-	return 0;
-}
-
-int nl_key_decode(enum rs_map_kind kind, const void *key, size_t len,
-		  struct rs_elem *e)
-{
-	const struct nl_key_desc *kd = nl_key_desc(kind);
-	uint8_t want[NL_KEY_MAX];
-	struct rs_elem probe;
-	size_t at = kind == RS_MAP_SERVICE_IPS ? 4 : 0;
-	uint16_t port;
-
-	if (!kd || len != kd->len)
-		return -EPROTO;
-	memset(&probe, 0, sizeof(probe));
-	if (at) {
-		probe.addr.family = AF_INET;
-		memcpy(probe.addr.addr, key, 4);
-	}
-	probe.l4proto = ((const uint8_t *)key)[at];
-	memcpy(&port, (const uint8_t *)key + at + 4, sizeof(port));
-	probe.port = ntohs(port);
-	/* Padding must be zero, as nl_key_encode writes it. */
-	if (nl_key_encode(kind, &probe, want) != (int)len || memcmp(want, key, len))
-		return -EPROTO;
-	e->addr = probe.addr;
-	e->l4proto = probe.l4proto;
-	e->port = probe.port;
 	return 0;
 }

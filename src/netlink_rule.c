@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Rules read back: one matcher per rs_rule_kind, each accepting exactly the
- * expression sequence netlink_build.c writes for it (in the form the kernel
+ * expression sequence netlink_expr.c writes for it (in the form the kernel
  * reports it: dumps carry a few attributes the request may leave out).
+ * A matcher walks the expressions with a cursor: each take_* step accepts
+ * one expression (or a fixed group) or fails the match.
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,14 +22,20 @@
 #include <linux/rtnetlink.h>
 
 #include "netlink.h"
+#include "netlink_int.h"
 #include "util.h"
 
-/* Longer than any form svcnft writes (DNAT with numgen: 7). */
-#define RULE_EXPRS_MAX 8
+/* Longer than any form svcnft writes (AFFINITY_RECORD: 11). */
+#define RULE_EXPRS_MAX 12
 
 struct exprs {
 	struct nftnl_expr *v[RULE_EXPRS_MAX];
 	size_t n;
+};
+
+struct cursor {
+	const struct exprs *x;
+	size_t at;
 };
 
 static bool expr_is(const struct nftnl_expr *e, const char *name)
@@ -60,168 +69,327 @@ static const void *data_of(const struct nftnl_expr *e, uint16_t attr,
 	return d && got == len ? d : NULL;
 }
 
-static bool payload_is(const struct nftnl_expr *e, uint32_t base,
-		       uint32_t offset, uint32_t len, uint32_t dreg)
+/* The next expression when it is called name (then the cursor moves). */
+static const struct nftnl_expr *take(struct cursor *c, const char *name)
 {
-	return expr_is(e, "payload") && u32_is(e, NFTNL_EXPR_PAYLOAD_DREG, dreg) &&
+	if (c->at >= c->x->n || !expr_is(c->x->v[c->at], name))
+		return NULL;
+	return c->x->v[c->at++];
+}
+
+static bool at_end(const struct cursor *c)
+{
+	return c->at == c->x->n;
+}
+
+static bool take_payload(struct cursor *c, uint32_t base, uint32_t offset,
+			 uint32_t len, uint32_t dreg)
+{
+	const struct nftnl_expr *e = take(c, "payload");
+
+	return e && u32_is(e, NFTNL_EXPR_PAYLOAD_DREG, dreg) &&
 	       u32_is(e, NFTNL_EXPR_PAYLOAD_BASE, base) &&
 	       u32_is(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset) &&
 	       u32_is(e, NFTNL_EXPR_PAYLOAD_LEN, len);
 }
 
-static bool meta_l4proto_is(const struct nftnl_expr *e, uint32_t dreg)
+static bool take_ip_field(struct cursor *c, uint32_t offset, uint32_t dreg)
 {
-	return expr_is(e, "meta") &&
-	       u32_is(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO) &&
-	       u32_is(e, NFTNL_EXPR_META_DREG, dreg);
+	return take_payload(c, NFT_PAYLOAD_NETWORK_HEADER, offset, 4, dreg);
 }
 
-/* cmp eq reg sreg with len bytes of data: returns the data. */
-static const void *cmp_eq_data(const struct nftnl_expr *e, uint32_t sreg,
-			       uint32_t len)
+static bool take_dport(struct cursor *c, uint32_t dreg)
 {
-	if (!expr_is(e, "cmp") || !u32_is(e, NFTNL_EXPR_CMP_SREG, sreg) ||
-	    !u32_is(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ))
+	return take_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, dreg);
+}
+
+static bool take_meta(struct cursor *c, uint32_t key, uint16_t reg_attr,
+		      uint32_t reg)
+{
+	const struct nftnl_expr *e = take(c, "meta");
+
+	return e && u32_is(e, NFTNL_EXPR_META_KEY, key) && u32_is(e, reg_attr, reg);
+}
+
+static bool take_meta_l4proto(struct cursor *c, uint32_t dreg)
+{
+	return take_meta(c, NFT_META_L4PROTO, NFTNL_EXPR_META_DREG, dreg);
+}
+
+/* cmp OP reg 1 with len bytes of data: returns the data. */
+static const void *take_cmp(struct cursor *c, uint32_t op, uint32_t len)
+{
+	const struct nftnl_expr *e = take(c, "cmp");
+
+	if (!e || !u32_is(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1) ||
+	    !u32_is(e, NFTNL_EXPR_CMP_OP, op))
 		return NULL;
 	return data_of(e, NFTNL_EXPR_CMP_DATA, len);
 }
 
-static bool cmp_eq_u32_is(const struct nftnl_expr *e, uint32_t want)
+static bool take_cmp_u32(struct cursor *c, uint32_t op, uint32_t want)
 {
-	const void *d = cmp_eq_data(e, NFT_REG_1, sizeof(want));
+	const void *d = take_cmp(c, op, sizeof(want));
 
 	return d && !memcmp(d, &want, sizeof(want));
 }
 
-/* meta l4proto => reg 1; cmp eq reg 1 PROTO: returns PROTO, or -1. */
-static int l4proto_match(const struct exprs *x, size_t at)
+/* bitwise reg 1 = (reg 1 & MASK) ^ XOR on 4 bytes */
+static bool take_bitwise(struct cursor *c, uint32_t *mask, uint32_t *xor)
 {
-	const uint8_t *proto;
+	const struct nftnl_expr *e = take(c, "bitwise");
+	const void *m, *x;
 
-	if (at + 2 > x->n || !meta_l4proto_is(x->v[at], NFT_REG_1))
-		return -1;
-	proto = cmp_eq_data(x->v[at + 1], NFT_REG_1, 1);
-	return proto ? *proto : -1;
+	if (!e || !u32_is(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1) ||
+	    !u32_is(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1) ||
+	    !u32_is(e, NFTNL_EXPR_BITWISE_LEN, 4) ||
+	    !u32_is_or_unset(e, NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL))
+		return false;
+	m = data_of(e, NFTNL_EXPR_BITWISE_MASK, 4);
+	x = data_of(e, NFTNL_EXPR_BITWISE_XOR, 4);
+	if (!m || !x)
+		return false;
+	memcpy(mask, m, 4);
+	memcpy(xor, x, 4);
+	return true;
 }
 
-/* lookup reg 1 set MAP dreg 0: returns MAP. */
-static const char *vmap_lookup(const struct nftnl_expr *e)
+static bool take_bitwise_is(struct cursor *c, uint32_t mask, uint32_t xor)
 {
-	if (!expr_is(e, "lookup") || !u32_is(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1) ||
-	    !u32_is(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT) ||
+	uint32_t m, x;
+
+	return take_bitwise(c, &m, &x) && m == mask && x == xor;
+}
+
+/* meta l4proto => reg 1; cmp eq reg 1 PROTO */
+static bool take_l4proto(struct cursor *c, uint8_t *proto)
+{
+	const uint8_t *p;
+
+	if (!take_meta_l4proto(c, NFT_REG_1))
+		return false;
+	p = take_cmp(c, NFT_CMP_EQ, 1);
+	if (p)
+		*proto = *p;
+	return p != NULL;
+}
+
+/* meta mark => reg 1; bitwise; meta set mark: returns mask and xor */
+static bool take_mark_set(struct cursor *c, uint32_t *mask, uint32_t *xor)
+{
+	return take_meta(c, NFT_META_MARK, NFTNL_EXPR_META_DREG, NFT_REG_1) &&
+	       take_bitwise(c, mask, xor) &&
+	       take_meta(c, NFT_META_MARK, NFTNL_EXPR_META_SREG, NFT_REG_1);
+}
+
+/* meta mark set meta mark | BITS */
+static bool take_mark_or(struct cursor *c, uint32_t *bits)
+{
+	uint32_t mask, xor;
+
+	if (!take_mark_set(c, &mask, &xor) || mask != ~xor || !xor)
+		return false;
+	*bits = xor;
+	return true;
+}
+
+static bool take_mark_and_is(struct cursor *c, uint32_t want)
+{
+	uint32_t mask, xor;
+
+	return take_mark_set(c, &mask, &xor) && mask == want && !xor;
+}
+
+/* meta mark & MASK == VALUE */
+static bool take_mark_match(struct cursor *c, uint32_t *mask, uint32_t *value)
+{
+	uint32_t xor;
+	const void *d;
+
+	if (!take_meta(c, NFT_META_MARK, NFTNL_EXPR_META_DREG, NFT_REG_1) ||
+	    !take_bitwise(c, mask, &xor) || xor)
+		return false;
+	d = take_cmp(c, NFT_CMP_EQ, sizeof(*value));
+	if (d)
+		memcpy(value, d, sizeof(*value));
+	return d != NULL;
+}
+
+static bool take_mark_match_is(struct cursor *c, uint32_t mask, uint32_t *value)
+{
+	uint32_t m;
+
+	return take_mark_match(c, &m, value) && m == mask;
+}
+
+/* lookup reg 1 in a set, with dreg (NFT_REG_VERDICT for a verdict map) or
+ * none (want_dreg false): returns the set's name. */
+static const char *take_lookup(struct cursor *c, bool want_dreg, uint32_t dreg)
+{
+	const struct nftnl_expr *e = take(c, "lookup");
+
+	if (!e || !u32_is(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1) ||
 	    !u32_is_or_unset(e, NFTNL_EXPR_LOOKUP_FLAGS, 0) ||
-	    !nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_SET))
+	    !nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_SET) ||
+	    nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG) != want_dreg ||
+	    (want_dreg && !u32_is(e, NFTNL_EXPR_LOOKUP_DREG, dreg)))
 		return NULL;
 	return nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
 }
 
-static bool match_jump(const struct exprs *x, struct rs_rule *r)
+static bool take_set_lookup(struct cursor *c, struct rs_rule *r)
 {
-	const struct nftnl_expr *e = x->v[0];
+	const char *set = take_lookup(c, false, 0);
 
-	if (x->n != 1 || !expr_is(e, "immediate") ||
-	    !u32_is(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT) ||
-	    !u32_is(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP) ||
-	    !nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN))
-		return false;
-	r->target = xstrdup(nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN));
-	return true;
+	if (set && !r->target)
+		r->target = xstrdup(set);
+	return set != NULL;
 }
 
-static bool match_vmap_service_ips(const struct exprs *x, struct rs_rule *r)
+/* immediate reg 0 VERDICT [-> CHAIN]: the chain, or "" without one */
+static const char *take_verdict(struct cursor *c, int verdict)
 {
-	const char *map;
+	const struct nftnl_expr *e = take(c, "immediate");
+	bool chained = verdict == NFT_JUMP || verdict == NFT_GOTO;
 
-	if (x->n != 4 ||
-	    !payload_is(x->v[0], NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1) ||
-	    !meta_l4proto_is(x->v[1], NFT_REG32_01) ||
-	    !payload_is(x->v[2], NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_02))
-		return false;
-	map = vmap_lookup(x->v[3]);
-	r->target = xstrdup(map);
-	return map != NULL;
+	if (!e || !u32_is(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT) ||
+	    !u32_is(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict) ||
+	    nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN) != chained)
+		return NULL;
+	return chained ? nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN) : "";
 }
 
-static bool fib_daddr_type_is(const struct nftnl_expr *e)
+static bool take_goto(struct cursor *c, int verdict, struct rs_rule *r)
 {
-	return expr_is(e, "fib") && u32_is(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1) &&
+	const char *chain = take_verdict(c, verdict);
+
+	if (chain)
+		r->target = xstrdup(chain);
+	return chain != NULL;
+}
+
+static bool take_fib_local(struct cursor *c, uint32_t which)
+{
+	const struct nftnl_expr *e = take(c, "fib");
+
+	return e && u32_is(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1) &&
 	       u32_is(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE) &&
-	       u32_is(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+	       u32_is(e, NFTNL_EXPR_FIB_FLAGS, which) &&
+	       take_cmp_u32(c, NFT_CMP_EQ, RTN_LOCAL);
 }
 
-static bool match_vmap_nodeports(const struct exprs *x, struct rs_rule *r)
+static bool take_ct(struct cursor *c, uint32_t key, bool original, uint32_t dreg)
 {
-	const char *map;
+	const struct nftnl_expr *e = take(c, "ct");
 
-	if (x->n != 5 || !fib_daddr_type_is(x->v[0]) ||
-	    !cmp_eq_u32_is(x->v[1], RTN_LOCAL) ||
-	    !meta_l4proto_is(x->v[2], NFT_REG_1) ||
-	    !payload_is(x->v[3], NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01))
+	if (!e || !u32_is(e, NFTNL_EXPR_CT_KEY, key) ||
+	    !u32_is(e, NFTNL_EXPR_CT_DREG, dreg))
 		return false;
-	map = vmap_lookup(x->v[4]);
-	r->target = xstrdup(map);
-	return map != NULL;
+	if (!original)
+		return !nftnl_expr_is_set(e, NFTNL_EXPR_CT_DIR);
+	return nftnl_expr_is_set(e, NFTNL_EXPR_CT_DIR) &&
+	       nftnl_expr_get_u8(e, NFTNL_EXPR_CT_DIR) == IP_CT_DIR_ORIGINAL;
+}
+
+static bool next_is(const struct cursor *c, const char *name)
+{
+	return c->at < c->x->n && expr_is(c->x->v[c->at], name);
+}
+
+static uint32_t netmask(uint8_t len)
+{
+	return len ? htonl(~0u << (32 - len)) : 0;
+}
+
+/* ip saddr ADDR/LEN: the bytes of a byte-aligned prefix alone, otherwise
+ * all four, masked (see netlink_expr.c). */
+static bool take_saddr_prefix(struct cursor *c, struct rs_rule *r)
+{
+	const struct nftnl_expr *e = next_is(c, "payload") ? c->x->v[c->at] : NULL;
+	uint32_t len = e ? nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN) : 0;
+	uint32_t addr = 0, mask = ~0u, xor = 0;
+	const void *d;
+
+	if (len < 1 || len > 4 || !take_payload(c, NFT_PAYLOAD_NETWORK_HEADER, 12,
+						len, NFT_REG_1))
+		return false;
+	if (len == 4 && next_is(c, "bitwise") &&
+	    (!take_bitwise(c, &mask, &xor) || xor))
+		return false;
+	d = take_cmp(c, NFT_CMP_EQ, len);
+	if (!d)
+		return false;
+	memcpy(&addr, d, len);
+	r->prefix_len = mask == ~0u ? len * 8 : __builtin_popcount(mask);
+	r->addr.family = AF_INET;
+	memcpy(r->addr.addr, &addr, 4);
+	/* the masked form only for what nft masks: a contiguous netmask
+	 * that is not byte-aligned (or /0), with no host bits */
+	return mask == ~0u ||
+	       (mask == netmask(r->prefix_len) && !(addr & ~mask) &&
+		(r->prefix_len % 8 || !r->prefix_len));
 }
 
 /* numgen reg 1 = random mod N; cmp eq reg 1 0: returns N, or 0. */
-static uint32_t numgen_match(const struct exprs *x)
+static uint32_t take_numgen(struct cursor *c)
 {
-	const struct nftnl_expr *e = x->v[0];
+	const struct nftnl_expr *e = take(c, "numgen");
 
-	if (!expr_is(e, "numgen") || !u32_is(e, NFTNL_EXPR_NG_DREG, NFT_REG_1) ||
+	if (!e || !u32_is(e, NFTNL_EXPR_NG_DREG, NFT_REG_1) ||
 	    !u32_is(e, NFTNL_EXPR_NG_TYPE, NFT_NG_RANDOM) ||
 	    !u32_is_or_unset(e, NFTNL_EXPR_NG_OFFSET, 0) ||
 	    !nftnl_expr_is_set(e, NFTNL_EXPR_NG_MODULUS) ||
-	    !cmp_eq_u32_is(x->v[1], 0))
+	    !take_cmp_u32(c, NFT_CMP_EQ, 0))
 		return 0;
 	return nftnl_expr_get_u32(e, NFTNL_EXPR_NG_MODULUS);
 }
 
 /*
- * nat dnat ip addr_min reg 1 addr_max reg 1 proto_min reg 2 proto_max
- * reg 2. The kernel adds the max registers and NF_NAT_RANGE_MAP_IPS to what
- * nft sends, so both forms mean the same rule.
+ * nat dnat ip addr_min reg 1 addr_max reg 1 proto_min REG proto_max REG.
+ * The kernel adds the max registers and NF_NAT_RANGE_MAP_IPS to what nft
+ * sends, so both forms mean the same rule.
  */
-static bool dnat_is(const struct nftnl_expr *e)
+static bool take_nat_dnat(struct cursor *c, uint32_t proto_reg)
 {
+	const struct nftnl_expr *e = take(c, "nat");
 	uint32_t flags = NF_NAT_RANGE_PROTO_SPECIFIED;
 
+	if (!e)
+		return false;
 	if (nftnl_expr_is_set(e, NFTNL_EXPR_NAT_FLAGS))
 		flags = nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_FLAGS) &
 			~NF_NAT_RANGE_MAP_IPS;
-	return expr_is(e, "nat") && u32_is(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT) &&
+	return u32_is(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT) &&
 	       u32_is(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4) &&
 	       u32_is(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1) &&
 	       u32_is_or_unset(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, NFT_REG_1) &&
-	       u32_is(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2) &&
-	       u32_is_or_unset(e, NFTNL_EXPR_NAT_REG_PROTO_MAX, NFT_REG_2) &&
+	       u32_is(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, proto_reg) &&
+	       u32_is_or_unset(e, NFTNL_EXPR_NAT_REG_PROTO_MAX, proto_reg) &&
 	       flags == NF_NAT_RANGE_PROTO_SPECIFIED;
 }
 
-static const void *imm_data(const struct nftnl_expr *e, uint32_t dreg,
-			    uint32_t len)
+static const void *take_imm_data(struct cursor *c, uint32_t dreg, uint32_t len)
 {
-	if (!expr_is(e, "immediate") || !u32_is(e, NFTNL_EXPR_IMM_DREG, dreg))
+	const struct nftnl_expr *e = take(c, "immediate");
+
+	if (!e || !u32_is(e, NFTNL_EXPR_IMM_DREG, dreg))
 		return NULL;
 	return data_of(e, NFTNL_EXPR_IMM_DATA, len);
 }
 
-static bool match_dnat(const struct exprs *x, struct rs_rule *r)
+static bool match_dnat(struct cursor *c, struct rs_rule *r)
 {
-	size_t at = x->n == 7 ? 2 : 0;
-	uint32_t mod = at ? numgen_match(x) : 0;
-	int proto = l4proto_match(x, at);
 	const void *addr, *port;
 	uint16_t p;
 
-	if ((x->n != 5 && x->n != 7) || (at && !mod) || proto < 0)
+	if (next_is(c, "numgen") && !(r->numgen_mod = take_numgen(c)))
 		return false;
-	addr = imm_data(x->v[at + 2], NFT_REG_1, 4);
-	port = imm_data(x->v[at + 3], NFT_REG_2, 2);
-	if (!addr || !port || !dnat_is(x->v[at + 4]))
+	if (!take_l4proto(c, &r->l4proto))
 		return false;
-	r->numgen_mod = mod;
-	r->l4proto = proto;
+	addr = take_imm_data(c, NFT_REG_1, 4);
+	port = take_imm_data(c, NFT_REG_2, 2);
+	if (!addr || !port || !take_nat_dnat(c, NFT_REG_2))
+		return false;
 	r->addr.family = AF_INET;
 	memcpy(r->addr.addr, addr, 4);
 	memcpy(&p, port, sizeof(p));
@@ -229,50 +397,238 @@ static bool match_dnat(const struct exprs *x, struct rs_rule *r)
 	return true;
 }
 
-static bool reject_is(const struct nftnl_expr *e, uint32_t type, uint8_t code)
+/* reject: tcp reset for TCP, ICMP port unreachable otherwise */
+static bool take_reject(struct cursor *c, uint8_t l4proto)
 {
+	const struct nftnl_expr *e = take(c, "reject");
+	uint32_t type = l4proto == IPPROTO_TCP ? NFT_REJECT_TCP_RST :
+						 NFT_REJECT_ICMP_UNREACH;
+
 	/* The kernel reports the code only for the ICMP types. */
-	return expr_is(e, "reject") && u32_is(e, NFTNL_EXPR_REJECT_TYPE, type) &&
+	return e && u32_is(e, NFTNL_EXPR_REJECT_TYPE, type) &&
 	       (!nftnl_expr_is_set(e, NFTNL_EXPR_REJECT_CODE) ?
 			type == NFT_REJECT_TCP_RST :
-			nftnl_expr_get_u8(e, NFTNL_EXPR_REJECT_CODE) == code);
+			nftnl_expr_get_u8(e, NFTNL_EXPR_REJECT_CODE) ==
+				(type == NFT_REJECT_TCP_RST ? 0 : 3));
 }
 
-/* ct load state => reg 1; bitwise & NEW; cmp neq 0 */
-static bool ct_state_new_is(const struct exprs *x, size_t at)
+/* meta l4proto P; ct state new; reject */
+static bool match_reject(struct cursor *c, struct rs_rule *r)
 {
-	uint32_t mask = NF_CT_STATE_BIT(IP_CT_NEW), zero = 0;
-	const struct nftnl_expr *ct, *bw, *cmp;
-	const void *m, *xr, *d;
-
-	if (at + 3 > x->n)
-		return false;
-	ct = x->v[at];
-	bw = x->v[at + 1];
-	cmp = x->v[at + 2];
-	if (!expr_is(ct, "ct") || !u32_is(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATE) ||
-	    !u32_is(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1) || !expr_is(bw, "bitwise") ||
-	    !expr_is(cmp, "cmp") || !u32_is(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ))
-		return false;
-	m = data_of(bw, NFTNL_EXPR_BITWISE_MASK, sizeof(mask));
-	xr = data_of(bw, NFTNL_EXPR_BITWISE_XOR, sizeof(zero));
-	d = data_of(cmp, NFTNL_EXPR_CMP_DATA, sizeof(zero));
-	return m && xr && d && !memcmp(m, &mask, sizeof(mask)) &&
-	       !memcmp(xr, &zero, sizeof(zero)) && !memcmp(d, &zero, sizeof(zero));
+	return take_l4proto(c, &r->l4proto) &&
+	       take_ct(c, NFT_CT_STATE, false, NFT_REG_1) &&
+	       take_bitwise_is(c, NF_CT_STATE_BIT(IP_CT_NEW), 0) &&
+	       take_cmp_u32(c, NFT_CMP_NEQ, 0) && take_reject(c, r->l4proto);
 }
 
-/* meta l4proto P; ct state new; reject (tcp reset for TCP, else ICMP) */
-static bool match_reject(const struct exprs *x, struct rs_rule *r)
+static bool take_vmap(struct cursor *c, struct rs_rule *r)
 {
-	int proto = l4proto_match(x, 0);
+	const char *map = take_lookup(c, true, NFT_REG_VERDICT);
 
-	if (x->n != 6 || proto < 0 || !ct_state_new_is(x, 2))
+	if (map)
+		r->target = xstrdup(map);
+	return map != NULL;
+}
+
+/* meta l4proto . th dport vmap @MAP */
+static bool take_nodeport_vmap(struct cursor *c, struct rs_rule *r)
+{
+	return take_meta_l4proto(c, NFT_REG_1) && take_dport(c, NFT_REG32_01) &&
+	       take_vmap(c, r);
+}
+
+static bool match_vmap_nodeports(struct cursor *c, struct rs_rule *r)
+{
+	const uint8_t *loopback;
+
+	if (!take_fib_local(c, NFTA_FIB_F_DADDR) ||
+	    !take_payload(c, NFT_PAYLOAD_NETWORK_HEADER, 16, 1, NFT_REG_1))
 		return false;
-	if (proto == IPPROTO_TCP ? !reject_is(x->v[5], NFT_REJECT_TCP_RST, 0) :
-				   !reject_is(x->v[5], NFT_REJECT_ICMP_UNREACH, 3))
+	loopback = take_cmp(c, NFT_CMP_NEQ, 1);
+	return loopback && *loopback == 127 && take_nodeport_vmap(c, r);
+}
+
+static bool match_vmap_node_ips(struct cursor *c, struct rs_rule *r)
+{
+	const char *set;
+
+	if (!take_ip_field(c, 16, NFT_REG_1))
 		return false;
-	r->l4proto = proto;
+	set = take_lookup(c, false, 0);
+	return set && !strcmp(set, NL_NODE_IPS_SET) && take_nodeport_vmap(c, r);
+}
+
+/* ip saddr . ip daddr . th dport: reg 1, reg 9, reg 10 */
+static bool take_affinity_key(struct cursor *c)
+{
+	return take_ip_field(c, 12, NFT_REG_1) &&
+	       take_ip_field(c, 16, NFT_REG32_01) && take_dport(c, NFT_REG32_02);
+}
+
+static bool match_affinity_hit(struct cursor *c, struct rs_rule *r)
+{
+	return take_l4proto(c, &r->l4proto) && take_affinity_key(c) &&
+	       take_set_lookup(c, r) && take_mark_or(c, &r->mark);
+}
+
+static bool match_affinity_dnat(struct cursor *c, struct rs_rule *r)
+{
+	const char *map;
+
+	if (!take_mark_match_is(c, RS_MARK_AFFINITY, &r->mark) ||
+	    !take_l4proto(c, &r->l4proto) || !take_affinity_key(c))
+		return false;
+	map = take_lookup(c, true, NFT_REG_1);
+	if (map)
+		r->target = xstrdup(map);
+	return map && take_nat_dnat(c, NFT_REG32_01);
+}
+
+/* dynset update reg_key 1 set MAP sreg_data 2 timeout T */
+static bool take_dynset_update(struct cursor *c, struct rs_rule *r)
+{
+	const struct nftnl_expr *e = take(c, "dynset");
+	uint64_t ms;
+
+	if (!e || !u32_is(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE) ||
+	    !u32_is(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1) ||
+	    !u32_is(e, NFTNL_EXPR_DYNSET_SREG_DATA, NFT_REG_2) ||
+	    !u32_is_or_unset(e, NFTNL_EXPR_DYNSET_FLAGS, 0) ||
+	    !nftnl_expr_is_set(e, NFTNL_EXPR_DYNSET_TIMEOUT) ||
+	    !nftnl_expr_is_set(e, NFTNL_EXPR_DYNSET_SET_NAME))
+		return false;
+	ms = nftnl_expr_get_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT);
+	if (ms % 1000 || ms / 1000 > UINT32_MAX)
+		return false;
+	r->timeout = ms / 1000;
+	r->target = xstrdup(nftnl_expr_get_str(e, NFTNL_EXPR_DYNSET_SET_NAME));
 	return true;
+}
+
+static bool match_affinity_record(struct cursor *c, struct rs_rule *r)
+{
+	return take_mark_match_is(c, RS_MARK_AFFINITY, &r->mark) &&
+	       take_l4proto(c, &r->l4proto) && take_ip_field(c, 12, NFT_REG_1) &&
+	       take_ct(c, NFT_CT_DST_IP, true, NFT_REG32_01) &&
+	       take_ct(c, NFT_CT_PROTO_DST, true, NFT_REG32_02) &&
+	       take_ip_field(c, 16, NFT_REG_2) && take_dport(c, NFT_REG32_05) &&
+	       take_dynset_update(c, r);
+}
+
+/* masquerade fully-random (the kernel reports no registers for it) */
+static bool take_masq(struct cursor *c)
+{
+	const struct nftnl_expr *e = take(c, "masq");
+
+	return e && u32_is(e, NFTNL_EXPR_MASQ_FLAGS, NF_NAT_RANGE_PROTO_RANDOM_FULLY) &&
+	       !nftnl_expr_is_set(e, NFTNL_EXPR_MASQ_REG_PROTO_MIN);
+}
+
+static bool match_masq_marked(struct cursor *c)
+{
+	uint32_t value;
+
+	return take_mark_match_is(c, RS_MARK_MASQUERADE, &value) &&
+	       value == RS_MARK_MASQUERADE && take_mark_and_is(c, ~RS_MARK_ALL) &&
+	       take_masq(c);
+}
+
+static bool match_masq_hairpin(struct cursor *c, struct rs_rule *r)
+{
+	return take_ct(c, NFT_CT_STATUS, false, NFT_REG_1) &&
+	       take_bitwise_is(c, IPS_DST_NAT, 0) && take_cmp_u32(c, NFT_CMP_NEQ, 0) &&
+	       take_ip_field(c, 12, NFT_REG_1) && take_ip_field(c, 16, NFT_REG32_01) &&
+	       take_set_lookup(c, r) && take_masq(c);
+}
+
+static bool match_mark_not_pod(struct cursor *c, struct rs_rule *r)
+{
+	uint32_t value;
+
+	return take_mark_match_is(c, RS_MARK_FROM_POD, &value) && !value &&
+	       take_ip_field(c, 16, NFT_REG_1) && take_set_lookup(c, r) &&
+	       take_mark_or(c, &r->mark);
+}
+
+static bool match_goto_if_mark(struct cursor *c, struct rs_rule *r)
+{
+	uint32_t mask;
+
+	return take_mark_match(c, &mask, &r->mark) && mask == r->mark &&
+	       r->mark && take_goto(c, NFT_GOTO, r);
+}
+
+static bool match_goto_if_local(struct cursor *c, struct rs_rule *r)
+{
+	return take_fib_local(c, NFTA_FIB_F_SADDR) && take_mark_or(c, &r->mark) &&
+	       take_goto(c, NFT_GOTO, r);
+}
+
+static bool match_reject_to_set(struct cursor *c, struct rs_rule *r)
+{
+	return take_ip_field(c, 16, NFT_REG_1) && take_set_lookup(c, r) &&
+	       take_reject(c, IPPROTO_UDP);
+}
+
+/* The kinds that are a verdict, a mark change or both. */
+static bool match_simple(struct cursor *c, struct rs_rule *r)
+{
+	switch (r->kind) {
+	case RS_RULE_JUMP:
+		return take_goto(c, NFT_JUMP, r);
+	case RS_RULE_GOTO:
+		return take_goto(c, NFT_GOTO, r);
+	case RS_RULE_DROP:
+		return take_verdict(c, NF_DROP) != NULL;
+	case RS_RULE_MARK:
+		return take_mark_or(c, &r->mark);
+	case RS_RULE_MARK_CLEAR:
+		return take_mark_and_is(c, ~RS_MARK_ALL);
+	case RS_RULE_MARK_SADDR:
+		return take_saddr_prefix(c, r) && take_mark_or(c, &r->mark);
+	case RS_RULE_RETURN_IF_SADDR:
+		return take_saddr_prefix(c, r) && take_verdict(c, NFT_RETURN);
+	case RS_RULE_GOTO_IF_MARK:
+		return match_goto_if_mark(c, r);
+	case RS_RULE_GOTO_IF_LOCAL_SOURCE:
+		return match_goto_if_local(c, r);
+	case RS_RULE_MARK_NOT_POD_TO_SET:
+		return match_mark_not_pod(c, r);
+	default:
+		return false;
+	}
+}
+
+static bool match_kind(struct cursor *c, struct rs_rule *r)
+{
+	switch (r->kind) {
+	case RS_RULE_VMAP_SERVICE_IPS:
+		return take_ip_field(c, 16, NFT_REG_1) &&
+		       take_meta_l4proto(c, NFT_REG32_01) &&
+		       take_dport(c, NFT_REG32_02) && take_vmap(c, r);
+	case RS_RULE_VMAP_NODEPORTS:
+		return match_vmap_nodeports(c, r);
+	case RS_RULE_VMAP_NODEPORTS_NODE_IPS:
+		return match_vmap_node_ips(c, r);
+	case RS_RULE_DNAT:
+		return match_dnat(c, r);
+	case RS_RULE_REJECT:
+		return match_reject(c, r);
+	case RS_RULE_AFFINITY_HIT:
+		return match_affinity_hit(c, r);
+	case RS_RULE_AFFINITY_DNAT:
+		return match_affinity_dnat(c, r);
+	case RS_RULE_AFFINITY_RECORD:
+		return match_affinity_record(c, r);
+	case RS_RULE_REJECT_TO_SET:
+		return match_reject_to_set(c, r);
+	case RS_RULE_MASQUERADE_MARKED:
+		return match_masq_marked(c);
+	case RS_RULE_MASQUERADE_HAIRPIN:
+		return match_masq_hairpin(c, r);
+	default:
+		return match_simple(c, r);
+	}
 }
 
 static int collect_cb(struct nftnl_expr *e, void *data)
@@ -283,26 +639,6 @@ static int collect_cb(struct nftnl_expr *e, void *data)
 		return -1;	/* longer than anything svcnft writes */
 	x->v[x->n++] = e;
 	return 0;
-}
-
-static bool match_kind(const struct exprs *x, struct rs_rule *r,
-		       enum rs_rule_kind kind)
-{
-	switch (kind) {
-	case RS_RULE_JUMP:
-		return match_jump(x, r);
-	case RS_RULE_VMAP_SERVICE_IPS:
-		return match_vmap_service_ips(x, r);
-	case RS_RULE_VMAP_NODEPORTS:
-		return match_vmap_nodeports(x, r);
-	case RS_RULE_DNAT:
-		return match_dnat(x, r);
-	case RS_RULE_REJECT:
-		return match_reject(x, r);
-	default:
-		break;
-	}
-	return false;
 }
 
 void nl_rule_match(struct rs_rule *r, const struct nftnl_rule *nr)
@@ -316,8 +652,10 @@ void nl_rule_match(struct rs_rule *r, const struct nftnl_rule *nr)
 		return;
 	for (int k = RS_RULE_JUMP; k < RS_RULE_UNKNOWN; k++) {
 		struct rs_rule probe = { .kind = k, .handle = r->handle };
+		struct cursor c = { .x = &x };
 
-		if (match_kind(&x, &probe, k)) {
+		/* every expression, and nothing after the form */
+		if (match_kind(&c, &probe) && at_end(&c)) {
 			*r = probe;
 			return;
 		}

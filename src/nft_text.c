@@ -185,8 +185,11 @@ static void write_rule_core(FILE *out, const struct rs_rule *r)
 		break;
 	case RS_RULE_AFFINITY_RECORD:
 		write_mark_match(out, RS_MARK_AFFINITY, r->mark);
-		fprintf(out, "update @%s { ip saddr . ct original ip daddr . ct original proto-dst timeout %us : ip daddr . %s dport }",
-			r->target, r->timeout, p);
+		/* nft 1.0.6 lists this rule without the protocol (implied by
+		 * "P dport") but cannot read that listing back: the ct
+		 * proto-dst key needs the protocol spelled out first */
+		fprintf(out, "meta l4proto %s update @%s { ip saddr . ct original ip daddr . ct original proto-dst timeout %us : ip daddr . %s dport }",
+			p, r->target, r->timeout, p);
 		break;
 	case RS_RULE_REJECT_TO_SET:
 		fprintf(out, "ip daddr @%s reject", r->target);
@@ -337,8 +340,15 @@ static void write_diff_elems(FILE *out, const struct rs_table *t, bool add)
 		for (size_t j = 0; j < m->nelems; j++) {
 			fprintf(out, "%s element %s %s %s { ", add ? "+ add" : "- delete",
 				nft_family_name(t->family), t->name, m->name);
-			if (add) {
+			if (add || !is_map(m->kind)) {
 				write_elem(out, m, &m->elems[j]);
+			} else if (m->kind == RS_MAP_AFFINITY) {
+				/* the key alone: client . service address . port */
+				fprintf(out, "%s . ", ip_addr_str(&m->elems[j].addr,
+								  buf, sizeof(buf)));
+				fprintf(out, "%s . %u", ip_addr_str(&m->elems[j].addr2,
+								    buf, sizeof(buf)),
+					m->elems[j].port);
 			} else {
 				if (m->kind == RS_MAP_SERVICE_IPS)
 					fprintf(out, "%s . ", ip_addr_str(&m->elems[j].addr,
@@ -351,6 +361,22 @@ static void write_diff_elems(FILE *out, const struct rs_table *t, bool add)
 	}
 }
 
+/* "+ add map|set ..." with the declaration write_map prints, on one line */
+static void write_diff_map(FILE *out, const struct rs_table *t,
+			   const struct rs_map *m)
+{
+	fprintf(out, "+ add %s %s %s %s { ", is_map(m->kind) ? "map" : "set",
+		nft_family_name(t->family), t->name, m->name);
+	for (const char *c = map_type(m->kind); *c; c++)
+		if (*c == '\n')
+			fputs("; ", out);
+		else if (*c != '\t')
+			fputc(*c, out);
+	if (m->kind == RS_MAP_AFFINITY)
+		fprintf(out, "; timeout %us", m->timeout);
+	fputs("; }\n", out);
+}
+
 /* In the order netlink_build.c sends them (see nl_batch_build_update). */
 static void write_update(FILE *out, const struct rs_diff *d)
 {
@@ -359,11 +385,7 @@ static void write_update(FILE *out, const struct rs_diff *d)
 
 	for (size_t i = 0; i < add->nmaps; i++)
 		if (d->map_new[i])
-			fprintf(out, "+ add map %s %s %s { type %s : verdict; }\n",
-				family, add->name, add->maps[i].name,
-				add->maps[i].kind == RS_MAP_SERVICE_IPS ?
-				"ipv4_addr . inet_proto . inet_service" :
-				"inet_proto . inet_service");
+			write_diff_map(out, add, &add->maps[i]);
 	for (size_t i = 0; i < add->nchains; i++)
 		if (d->chain_new[i])
 			write_diff_chain(out, add, &add->chains[i]);

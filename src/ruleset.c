@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The ruleset as plain data: builders, comparison, freeing. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,4 +194,21 @@ bool rs_table_equal(const struct rs_table *a, const struct rs_table *b)
 		if (!rs_chain_equal(&a->chains[i], &b->chains[i]))
 			return false;
 	return true;
+}
+
+const char *rs_port_chain(const char *chain, char *buf, size_t len)
+{
+	static const char *const prefixes[] = {
+		RS_CHAIN_PREFIX, RS_EXT_CHAIN_PREFIX, RS_LOCAL_CHAIN_PREFIX,
+	};
+
+	for (size_t i = 0; chain && i < ARRAY_SIZE(prefixes); i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (!strncmp(chain, prefixes[i], n)) {
+			snprintf(buf, len, RS_CHAIN_PREFIX "%s", chain + n);
+			return buf;
+		}
+	}
+	return NULL;
 }

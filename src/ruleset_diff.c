@@ -28,8 +28,11 @@ static void elem_copy(struct rs_map *m, const struct rs_elem *src)
 	struct rs_elem *e = rs_map_add_elem(m, src->chain);
 
 	e->addr = src->addr;
+	e->addr2 = src->addr2;
 	e->l4proto = src->l4proto;
 	e->port = src->port;
+	e->to_addr = src->to_addr;
+	e->to_port = src->to_port;
 }
 
 static bool str_same(const char *a, const char *b)
@@ -94,7 +97,8 @@ static void diff_chains(struct rs_diff *d, const struct rs_table *want,
 	}
 	for (size_t i = 0; i < have->nmaps; i++)
 		for (size_t j = 0; j < have->maps[i].nelems; j++)
-			strmap_add(&referenced, have->maps[i].elems[j].chain, 0);
+			if (have->maps[i].elems[j].chain)	/* sets: none */
+				strmap_add(&referenced, have->maps[i].elems[j].chain, 0);
 	for (size_t i = 0; i < have->nchains; i++) {
 		const char *name = have->chains[i].name;
 
@@ -112,6 +116,8 @@ static int elem_cmp(const void *pa, const void *pb)
 	const struct rs_elem *b = *(const struct rs_elem *const *)pb;
 	int r = ip_addr_cmp(&a->addr, &b->addr);
 
+	if (!r)
+		r = ip_addr_cmp(&a->addr2, &b->addr2);
 	if (r)
 		return r;
 	if (a->l4proto != b->l4proto)
@@ -159,9 +165,152 @@ static void diff_elems(struct rs_map *add, struct rs_map *del,
 	free(hv);
 }
 
+/*
+ * Session affinity entries are the packet path's state: never added, kept
+ * across applies, but deleted once they lead where the Service no longer
+ * goes (sessionAffinity back to None, an endpoint removed), so that the
+ * change takes effect at once. want's dispatch maps and chains decide.
+ */
+struct affinity_ctx {
+	const struct rs_table *want;
+	const struct rs_elem **ips, **nodeports;	/* sorted by key */
+	size_t nips, nnodeports;
+	struct strmap chains;	/* want's chain name -> index */
+};
+
+static const struct rs_elem **map_sorted(const struct rs_table *t,
+					 const char *name, size_t *n)
+{
+	const struct rs_map *m = rs_table_find_map(t, name);
+
+	*n = m ? m->nelems : 0;
+	return m && m->nelems ? sorted_elems(m) : NULL;
+}
+
+static void affinity_ctx_init(struct affinity_ctx *x, const struct rs_table *want)
+{
+	memset(x, 0, sizeof(*x));
+	x->want = want;
+	x->ips = map_sorted(want, RS_MAP_SERVICE_IPS_NAME, &x->nips);
+	x->nodeports = map_sorted(want, RS_MAP_NODEPORTS_NAME, &x->nnodeports);
+	for (size_t i = 0; i < want->nchains; i++)
+		strmap_add(&x->chains, want->chains[i].name, i);
+}
+
+static void affinity_ctx_free(struct affinity_ctx *x)
+{
+	free(x->ips);
+	free(x->nodeports);
+	strmap_free(&x->chains);
+}
+
+static const struct rs_chain *want_chain(const struct affinity_ctx *x,
+					 const char *name)
+{
+	const struct strmap_entry *e = name ? strmap_get(&x->chains, name) : NULL;
+
+	return e ? &x->want->chains[e->vals[0]] : NULL;
+}
+
+static const char *dispatch_chain(const struct rs_elem **v, size_t n,
+				  const struct rs_elem *key)
+{
+	const struct rs_elem **hit = n ? bsearch(&key, v, n, sizeof(*v), elem_cmp) :
+					 NULL;
+
+	return hit ? (*hit)->chain : NULL;
+}
+
+/* The affinity map's class mark and protocol, from want's hit rule. */
+static const struct rs_rule *affinity_hit_rule(const struct rs_table *want,
+					       const char *map)
+{
+	for (size_t i = 0; i < want->nchains; i++)
+		for (size_t j = 0; j < want->chains[i].nrules; j++) {
+			const struct rs_rule *r = &want->chains[i].rules[j];
+
+			if (r->kind == RS_RULE_AFFINITY_HIT && r->target &&
+			    !strcmp(r->target, map))
+				return r;
+		}
+	return NULL;
+}
+
+/* Whether chain c marks the class and DNATs to e's endpoint. */
+static bool chain_keeps(const struct rs_chain *c, const struct rs_rule *hit,
+			const struct rs_elem *e)
+{
+	bool marks = false;
+
+	for (size_t i = 0; c && i < c->nrules; i++) {
+		const struct rs_rule *r = &c->rules[i];
+
+		if (r->kind == RS_RULE_MARK && r->mark == hit->mark)
+			marks = true;
+		else if (marks && r->kind == RS_RULE_DNAT &&
+			 r->l4proto == hit->l4proto && r->port == e->to_port &&
+			 !ip_addr_cmp(&r->addr, &e->to_addr))
+			return true;
+	}
+	return false;
+}
+
+/* The entry's service address and port still lead, through the dispatch
+ * maps (an ext- chain: through its gotos), to a chain of its class that
+ * still has its endpoint. */
+static bool affinity_entry_live(const struct affinity_ctx *x,
+				const struct rs_rule *hit, const struct rs_elem *e)
+{
+	struct rs_elem key = { .addr = e->addr2, .l4proto = hit->l4proto,
+			       .port = e->port };
+	const char *name = dispatch_chain(x->ips, x->nips, &key);
+	const struct rs_chain *c;
+
+	if (!name) {
+		memset(&key.addr, 0, sizeof(key.addr));	/* a node port */
+		name = dispatch_chain(x->nodeports, x->nnodeports, &key);
+	}
+	c = want_chain(x, name);
+	if (chain_keeps(c, hit, e))
+		return true;
+	if (!c || strncmp(c->name, RS_EXT_CHAIN_PREFIX, strlen(RS_EXT_CHAIN_PREFIX)))
+		return false;
+	for (size_t i = 0; i < c->nrules; i++) {
+		enum rs_rule_kind k = c->rules[i].kind;
+
+		if ((k == RS_RULE_GOTO || k == RS_RULE_GOTO_IF_MARK ||
+		     k == RS_RULE_GOTO_IF_LOCAL_SOURCE) &&
+		    chain_keeps(want_chain(x, c->rules[i].target), hit, e))
+			return true;
+	}
+	return false;
+}
+
+static void diff_affinity(struct rs_map *del, const struct affinity_ctx *x,
+			  const struct rs_map *h)
+{
+	const struct rs_rule *hit = affinity_hit_rule(x->want, h->name);
+
+	for (size_t i = 0; i < h->nelems; i++)
+		if (!hit || !affinity_entry_live(x, hit, &h->elems[i]))
+			elem_copy(del, &h->elems[i]);
+}
+
+/* An element svcnft cannot have written: read back with chain "" (a
+ * verdict map's element without one too). */
+static bool elem_foreign(const struct rs_map *m, const struct rs_elem *e)
+{
+	if (m->kind == RS_MAP_SERVICE_IPS || m->kind == RS_MAP_NODEPORTS)
+		return !e->chain || !*e->chain;
+	return e->chain != NULL;
+}
+
 static void diff_maps(struct rs_diff *d, const struct rs_table *want,
 		      const struct rs_table *have)
 {
+	struct affinity_ctx x;
+
+	affinity_ctx_init(&x, want);
 	d->map_new = xcalloc(want->nmaps, sizeof(*d->map_new));
 	for (size_t i = 0; i < want->nmaps; i++) {
 		const struct rs_map *w = &want->maps[i];
@@ -170,20 +319,22 @@ static void diff_maps(struct rs_diff *d, const struct rs_table *want,
 		struct rs_map *del = rs_table_add_map(&d->del, w->name, w->kind);
 		struct rs_map none = { .kind = w->kind };
 
-		if (h && h->kind != w->kind)
+		if (h && (h->kind != w->kind || h->timeout != w->timeout))
 			set_replace(d, xasprintf("map %s", w->name));
 		d->map_new[i] = !h;
-		diff_elems(add, del, w, h ? h : &none);
+		if (w->kind == RS_MAP_AFFINITY && h)
+			diff_affinity(del, &x, h);
+		else if (w->kind != RS_MAP_AFFINITY)
+			diff_elems(add, del, w, h ? h : &none);
 	}
+	affinity_ctx_free(&x);
 	/* A set svcnft did not write may be used by rules it did not write
-	 * either: replacing the table removes both at once. And an element
-	 * read back as chain "" had a key or verdict svcnft cannot name. */
+	 * either: replacing the table removes both at once. */
 	for (size_t i = 0; i < have->nmaps; i++) {
 		if (!rs_table_find_map(want, have->maps[i].name))
 			set_replace(d, xasprintf("map %s", have->maps[i].name));
 		for (size_t j = 0; j < have->maps[i].nelems; j++)
-			if (!have->maps[i].elems[j].chain ||
-			    !*have->maps[i].elems[j].chain)
+			if (elem_foreign(&have->maps[i], &have->maps[i].elems[j]))
 				set_replace(d, xasprintf("an element of map %s",
 							 have->maps[i].name));
 	}

@@ -74,11 +74,15 @@ size_t rs_stale_udp_flows(const struct rs_table *before,
 	for (size_t m = 0; m < after->nmaps; m++) {
 		const struct rs_map *map = &after->maps[m];
 
+		if (map->kind != RS_MAP_SERVICE_IPS && map->kind != RS_MAP_NODEPORTS)
+			continue;
 		for (size_t i = 0; i < map->nelems; i++) {
 			const struct rs_elem *e = &map->elems[i];
+			char buf[256];
+			const char *svc = rs_port_chain(e->chain, buf, sizeof(buf));
 
-			if (!has_endpoints(lookup(&new_idx, after, e->chain)) ||
-			    has_endpoints(lookup(&old_idx, before, e->chain)))
+			if (!svc || !has_endpoints(lookup(&new_idx, after, svc)) ||
+			    has_endpoints(lookup(&old_idx, before, svc)))
 				continue;
 			add_flow(out, &n, map->kind == RS_MAP_SERVICE_IPS ? &e->addr : NULL,
 				 e->port, false);

@@ -112,8 +112,13 @@ static void add_address(struct rs_summary_service *svc, const struct ip_addr *a)
 
 static void add_elements(struct summary_ctx *ctx, const struct rs_map *m)
 {
+	/* only the dispatch maps say where a Service answers */
+	if (strcmp(m->name, RS_MAP_SERVICE_IPS_NAME) && strcmp(m->name, RS_MAP_NODEPORTS_NAME))
+		return;
 	for (size_t i = 0; i < m->nelems; i++) {
-		const struct strmap_entry *e = strmap_get(&ctx->ports, m->elems[i].chain);
+		char buf[256];
+		const char *port = rs_port_chain(m->elems[i].chain, buf, sizeof(buf));
+		const struct strmap_entry *e = port ? strmap_get(&ctx->ports, port) : NULL;
 		struct rs_summary_service *svc;
 
 		if (!e)

@@ -42,3 +42,8 @@ sem_sources() {
 sem_pods() {
 	sed '$d' "$1" | awk 'NF == 2 { print $1 }' | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
+
+# count_of_pods FILE: how many distinct pods answered.
+count_of_pods() {
+	sem_pods "$1" | wc -w
+}

@@ -3,6 +3,8 @@
 # On a terminal (a pty from script(1)), an apply that takes over a second
 # shows progress on stderr and erases it; when output is not a terminal, it
 # prints only its summary line, and no escape sequence at all.
+# e2e-backends: nftables (progress is the command line's, whatever the
+# backend; the runs here call svcnft directly, without --backend)
 . "$(dirname "$0")/lib.sh"
 e2e_init
 need_svcnft

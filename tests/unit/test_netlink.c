@@ -298,7 +298,7 @@ END_TEST
  * `nft --debug=netlink` prints), joined. */
 struct listing {
 	const char *chain;
-	char text[4096];
+	char text[8192];
 };
 
 static void listing_cb(const struct nlmsghdr *nlh, void *data)
@@ -346,6 +346,8 @@ START_TEST(test_expressions_as_nft)
 		"  [ lookup reg 1 set service-ips dreg 0 ]\n"
 		"  [ fib daddr type => reg 1 ]\n"
 		"  [ cmp eq reg 1 0x00000002 ]\n"
+		"  [ payload load 1b @ network header + 16 => reg 1 ]\n"
+		"  [ cmp neq reg 1 0x0000007f ]\n"
 		"  [ meta load l4proto => reg 1 ]\n"
 		"  [ payload load 2b @ transport header + 2 => reg 9 ]\n"
 		"  [ lookup reg 1 set service-nodeports dreg 0 ]\n");
@@ -411,6 +413,484 @@ START_TEST(test_key_bytes)
 	ck_assert_int_eq(nl_key_decode(RS_MAP_NODEPORTS, key, 8, &back), -EPROTO);
 	ck_assert_uint_eq(nl_key_desc(RS_MAP_SERVICE_IPS)->type, 0x730d);
 	ck_assert_uint_eq(nl_key_desc(RS_MAP_NODEPORTS)->type, 0x30d);
+}
+END_TEST
+
+/* The new kinds' keys: addresses in network order, the affinity key's
+ * port in the third 4-byte field (as nft's element dump shows them). */
+START_TEST(test_key_bytes_sets)
+{
+	static const uint8_t pair[] = { 0xc6, 0x12, 0x01, 0x02, 0xc6, 0x12, 0x01, 0x02 };
+	static const uint8_t aff[] = { 0xc6, 0x12, 0xc8, 0x02, 0xc6, 0x13, 0x00, 0x0a,
+				       0x00, 0x50, 0, 0 };
+	struct rs_elem e = { .port = 80 }, back;
+	uint8_t key[NL_KEY_MAX];
+	char a[IP_ADDR_STRLEN];
+
+	set_addr(&e.addr, "198.18.1.2");
+	set_addr(&e.addr2, "198.18.1.2");
+	ck_assert_int_eq(nl_key_encode(RS_SET_ADDRS, &e, key), 4);
+	ck_assert_mem_eq(key, pair, 4);
+	ck_assert_int_eq(nl_key_encode(RS_SET_ADDR_PAIRS, &e, key), 8);
+	ck_assert_mem_eq(key, pair, sizeof(pair));
+	set_addr(&e.addr, "198.18.200.2");
+	set_addr(&e.addr2, "198.19.0.10");
+	ck_assert_int_eq(nl_key_encode(RS_MAP_AFFINITY, &e, key), 12);
+	ck_assert_mem_eq(key, aff, sizeof(aff));
+	ck_assert_int_eq(nl_key_decode(RS_MAP_AFFINITY, key, 12, &back), 0);
+	ck_assert_str_eq(ip_addr_str(&back.addr2, a, sizeof(a)), "198.19.0.10");
+	ck_assert_uint_eq(back.port, 80);
+	ck_assert_int_eq(nl_key_decode(RS_SET_ADDR_PAIRS, key, 12, &back), -EPROTO);
+	ck_assert_uint_eq(nl_key_desc(RS_SET_ADDR_PAIRS)->type, 0x1c7);
+	ck_assert_uint_eq(nl_key_desc(RS_MAP_AFFINITY)->type, 0x71cd);
+}
+END_TEST
+
+/*
+ * The shapes of /work/notes/issue3-shapes.nft: every rule kind and set
+ * kind of the semantics layout, in one table.
+ */
+static struct rs_rule *add_rule(struct rs_chain *c, enum rs_rule_kind kind,
+				const char *target, uint32_t mark)
+{
+	struct rs_rule *r = rs_chain_add_rule(c, kind);
+
+	r->target = target ? xstrdup(target) : NULL;
+	r->mark = mark;
+	return r;
+}
+
+static void add_prefix_rule(struct rs_chain *c, enum rs_rule_kind kind,
+			    const char *addr, uint8_t len, uint32_t mark)
+{
+	struct rs_rule *r = add_rule(c, kind, NULL, mark);
+
+	set_addr(&r->addr, addr);
+	r->prefix_len = len;
+}
+
+static void shapes_sets(struct rs_table *t)
+{
+	struct rs_map *m;
+	struct rs_elem *e;
+
+	rs_table_add_map(t, RS_MAP_SERVICE_IPS_NAME, RS_MAP_SERVICE_IPS);
+	rs_table_add_map(t, RS_MAP_NODEPORTS_NAME, RS_MAP_NODEPORTS);
+	m = rs_table_add_map(t, RS_SET_CLUSTER_IPS_NAME, RS_SET_ADDRS);
+	set_addr(&rs_map_add_elem(m, NULL)->addr, "198.19.0.10");
+	set_addr(&rs_map_add_elem(m, NULL)->addr, "198.19.0.11");
+	m = rs_table_add_map(t, RS_SET_NODE_IPS_NAME, RS_SET_ADDRS);
+	set_addr(&rs_map_add_elem(m, NULL)->addr, "198.18.200.1");
+	m = rs_table_add_map(t, RS_SET_HAIRPIN_NAME, RS_SET_ADDR_PAIRS);
+	e = rs_map_add_elem(m, NULL);
+	set_addr(&e->addr, "198.18.1.2");
+	set_addr(&e->addr2, "198.18.1.2");
+	m = rs_table_add_map(t, RS_MAP_FIREWALL_NAME, RS_MAP_SERVICE_IPS);
+	add_elem(m, "fw-default/web/tcp/80", "198.19.255.1", IPPROTO_TCP, 80);
+	rs_table_add_map(t, "affinity-tcp-10800", RS_MAP_AFFINITY)->timeout = 10800;
+}
+
+static void shapes_services(struct rs_table *t)
+{
+	struct rs_chain *c = rs_table_add_chain(t, RS_CHAIN_SERVICES_NAME);
+	struct rs_rule *r;
+
+	add_prefix_rule(c, RS_RULE_MARK_SADDR, "198.18.0.0", 16, RS_MARK_FROM_POD);
+	add_prefix_rule(c, RS_RULE_MARK_SADDR, "198.18.16.0", 20, RS_MARK_FROM_POD);
+	add_rule(c, RS_RULE_MARK_NOT_POD_TO_SET, RS_SET_CLUSTER_IPS_NAME,
+		 RS_MARK_MASQUERADE);
+	r = add_rule(c, RS_RULE_AFFINITY_HIT, "affinity-tcp-10800",
+		     RS_MARK_AFFINITY_CLASS(0));
+	r->l4proto = IPPROTO_TCP;
+	r = add_rule(c, RS_RULE_AFFINITY_DNAT, "affinity-tcp-10800",
+		     RS_MARK_AFFINITY_CLASS(0));
+	r->l4proto = IPPROTO_TCP;
+	add_rule(c, RS_RULE_VMAP_SERVICE_IPS, RS_MAP_SERVICE_IPS_NAME, 0);
+	add_rule(c, RS_RULE_VMAP_NODEPORTS, RS_MAP_NODEPORTS_NAME, 0);
+	add_rule(c, RS_RULE_VMAP_NODEPORTS_NODE_IPS, RS_MAP_NODEPORTS_NAME, 0);
+	add_rule(c, RS_RULE_REJECT_TO_SET, RS_SET_CLUSTER_IPS_NAME, 0);
+}
+
+static void shapes_chains(struct rs_table *t)
+{
+	struct rs_chain *c = base_chain(t, "postrouting", RS_HOOK_POSTROUTING);
+	struct rs_rule *r;
+
+	c->rules[0].kind = RS_RULE_AFFINITY_RECORD;	/* not a jump */
+	free(c->rules[0].target);
+	c->rules[0].target = xstrdup("affinity-tcp-10800");
+	c->rules[0].mark = RS_MARK_AFFINITY_CLASS(0);
+	c->rules[0].l4proto = IPPROTO_TCP;
+	c->rules[0].timeout = 10800;
+	add_rule(c, RS_RULE_MASQUERADE_MARKED, NULL, 0);
+	add_rule(c, RS_RULE_MASQUERADE_HAIRPIN, RS_SET_HAIRPIN_NAME, 0);
+	add_rule(c, RS_RULE_MARK_CLEAR, NULL, 0);
+	c = rs_table_add_chain(t, "firewall-check");
+	c->hook = RS_HOOK_PREROUTING;
+	c->priority = -110;
+	add_rule(c, RS_RULE_VMAP_SERVICE_IPS, RS_MAP_FIREWALL_NAME, 0);
+	c = rs_table_add_chain(t, "fw-default/web/tcp/80");
+	add_prefix_rule(c, RS_RULE_RETURN_IF_SADDR, "198.18.200.0", 24, 0);
+	add_prefix_rule(c, RS_RULE_RETURN_IF_SADDR, "198.18.0.0", 15, 0);
+	add_prefix_rule(c, RS_RULE_RETURN_IF_SADDR, "198.18.0.1", 32, 0);
+	add_prefix_rule(c, RS_RULE_RETURN_IF_SADDR, "0.0.0.0", 0, 0);
+	add_rule(c, RS_RULE_DROP, NULL, 0);
+	c = rs_table_add_chain(t, "ext-default/web/tcp/80");
+	add_rule(c, RS_RULE_GOTO_IF_MARK, "svc-default/web/tcp/80", RS_MARK_FROM_POD);
+	add_rule(c, RS_RULE_GOTO_IF_LOCAL_SOURCE, "svc-default/web/tcp/80",
+		 RS_MARK_MASQUERADE);
+	add_rule(c, RS_RULE_MARK, NULL, RS_MARK_MASQUERADE);
+	add_rule(c, RS_RULE_GOTO, "svc-default/web/tcp/80", 0);
+	c = rs_table_add_chain(t, "svc-default/web/tcp/80");
+	add_rule(c, RS_RULE_MARK, NULL, RS_MARK_AFFINITY_CLASS(0));
+	add_dnat(c, 0, IPPROTO_TCP, "198.18.1.2", 8080);
+	r = add_rule(c, RS_RULE_REJECT, NULL, 0);
+	r->l4proto = IPPROTO_SCTP;
+}
+
+static void shapes(struct rs_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	rs_table_init(t, NFPROTO_IPV4, "svcnft");
+	shapes_sets(t);
+	shapes_services(t);
+	shapes_chains(t);
+}
+
+/* Every kind read back from the batch as it was compiled. */
+START_TEST(test_shapes_roundtrip)
+{
+	struct rs_table t, got;
+	const struct rs_map *m;
+	struct nl_batch b;
+
+	shapes(&t);
+	build(&b, &t);
+	read_back(&b, &got);
+	rs_table_sort_elems(&t);
+	rs_table_sort_elems(&got);
+	ck_assert(rs_table_equal(&t, &got));
+	m = rs_table_find_map(&got, RS_SET_HAIRPIN_NAME);
+	ck_assert_int_eq(m->kind, RS_SET_ADDR_PAIRS);
+	ck_assert_ptr_null(m->elems[0].chain);
+	m = rs_table_find_map(&got, "affinity-tcp-10800");
+	ck_assert_int_eq(m->kind, RS_MAP_AFFINITY);
+	ck_assert_uint_eq(m->timeout, 10800);
+	ck_assert_int_eq(rs_table_find_chain(&got, "fw-default/web/tcp/80")->rules[1]
+				 .prefix_len, 15);
+	/* and a changed field of a new kind is noticed */
+	rs_table_find_chain(&got, "postrouting")->rules[0].timeout = 10;
+	ck_assert(!rs_table_equal(&t, &got));
+	rs_table_free(&got);
+	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+/* Golden listings: nft 1.0.6's own bytecode for the same rules, as
+ * /work/notes/issue3-shapes.debug lists it (Linux 6.1 reports lookups with
+ * flags 0x0, which a request leaves out), and `nft --debug=netlink -c` for
+ * the prefixes /15, /20, /32 and /0. */
+START_TEST(test_shapes_as_nft)
+{
+	struct nl_batch b;
+	struct rs_table t;
+
+	shapes(&t);
+	build(&b, &t);
+	assert_listing(&b, "services",
+		"  [ payload load 2b @ network header + 12 => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x000012c6 ]\n"
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0xffff7fff ) ^ 0x00008000 ]\n"
+		"  [ meta set mark with reg 1 ]\n"
+		"  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0x00f0ffff ) ^ 0x00000000 ]\n"
+		"  [ cmp eq reg 1 0x001012c6 ]\n"
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0xffff7fff ) ^ 0x00008000 ]\n"
+		"  [ meta set mark with reg 1 ]\n"
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0x00008000 ) ^ 0x00000000 ]\n"
+		"  [ cmp eq reg 1 0x00000000 ]\n"
+		"  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+		"  [ lookup reg 1 set cluster-ips ]\n"
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0xffffbfff ) ^ 0x00004000 ]\n"
+		"  [ meta set mark with reg 1 ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000006 ]\n"
+		"  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		"  [ payload load 4b @ network header + 16 => reg 9 ]\n"
+		"  [ payload load 2b @ transport header + 2 => reg 10 ]\n"
+		"  [ lookup reg 1 set affinity-tcp-10800 ]\n"
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0xfffeffff ) ^ 0x00010000 ]\n"
+		"  [ meta set mark with reg 1 ]\n"
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0x00ff0000 ) ^ 0x00000000 ]\n"
+		"  [ cmp eq reg 1 0x00010000 ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000006 ]\n"
+		"  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		"  [ payload load 4b @ network header + 16 => reg 9 ]\n"
+		"  [ payload load 2b @ transport header + 2 => reg 10 ]\n"
+		"  [ lookup reg 1 set affinity-tcp-10800 dreg 1 ]\n"
+		"  [ nat dnat ip addr_min reg 1 addr_max reg 1 proto_min reg 9 proto_max reg 9 flags 0x3 ]\n"
+		"  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+		"  [ meta load l4proto => reg 9 ]\n"
+		"  [ payload load 2b @ transport header + 2 => reg 10 ]\n"
+		"  [ lookup reg 1 set service-ips dreg 0 ]\n"
+		"  [ fib daddr type => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000002 ]\n"
+		"  [ payload load 1b @ network header + 16 => reg 1 ]\n"
+		"  [ cmp neq reg 1 0x0000007f ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ payload load 2b @ transport header + 2 => reg 9 ]\n"
+		"  [ lookup reg 1 set service-nodeports dreg 0 ]\n"
+		"  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+		"  [ lookup reg 1 set node-ips ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ payload load 2b @ transport header + 2 => reg 9 ]\n"
+		"  [ lookup reg 1 set service-nodeports dreg 0 ]\n"
+		"  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+		"  [ lookup reg 1 set cluster-ips ]\n"
+		"  [ reject type 0 code 3 ]\n");
+	assert_listing(&b, "postrouting",
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0x00ff0000 ) ^ 0x00000000 ]\n"
+		"  [ cmp eq reg 1 0x00010000 ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000006 ]\n"
+		"  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		"  [ ct load dst_ip => reg 9 , dir original ]\n"
+		"  [ ct load proto_dst => reg 10 , dir original ]\n"
+		"  [ payload load 4b @ network header + 16 => reg 2 ]\n"
+		"  [ payload load 2b @ transport header + 2 => reg 13 ]\n"
+		"  [ dynset update reg_key 1 set affinity-tcp-10800 sreg_data 2 timeout 10800000ms ]\n"
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0x00004000 ) ^ 0x00000000 ]\n"
+		"  [ cmp eq reg 1 0x00004000 ]\n"
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0xff003fff ) ^ 0x00000000 ]\n"
+		"  [ meta set mark with reg 1 ]\n"
+		"  [ masq flags 0x10 ]\n"
+		"  [ ct load status => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
+		"  [ cmp neq reg 1 0x00000000 ]\n"
+		"  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		"  [ payload load 4b @ network header + 16 => reg 9 ]\n"
+		"  [ lookup reg 1 set hairpin ]\n"
+		"  [ masq flags 0x10 ]\n"
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0xff003fff ) ^ 0x00000000 ]\n"
+		"  [ meta set mark with reg 1 ]\n");
+	assert_listing(&b, "firewall-check",
+		"  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+		"  [ meta load l4proto => reg 9 ]\n"
+		"  [ payload load 2b @ transport header + 2 => reg 10 ]\n"
+		"  [ lookup reg 1 set firewall dreg 0 ]\n");
+	assert_listing(&b, "fw-default/web/tcp/80",
+		"  [ payload load 3b @ network header + 12 => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00c812c6 ]\n"
+		"  [ immediate reg 0 return ]\n"
+		"  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0x0000feff ) ^ 0x00000000 ]\n"
+		"  [ cmp eq reg 1 0x000012c6 ]\n"
+		"  [ immediate reg 0 return ]\n"
+		"  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x010012c6 ]\n"
+		"  [ immediate reg 0 return ]\n"
+		"  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0x00000000 ) ^ 0x00000000 ]\n"
+		"  [ cmp eq reg 1 0x00000000 ]\n"
+		"  [ immediate reg 0 return ]\n"
+		"  [ immediate reg 0 drop ]\n");
+	assert_listing(&b, "ext-default/web/tcp/80",
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0x00008000 ) ^ 0x00000000 ]\n"
+		"  [ cmp eq reg 1 0x00008000 ]\n"
+		"  [ immediate reg 0 goto -> svc-default/web/tcp/80 ]\n"
+		"  [ fib saddr type => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000002 ]\n"
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0xffffbfff ) ^ 0x00004000 ]\n"
+		"  [ meta set mark with reg 1 ]\n"
+		"  [ immediate reg 0 goto -> svc-default/web/tcp/80 ]\n"
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0xffffbfff ) ^ 0x00004000 ]\n"
+		"  [ meta set mark with reg 1 ]\n"
+		"  [ immediate reg 0 goto -> svc-default/web/tcp/80 ]\n");
+	assert_listing(&b, "svc-default/web/tcp/80",
+		"  [ meta load mark => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0xfffeffff ) ^ 0x00010000 ]\n"
+		"  [ meta set mark with reg 1 ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000006 ]\n"
+		"  [ immediate reg 1 0x020112c6 ]\n"
+		"  [ immediate reg 2 0x0000901f ]\n"
+		"  [ nat dnat ip addr_min reg 1 addr_max reg 1 proto_min reg 2 proto_max reg 2 flags 0x3 ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000084 ]\n"
+		"  [ ct load state => reg 1 ]\n"
+		"  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
+		"  [ cmp neq reg 1 0x00000000 ]\n"
+		"  [ reject type 0 code 3 ]\n");
+	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+/* The NEWSET attributes of one set of a batch. */
+struct set_probe {
+	const char *name;
+	struct nftnl_set *set;
+};
+
+static void set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct set_probe *p = data;
+	struct nftnl_set *s;
+
+	if (nlh->nlmsg_type != NFT(NFT_MSG_NEWSET))
+		return;
+	s = nftnl_set_alloc();
+	ck_assert_int_eq(nftnl_set_nlmsg_parse(nlh, s), 0);
+	if (!strcmp(nftnl_set_get_str(s, NFTNL_SET_NAME), p->name) && !p->set)
+		p->set = s;
+	else
+		nftnl_set_free(s);
+}
+
+static struct nftnl_set *set_of(const struct nl_batch *b, const char *name)
+{
+	struct set_probe p = { .name = name };
+
+	walk(b, set_cb, &p);
+	ck_assert_ptr_nonnull(p.set);
+	return p.set;
+}
+
+static void assert_userdata(const struct nftnl_set *s, const char *hex)
+{
+	uint32_t len;
+	const uint8_t *ud = nftnl_set_get_data(s, NFTNL_SET_USERDATA, &len);
+	char got[512] = "";
+
+	ck_assert_ptr_nonnull(ud);
+	ck_assert_uint_lt(len * 2, sizeof(got));
+	for (uint32_t i = 0; i < len; i++)
+		snprintf(got + 2 * i, 3, "%02x", ud[i]);
+	ck_assert_str_eq(got, hex);
+}
+
+/* Flags, key, data, size, timeout and userdata as `nft --debug=mnl -f
+ * issue3-shapes.nft` sends them (nft 1.0.6): with that userdata nft lists
+ * the affinity map as `typeof ...`, like the one it made itself. */
+START_TEST(test_set_messages)
+{
+	struct nftnl_set *s;
+	struct nl_batch b;
+	struct rs_table t;
+
+	shapes(&t);
+	build(&b, &t);
+	s = set_of(&b, RS_SET_CLUSTER_IPS_NAME);
+	ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_FLAGS), 0);
+	ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE), 7);
+	ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN), 4);
+	ck_assert(!nftnl_set_is_set(s, NFTNL_SET_DATA_TYPE));
+	assert_userdata(s, "000402000000");
+	nftnl_set_free(s);
+	s = set_of(&b, RS_SET_HAIRPIN_NAME);
+	ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE), 0x1c7);
+	ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN), 8);
+	assert_userdata(s, "000400000000");
+	nftnl_set_free(s);
+	s = set_of(&b, "affinity-tcp-10800");
+	ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_FLAGS), 0x38);
+	ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE), 0x71cd);
+	ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN), 12);
+	ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE), 0x1cd);
+	ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN), 8);
+	ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE), 65535);
+	ck_assert_uint_eq(nftnl_set_get_u64(s, NFTNL_SET_TIMEOUT), 10800000);
+	assert_userdata(s, "000400000000010400000000034a00040d00000001420014000407"
+		"000000010c00040c00000001040b0000000114000407000000010c00040c00"
+		"000001040c0000000214000407000000010c00040b00000001040200000004"
+		"3400040d000000012c0014000407000000010c00040c00000001040c000000"
+		"0114000407000000010c00040b000000010402000000060400000000");
+	nftnl_set_free(s);
+	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+/* An affinity entry as a dump reports it: key and data, no verdict. */
+static struct nlmsghdr *affinity_elem_msg(char *buf, uint16_t type,
+					  const char *client, const char *endpoint)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	uint8_t key[12] = { 0 }, data[8] = { 0 };
+	struct nlmsghdr *nlh;
+
+	ck_assert_int_eq(inet_pton(AF_INET, client, key), 1);
+	ck_assert_int_eq(inet_pton(AF_INET, "198.19.0.10", key + 4), 1);
+	key[9] = 80;		/* port 80, network order */
+	ck_assert_int_eq(inet_pton(AF_INET, endpoint, data), 1);
+	data[4] = 0x1f;		/* port 8080 */
+	data[5] = 0x90;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, "svcnft");
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "affinity-tcp-10800");
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, sizeof(key));
+	if (type == NFT_MSG_NEWSETELEM)
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, data, sizeof(data));
+	nftnl_set_elem_add(s, e);
+	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_IPV4, 0, 1);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return nlh;
+}
+
+START_TEST(test_affinity_elements)
+{
+	char buf[4096], a[IP_ADDR_STRLEN];
+	struct rs_table t, got;
+	struct nl_batch b;
+	struct nl_parser p;
+	const struct rs_map *m;
+
+	shapes(&t);
+	build(&b, &t);
+	memset(&got, 0, sizeof(got));
+	nl_parser_init(&p, NFPROTO_IPV4, "svcnft", &got);
+	walk(&b, parse_cb, &p);
+	ck_assert_int_eq(nl_parse_msg(&p, affinity_elem_msg(buf, NFT_MSG_NEWSETELEM,
+				"198.18.200.2", "198.18.1.2")), 0);
+	ck_assert_int_eq(nl_parse_msg(&p, affinity_elem_msg(buf, NFT_MSG_NEWSETELEM,
+				"198.18.200.3", "198.18.2.2")), 0);
+	m = rs_table_find_map(&got, "affinity-tcp-10800");
+	ck_assert_uint_eq(m->nelems, 2);
+	ck_assert_ptr_null(m->elems[0].chain);
+	ck_assert_str_eq(ip_addr_str(&m->elems[0].addr, a, sizeof(a)), "198.18.200.2");
+	ck_assert_str_eq(ip_addr_str(&m->elems[0].addr2, a, sizeof(a)), "198.19.0.10");
+	ck_assert_uint_eq(m->elems[0].port, 80);
+	ck_assert_str_eq(ip_addr_str(&m->elems[0].to_addr, a, sizeof(a)), "198.18.1.2");
+	ck_assert_uint_eq(m->elems[0].to_port, 8080);
+	/* runtime state: the table still equals the compiled one */
+	rs_table_sort_elems(&t);
+	rs_table_sort_elems(&got);
+	ck_assert(rs_table_equal(&t, &got));
+	/* a delete by key removes that entry only */
+	ck_assert_int_eq(nl_parse_msg(&p, affinity_elem_msg(buf, NFT_MSG_DELSETELEM,
+				"198.18.200.2", "198.18.1.2")), 0);
+	ck_assert_uint_eq(m->nelems, 1);
+	ck_assert_str_eq(ip_addr_str(&m->elems[0].addr, a, sizeof(a)), "198.18.200.3");
+	nl_parser_free(&p);
+	rs_table_free(&got);
+	nl_batch_free(&b);
+	rs_table_free(&t);
 }
 END_TEST
 
@@ -694,8 +1174,8 @@ START_TEST(test_foreign_set)
 
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, "svcnft");
 	nftnl_set_set_str(s, NFTNL_SET_NAME, "allowed");
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 7);	/* ipv4_addr */
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 4);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 8);	/* ipv6_addr */
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 16);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWSET, NFPROTO_IPV4, 0, 1);
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
@@ -792,7 +1272,11 @@ START_TEST(test_chain_service)
 	s = nl_chain_service("svc-default/alias");
 	ck_assert_str_eq(s, "default/alias");
 	free(s);
+	s = nl_chain_service("ext-default/web/tcp/80");
+	ck_assert_str_eq(s, "default/web");
+	free(s);
 	ck_assert_ptr_null(nl_chain_service("services"));
+	ck_assert_ptr_null(nl_chain_service("firewall-check"));
 	ck_assert_ptr_null(nl_chain_service("svc-noslash"));
 }
 END_TEST
@@ -808,6 +1292,11 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_batch_shape);
 	tcase_add_test(tc, test_expressions_as_nft);
 	tcase_add_test(tc, test_key_bytes);
+	tcase_add_test(tc, test_key_bytes_sets);
+	tcase_add_test(tc, test_shapes_roundtrip);
+	tcase_add_test(tc, test_shapes_as_nft);
+	tcase_add_test(tc, test_set_messages);
+	tcase_add_test(tc, test_affinity_elements);
 	tcase_add_test(tc, test_seq_to_service);
 	tcase_add_test(tc, test_seq_to_service_elems);
 	tcase_add_test(tc, test_seq_to_service_bad_attr);

@@ -87,7 +87,7 @@ START_TEST(every_address_dispatches_to_the_service)
 	ck_assert_uint_eq(ips->nelems, 4);
 	ck_assert_uint_eq(np->nelems, 1);
 	ck_assert_uint_eq(np->elems[0].port, 30080);
-	ck_assert_str_eq(np->elems[0].chain, "svc-default/web/tcp/80");
+	ck_assert_str_eq(np->elems[0].chain, "ext-default/web/tcp/80");
 	compiled_free(&c);
 }
 END_TEST

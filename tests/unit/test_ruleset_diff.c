@@ -605,6 +605,223 @@ START_TEST(test_random_sequence)
 }
 END_TEST
 
+/*
+ * Sets and session affinity: a table with the semantics layout's sets, two
+ * Services (a: 198.19.0.10, b: 198.19.0.11, tcp/80, node ports 30080 and
+ * 30081 through ext- chains), either with affinity (class 1) or not.
+ */
+struct aff_opts {
+	bool a_sticky, b_sticky;
+	bool a_second_endpoint;	/* 198.18.2.2 beside 198.18.1.2 */
+	bool extra_cluster_ip;	/* 198.19.0.12 in cluster-ips */
+};
+
+static void set_ip(struct ip_addr *a, const char *s)
+{
+	ck_assert_int_eq(ip_addr_parse(a, s), 0);
+}
+
+static void aff_service(struct rs_table *t, const char *name, const char *ip,
+			uint16_t nodeport, bool sticky, unsigned nep)
+{
+	static const char *const eps[] = { "198.18.1.2", "198.18.2.2" };
+	char *svc = xasprintf("svc-default/%s/tcp/80", name);
+	char *ext = xasprintf("ext-default/%s/tcp/80", name);
+	struct rs_chain *c = rs_table_add_chain(t, svc);
+	struct rs_elem *e;
+
+	if (sticky)
+		rs_chain_add_rule(c, RS_RULE_MARK)->mark = RS_MARK_AFFINITY_CLASS(0);
+	for (unsigned i = 0; i < nep; i++) {
+		struct rs_rule *r = rs_chain_add_rule(c, RS_RULE_DNAT);
+
+		r->numgen_mod = i + 1 < nep ? nep - i : 0;
+		r->l4proto = IPPROTO_TCP;
+		set_ip(&r->addr, eps[i]);
+		r->port = 8080;
+	}
+	c = rs_table_add_chain(t, ext);
+	rs_chain_add_rule(c, RS_RULE_MARK)->mark = RS_MARK_MASQUERADE;
+	rs_chain_add_rule(c, RS_RULE_GOTO)->target = xstrdup(svc);
+	e = rs_map_add_elem(rs_table_find_map(t, RS_MAP_SERVICE_IPS_NAME), svc);
+	set_ip(&e->addr, ip);
+	e->l4proto = IPPROTO_TCP;
+	e->port = 80;
+	e = rs_map_add_elem(rs_table_find_map(t, RS_MAP_NODEPORTS_NAME), ext);
+	e->l4proto = IPPROTO_TCP;
+	e->port = nodeport;
+	set_ip(&rs_map_add_elem(rs_table_find_map(t, RS_SET_CLUSTER_IPS_NAME),
+				NULL)->addr, ip);
+	free(svc);
+	free(ext);
+}
+
+static void aff_table(struct rs_table *t, const struct aff_opts *o)
+{
+	struct rs_chain *c;
+	struct rs_rule *r;
+	struct rs_elem *e;
+
+	memset(t, 0, sizeof(*t));
+	rs_table_init(t, NFPROTO_IPV4, "svcnft");
+	rs_table_add_map(t, RS_MAP_SERVICE_IPS_NAME, RS_MAP_SERVICE_IPS);
+	rs_table_add_map(t, RS_MAP_NODEPORTS_NAME, RS_MAP_NODEPORTS);
+	rs_table_add_map(t, RS_SET_CLUSTER_IPS_NAME, RS_SET_ADDRS);
+	e = rs_map_add_elem(rs_table_add_map(t, RS_SET_HAIRPIN_NAME,
+					     RS_SET_ADDR_PAIRS), NULL);
+	set_ip(&e->addr, "198.18.1.2");
+	set_ip(&e->addr2, "198.18.1.2");
+	rs_table_add_map(t, "affinity-tcp-600", RS_MAP_AFFINITY)->timeout = 600;
+	base_chain(t, "prerouting", RS_HOOK_PREROUTING, -100);
+	c = rs_table_add_chain(t, RS_CHAIN_SERVICES_NAME);
+	for (int k = RS_RULE_AFFINITY_HIT; k <= RS_RULE_AFFINITY_DNAT; k++) {
+		r = rs_chain_add_rule(c, k);
+		r->target = xstrdup("affinity-tcp-600");
+		r->mark = RS_MARK_AFFINITY_CLASS(0);
+		r->l4proto = IPPROTO_TCP;
+	}
+	rs_chain_add_rule(c, RS_RULE_VMAP_SERVICE_IPS)->target =
+		xstrdup(RS_MAP_SERVICE_IPS_NAME);
+	rs_chain_add_rule(c, RS_RULE_VMAP_NODEPORTS)->target =
+		xstrdup(RS_MAP_NODEPORTS_NAME);
+	aff_service(t, "a", "198.19.0.10", 30080, o->a_sticky,
+		    o->a_second_endpoint ? 2 : 1);
+	aff_service(t, "b", "198.19.0.11", 30081, o->b_sticky, 2);
+	if (o->extra_cluster_ip)
+		set_ip(&rs_map_add_elem(rs_table_find_map(t, RS_SET_CLUSTER_IPS_NAME),
+					NULL)->addr, "198.19.0.12");
+}
+
+/* An entry the packet path made: client . service address . port :
+ * endpoint . 8080. */
+static void aff_entry(struct rs_table *k, const char *client, const char *svc,
+		      uint16_t port, const char *endpoint)
+{
+	struct rs_elem *e = rs_map_add_elem(rs_table_find_map(k, "affinity-tcp-600"),
+					    NULL);
+
+	set_ip(&e->addr, client);
+	set_ip(&e->addr2, svc);
+	e->port = port;
+	set_ip(&e->to_addr, endpoint);
+	e->to_port = 8080;
+}
+
+static struct fake_kernel *aff_kernel(const struct aff_opts *o)
+{
+	struct fake_kernel *k = xmalloc(sizeof(*k));
+	struct rs_table t;
+
+	fk_init(k);
+	aff_table(&t, o);
+	fk_apply(k, &t);
+	rs_table_free(&t);
+	return k;
+}
+
+/* Elements of sets change one by one, like the verdict maps'. */
+START_TEST(test_sets_elementwise)
+{
+	struct aff_opts o = { .a_sticky = true };
+	struct fake_kernel *k = aff_kernel(&o);
+	struct rs_table want;
+	struct rs_diff d;
+	struct rs_diff_counts c;
+
+	o.extra_cluster_ip = true;
+	aff_table(&want, &o);
+	/* and the hairpin pair goes (a set element has no chain to free) */
+	rs_table_find_map(&want, RS_SET_HAIRPIN_NAME)->nelems = 0;
+	rs_diff_compute(&d, &want, fk_table(k));
+	ck_assert_int_eq(d.mode, RS_DIFF_UPDATE);
+	rs_diff_count(&d, &c);
+	ck_assert_uint_eq(c.elems_added, 1);
+	ck_assert_uint_eq(c.elems_deleted, 1);
+	ck_assert_uint_eq(c.chains_added + c.chains_refilled + c.chains_deleted, 0);
+	rs_diff_free(&d);
+	fk_apply(k, &want);
+	assert_same_ruleset(&k->t, &want);
+	rs_table_free(&want);
+	fk_free(k);
+	free(k);
+}
+END_TEST
+
+static size_t aff_entries(const struct fake_kernel *k)
+{
+	return rs_table_find_map(&k->t, "affinity-tcp-600")->nelems;
+}
+
+static bool aff_has(const struct fake_kernel *k, const char *client,
+		    const char *endpoint)
+{
+	const struct rs_map *m = rs_table_find_map(&k->t, "affinity-tcp-600");
+	struct ip_addr c, e;
+
+	set_ip(&c, client);
+	set_ip(&e, endpoint);
+	for (size_t i = 0; i < m->nelems; i++)
+		if (!ip_addr_cmp(&m->elems[i].addr, &c) &&
+		    !ip_addr_cmp(&m->elems[i].to_addr, &e))
+			return true;
+	return false;
+}
+
+/*
+ * Affinity entries: an unchanged re-apply keeps them all and sends
+ * nothing; an entry whose Service port lost affinity, whose endpoint is
+ * gone, or whose address is no Service's, is deleted; the others stay.
+ */
+START_TEST(test_affinity_entries)
+{
+	struct aff_opts o = { .a_sticky = true, .b_sticky = true,
+			      .a_second_endpoint = true };
+	struct fake_kernel *k = aff_kernel(&o);
+	struct rs_table want;
+	struct rs_diff d;
+	struct rs_diff_counts c;
+
+	aff_entry(&k->t, "198.18.200.2", "198.19.0.10", 80, "198.18.2.2");
+	aff_entry(&k->t, "198.18.200.3", "198.18.200.1", 30080, "198.18.1.2");
+	aff_entry(&k->t, "198.18.200.4", "198.19.0.11", 80, "198.18.2.2");
+	aff_entry(&k->t, "198.18.200.5", "198.19.0.99", 80, "198.18.1.2");
+	aff_table(&want, &o);
+	rs_diff_compute(&d, &want, fk_table(k));
+	ck_assert_int_eq(d.mode, RS_DIFF_UPDATE);	/* only the stray one */
+	rs_diff_count(&d, &c);
+	ck_assert_uint_eq(c.elems_deleted, 1);
+	ck_assert_uint_eq(c.elems_added + c.chains_added + c.chains_refilled, 0);
+	rs_diff_free(&d);
+	fk_apply(k, &want);
+	ck_assert_uint_eq(aff_entries(k), 3);
+	ck_assert(!aff_has(k, "198.18.200.5", "198.18.1.2"));
+	fk_apply(k, &want);	/* unchanged: nothing to send, all kept */
+	rs_diff_compute(&d, &want, fk_table(k));
+	ck_assert_int_eq(d.mode, RS_DIFF_NONE);
+	rs_diff_free(&d);
+	rs_table_free(&want);
+	/* a loses its second endpoint: the entry to it goes, the node
+	 * port's entry (to the first, through ext-) stays */
+	o.a_second_endpoint = false;
+	aff_table(&want, &o);
+	fk_apply(k, &want);
+	ck_assert(!aff_has(k, "198.18.200.2", "198.18.2.2"));
+	ck_assert(aff_has(k, "198.18.200.3", "198.18.1.2"));
+	ck_assert_uint_eq(aff_entries(k), 2);
+	rs_table_free(&want);
+	/* a back to sessionAffinity None: its entries go, b's stay */
+	o.a_sticky = false;
+	aff_table(&want, &o);
+	fk_apply(k, &want);
+	ck_assert_uint_eq(aff_entries(k), 1);
+	ck_assert(aff_has(k, "198.18.200.4", "198.18.2.2"));
+	assert_same_ruleset(&k->t, &want);
+	rs_table_free(&want);
+	fk_free(k);
+	free(k);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("ruleset_diff");
@@ -619,6 +836,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_leftover_chain_deleted);
 	tcase_add_test(tc, test_batch_and_text);
 	tcase_add_test(tc, test_random_sequence);
+	tcase_add_test(tc, test_sets_elementwise);
+	tcase_add_test(tc, test_affinity_entries);
 	suite_add_tcase(s, tc);
 	return s;
 }
