@@ -120,7 +120,11 @@ static void write_postrouting(FILE *out, const struct rs_table *t)
 	const struct rs_map *hp = rs_table_find_map(t, RS_SET_HAIRPIN_NAME);
 	char buf[IP_ADDR_STRLEN];
 
-	fprintf(out, "-A " IPT_MARK_MASQ " -j MARK --or-mark 0x%x\n", RS_MARK_MASQUERADE);
+	/* MARK written as iptables-save prints it back (--or-mark V is
+	 * --set-xmark V/V, --xor-mark V is --set-xmark V/0), so that dump and
+	 * plan compare line for line */
+	fprintf(out, "-A " IPT_MARK_MASQ " -j MARK --set-xmark 0x%x/0x%x\n",
+		RS_MARK_MASQUERADE, RS_MARK_MASQUERADE);
 	for (size_t i = 0; hp && i < hp->nelems; i++) {
 		ip_addr_str(&hp->elems[i].addr, buf, sizeof(buf));
 		fprintf(out, "-A " IPT_POSTROUTING " -s %s/32 -d %s/32 -m conntrack --ctstate DNAT -j MASQUERADE --random-fully\n",
@@ -128,8 +132,21 @@ static void write_postrouting(FILE *out, const struct rs_table *t)
 	}
 	fprintf(out, "-A " IPT_POSTROUTING " -m mark ! --mark 0x%x/0x%x -j RETURN\n",
 		RS_MARK_MASQUERADE, RS_MARK_MASQUERADE);
-	fprintf(out, "-A " IPT_POSTROUTING " -j MARK --xor-mark 0x%x\n", RS_MARK_MASQUERADE);
+	fprintf(out, "-A " IPT_POSTROUTING " -j MARK --set-xmark 0x%x/0x0\n", RS_MARK_MASQUERADE);
 	fputs("-A " IPT_POSTROUTING " -j MASQUERADE --random-fully\n", out);
+}
+
+/* A live ClusterIP on a port its Service does not define: what the nat
+ * table DNATed no longer has the ClusterIP as destination when the filter
+ * hooks see it, so whatever still does was not a Service port. */
+static void write_cluster_ip_rejects(FILE *out, const struct rs_table *t)
+{
+	const struct rs_map *cips = rs_table_find_map(t, RS_SET_CLUSTER_IPS_NAME);
+	char buf[IP_ADDR_STRLEN];
+
+	for (size_t i = 0; cips && i < cips->nelems; i++)
+		fprintf(out, "-A " IPT_NO_ENDPOINTS " -d %s/32 -m comment --comment \"cluster IP, port not served\" -j REJECT --reject-with icmp-port-unreachable\n",
+			ip_addr_str(&cips->elems[i].addr, buf, sizeof(buf)));
 }
 
 /* The dispatch rules of one map: to the service chain in nat, or to
@@ -290,8 +307,10 @@ int ipt_restore_write(FILE *out, const struct rs_table *t, enum ipt_table which,
 		if (nodeports)
 			write_dispatch(out, t, nodeports, which);
 		write_service_chains(out, t);
-	} else if (nodeports) {
-		write_dispatch(out, t, nodeports, which);
+	} else {
+		if (nodeports)
+			write_dispatch(out, t, nodeports, which);
+		write_cluster_ip_rejects(out, t);
 	}
 	write_jumps(out, which, st);
 	write_stale(out, want, nwant, st, false);

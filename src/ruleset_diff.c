@@ -319,6 +319,8 @@ static void diff_maps(struct rs_diff *d, const struct rs_table *want,
 		struct rs_map *del = rs_table_add_map(&d->del, w->name, w->kind);
 		struct rs_map none = { .kind = w->kind };
 
+		add->timeout = del->timeout = w->timeout;	/* a new map's */
+
 		if (h && (h->kind != w->kind || h->timeout != w->timeout))
 			set_replace(d, xasprintf("map %s", w->name));
 		d->map_new[i] = !h;

@@ -680,8 +680,8 @@ service_rules() {
 # jump_rules FILE: from a svc_listing, the rules that hook svcnft into the
 # packet path (jumps from base or built-in chains; for nftables prefixed
 # with the chain they are in), and how many there
-# must be: 2 for nftables (prerouting, output), 5 for iptables (nat
-# PREROUTING and OUTPUT, filter INPUT, FORWARD and OUTPUT).
+# must be: 2 for nftables (prerouting, output), 6 for iptables (nat
+# PREROUTING, OUTPUT and POSTROUTING, filter INPUT, FORWARD and OUTPUT).
 jump_rules() {
 	case $SVCNFT_BACKEND in
 	iptables) grep -E '^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) .*-j SVCNFT-' "$1" ;;
@@ -691,7 +691,7 @@ jump_rules() {
 
 jump_rules_expected() {
 	case $SVCNFT_BACKEND in
-	iptables) echo 5 ;;
+	iptables) echo 6 ;;
 	*) echo 2 ;;
 	esac
 }

@@ -220,8 +220,11 @@ START_TEST(ports_without_endpoints_reject_in_filter)
 	ck_assert_ptr_null(strstr(nat, "REJECT"));
 	ck_assert_ptr_null(strstr(nat, "198.19.0.11"));
 	ck_assert_ptr_null(strstr(filter, "DNAT"));
-	ck_assert_ptr_null(strstr(filter, "198.19.0.10"));
-	ck_assert_int_eq(lines_starting(filter, "-A SVCNFT-NO-ENDPOINTS "), 4);
+	ck_assert_ptr_null(strstr(filter, "198.19.0.10/32 -p"));
+	/* what nat did not DNAT to a live ClusterIP is refused: one rule each */
+	ck_assert_int_eq(lines_equal(filter,
+		"-A SVCNFT-NO-ENDPOINTS -d 198.19.0.10/32 -m comment --comment \"cluster IP, port not served\" -j REJECT --reject-with icmp-port-unreachable"), 1);
+	ck_assert_int_eq(lines_starting(filter, "-A SVCNFT-NO-ENDPOINTS -d 198.19.0.1"), 6);
 	ck_assert_int_eq(strncmp(filter, "*filter\n", 8), 0);
 	free(nat);
 	free(filter);
@@ -249,7 +252,18 @@ START_TEST(node_ports_only_on_local_addresses)
 	line = xasprintf("-A SVCNFT-NODEPORTS -p tcp -m tcp --dport 30080 -m comment --comment \"default/np/tcp/80\" -j %s", np);
 	ck_assert_int_eq(lines_equal(nat, line), 1);
 	free(line);
-	ck_assert_int_eq(lines_starting(nat, "-A SVCNFT-NODEPORTS "), 1);
+	/* node port traffic (externalTrafficPolicy Cluster) is marked for
+	 * masquerade before it reaches the Service */
+	{
+		char *mark = xasprintf("-A SVCNFT-NODEPORTS -p tcp -m tcp --dport 30080 -m comment --comment \"default/np/tcp/80\" -j SVCNFT-MARK-MASQ");
+		char *jump = xasprintf("-A SVCNFT-NODEPORTS -p tcp -m tcp --dport 30080 -m comment --comment \"default/np/tcp/80\" -j %s", np);
+
+		ck_assert_int_ge(line_at(nat, mark), 0);
+		ck_assert_int_lt(line_at(nat, mark), line_at(nat, jump));
+		free(mark);
+		free(jump);
+	}
+	ck_assert_int_eq(lines_starting(nat, "-A SVCNFT-NODEPORTS "), 2);
 	ck_assert_int_eq(lines_starting(nat, "-A SVCNFT-NODEPORTS -d"), 0);
 	ck_assert_int_eq(lines_equal(filter,
 		"-A SVCNFT-NO-ENDPOINTS -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30081 -m comment --comment \"default/empty/tcp/80\" -j REJECT --reject-with tcp-reset"), 1);

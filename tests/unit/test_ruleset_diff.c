@@ -614,6 +614,7 @@ struct aff_opts {
 	bool a_sticky, b_sticky;
 	bool a_second_endpoint;	/* 198.18.2.2 beside 198.18.1.2 */
 	bool extra_cluster_ip;	/* 198.19.0.12 in cluster-ips */
+	bool no_affinity;	/* neither the affinity map nor its rules */
 };
 
 static void set_ip(struct ip_addr *a, const char *s)
@@ -671,10 +672,12 @@ static void aff_table(struct rs_table *t, const struct aff_opts *o)
 					     RS_SET_ADDR_PAIRS), NULL);
 	set_ip(&e->addr, "198.18.1.2");
 	set_ip(&e->addr2, "198.18.1.2");
-	rs_table_add_map(t, "affinity-tcp-600", RS_MAP_AFFINITY)->timeout = 600;
+	if (!o->no_affinity)
+		rs_table_add_map(t, "affinity-tcp-600", RS_MAP_AFFINITY)->timeout = 600;
 	base_chain(t, "prerouting", RS_HOOK_PREROUTING, -100);
 	c = rs_table_add_chain(t, RS_CHAIN_SERVICES_NAME);
-	for (int k = RS_RULE_AFFINITY_HIT; k <= RS_RULE_AFFINITY_DNAT; k++) {
+	for (int k = RS_RULE_AFFINITY_HIT; !o->no_affinity &&
+	     k <= RS_RULE_AFFINITY_DNAT; k++) {
 		r = rs_chain_add_rule(c, k);
 		r->target = xstrdup("affinity-tcp-600");
 		r->mark = RS_MARK_AFFINITY_CLASS(0);
@@ -822,6 +825,32 @@ START_TEST(test_affinity_entries)
 }
 END_TEST
 
+/* The first affinity Service: its map is created in place, with its
+ * timeout, and the next apply finds nothing to do. */
+START_TEST(test_affinity_map_added)
+{
+	struct aff_opts o = { .no_affinity = true };
+	struct fake_kernel *k = aff_kernel(&o);
+	struct rs_table want;
+	struct rs_diff d;
+
+	o = (struct aff_opts){ .a_sticky = true };
+	aff_table(&want, &o);
+	rs_diff_compute(&d, &want, fk_table(k));
+	ck_assert_int_eq(d.mode, RS_DIFF_UPDATE);
+	ck_assert(d.map_new[rs_table_find_map(&want, "affinity-tcp-600") - want.maps]);
+	rs_diff_free(&d);
+	fk_apply(k, &want);
+	ck_assert_uint_eq(rs_table_find_map(&k->t, "affinity-tcp-600")->timeout, 600);
+	rs_diff_compute(&d, &want, fk_table(k));
+	ck_assert_int_eq(d.mode, RS_DIFF_NONE);
+	rs_diff_free(&d);
+	rs_table_free(&want);
+	fk_free(k);
+	free(k);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("ruleset_diff");
@@ -838,6 +867,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_random_sequence);
 	tcase_add_test(tc, test_sets_elementwise);
 	tcase_add_test(tc, test_affinity_entries);
+	tcase_add_test(tc, test_affinity_map_added);
 	suite_add_tcase(s, tc);
 	return s;
 }
