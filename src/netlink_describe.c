@@ -23,10 +23,8 @@
 /* As nft prints it: "198.19.0.10 . tcp . 80" or "tcp . 30080". */
 static char *elem_key_str(const struct rs_map *m, const struct rs_elem *e)
 {
-	char addr[IP_ADDR_STRLEN];
+	char addr[IP_ADDR_STRLEN], addr2[IP_ADDR_STRLEN];
 	const char *p = protocol_name(e->l4proto);
-
-	char addr2[IP_ADDR_STRLEN];
 
 	switch (m->kind) {
 	case RS_MAP_NODEPORTS:

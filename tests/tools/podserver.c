@@ -6,7 +6,11 @@
  * to. With -s the reply also names the source address the server saw, so a
  * test can tell whether the traffic was masqueraded.
  *
- *   podserver [-s] [-p PIDFILE] [-T SECONDS] NAME tcp:PORT|udp:PORT|sctp:PORT...
+ *   podserver [-s] [-p PIDFILE] [-T SECONDS] NAME tcp:PORT|udp:PORT|sctp:PORT|hold:PORT...
+ *
+ * hold:PORT is TCP that keeps each connection open and answers every line
+ * the client sends with the name line, for long-lived connections (probe
+ * hold); at most MAX_HELD at once, further ones are closed at once.
  *
  * Single process, poll()-based. SIGTERM or SIGINT ends it; -T bounds its
  * lifetime so that a server a test forgot to kill still goes away. The pid
@@ -28,11 +32,13 @@
 #include <unistd.h>
 
 #define MAX_LISTENERS 32
+#define MAX_HELD 32
 #define REPLY_MAX 128
 
 enum listener_kind {
 	LISTEN_STREAM,		/* TCP or SCTP: accept, reply, close */
 	LISTEN_DGRAM,		/* UDP: reply to each datagram */
+	LISTEN_HOLD,		/* TCP: accept, reply to each line, keep open */
 };
 
 struct listener {
@@ -45,6 +51,8 @@ struct server {
 	bool show_source;
 	struct listener listeners[MAX_LISTENERS];
 	size_t nlisteners;
+	int held[MAX_HELD];	/* open hold: connections */
+	size_t nheld;
 	int signal_fd;
 };
 
@@ -90,12 +98,14 @@ fail:
 struct protocol {
 	const char *prefix;	/* "tcp:" in "tcp:PORT" */
 	int type, proto;
+	enum listener_kind kind;
 };
 
 static const struct protocol protocols[] = {
-	{ "tcp:", SOCK_STREAM, IPPROTO_TCP },
-	{ "udp:", SOCK_DGRAM, IPPROTO_UDP },
-	{ "sctp:", SOCK_STREAM, IPPROTO_SCTP },
+	{ "tcp:", SOCK_STREAM, IPPROTO_TCP, LISTEN_STREAM },
+	{ "udp:", SOCK_DGRAM, IPPROTO_UDP, LISTEN_DGRAM },
+	{ "sctp:", SOCK_STREAM, IPPROTO_SCTP, LISTEN_STREAM },
+	{ "hold:", SOCK_STREAM, IPPROTO_TCP, LISTEN_HOLD },
 };
 
 static const struct protocol *find_protocol(const char *spec)
@@ -127,8 +137,7 @@ static int add_listener(struct server *srv, const char *spec)
 	if (fd < 0)
 		return fd;
 	srv->listeners[srv->nlisteners].fd = fd;
-	srv->listeners[srv->nlisteners].kind =
-		p->type == SOCK_STREAM ? LISTEN_STREAM : LISTEN_DGRAM;
+	srv->listeners[srv->nlisteners].kind = p->kind;
 	srv->nlisteners++;
 	return 0;
 }
@@ -181,6 +190,47 @@ static void serve_dgram(const struct server *srv, int fd)
 	       plen);
 }
 
+static void hold_accept(struct server *srv, int lfd)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (srv->nheld == MAX_HELD) {
+		close(fd);
+		return;
+	}
+	srv->held[srv->nheld++] = fd;
+}
+
+/* One line in, the name line out; the client closing ends it. Returns
+ * false when the connection is gone. */
+static bool hold_serve(const struct server *srv, int fd)
+{
+	struct sockaddr_in peer;
+	socklen_t plen = sizeof(peer);
+	char buf[512], reply[REPLY_MAX];
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	int len;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return true;
+	if (n <= 0 || getpeername(fd, (struct sockaddr *)&peer, &plen) < 0)
+		return false;
+	len = format_reply(srv, &peer, reply, sizeof(reply));
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\n' &&
+		    send(fd, reply, (size_t)len, MSG_NOSIGNAL) != len)
+			return false;
+	return true;
+}
+
+static void hold_close(struct server *srv, size_t i)
+{
+	close(srv->held[i]);
+	srv->held[i] = srv->held[--srv->nheld];
+}
+
 static int open_signal_fd(unsigned lifetime)
 {
 	static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGALRM };
@@ -206,32 +256,58 @@ static int open_signal_fd(unsigned lifetime)
 	return fd;
 }
 
-/* Runs until a signal arrives. Returns 0, or -errno when poll fails. */
-static int serve(const struct server *srv)
+/* Listeners, the signal fd, then the held connections. */
+static size_t poll_set(const struct server *srv, struct pollfd *pfd)
 {
-	struct pollfd pfd[MAX_LISTENERS + 1];
-	size_t i;
+	size_t n = 0;
 
-	for (i = 0; i < srv->nlisteners; i++)
-		pfd[i] = (struct pollfd){ .fd = srv->listeners[i].fd,
-					  .events = POLLIN };
-	pfd[i] = (struct pollfd){ .fd = srv->signal_fd, .events = POLLIN };
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		pfd[n++] = (struct pollfd){ .fd = srv->listeners[i].fd,
+					    .events = POLLIN };
+	pfd[n++] = (struct pollfd){ .fd = srv->signal_fd, .events = POLLIN };
+	for (size_t i = 0; i < srv->nheld; i++)
+		pfd[n++] = (struct pollfd){ .fd = srv->held[i], .events = POLLIN };
+	return n;
+}
+
+static void serve_ready(struct server *srv, const struct pollfd *pfd)
+{
+	size_t i, nheld = srv->nheld;
+
+	/* Held connections first, from the last: closing one moves the
+	 * last into its slot, and new ones are added after. */
+	for (i = nheld; i-- > 0;)
+		if (pfd[srv->nlisteners + 1 + i].revents &&
+		    !hold_serve(srv, srv->held[i]))
+			hold_close(srv, i);
+	for (i = 0; i < srv->nlisteners; i++) {
+		if (!(pfd[i].revents & POLLIN))
+			continue;
+		if (srv->listeners[i].kind == LISTEN_STREAM)
+			serve_stream(srv, pfd[i].fd);
+		else if (srv->listeners[i].kind == LISTEN_HOLD)
+			hold_accept(srv, pfd[i].fd);
+		else
+			serve_dgram(srv, pfd[i].fd);
+	}
+}
+
+/* Runs until a signal arrives. Returns 0, or -errno when poll fails. */
+static int serve(struct server *srv)
+{
+	struct pollfd pfd[MAX_LISTENERS + 1 + MAX_HELD];
+
 	for (;;) {
-		if (poll(pfd, srv->nlisteners + 1, -1) < 0) {
+		size_t n = poll_set(srv, pfd);
+
+		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
 		if (pfd[srv->nlisteners].revents)
 			return 0;
-		for (i = 0; i < srv->nlisteners; i++) {
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			if (srv->listeners[i].kind == LISTEN_STREAM)
-				serve_stream(srv, pfd[i].fd);
-			else
-				serve_dgram(srv, pfd[i].fd);
-		}
+		serve_ready(srv, pfd);
 	}
 }
 
@@ -256,7 +332,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: podserver [-s] [-p PIDFILE] [-T SECONDS] NAME "
-		"tcp:PORT|udp:PORT|sctp:PORT...\n"
+		"tcp:PORT|udp:PORT|sctp:PORT|hold:PORT...\n"
 		"  -s          reply \"NAME SOURCE_ADDR\" instead of \"NAME\"\n"
 		"  -p PIDFILE  write the pid there once every port listens\n"
 		"  -T SECONDS  exit by itself after that long (default: never)\n");
@@ -305,6 +381,8 @@ static void close_listeners(struct server *srv)
 
 	for (i = 0; i < srv->nlisteners; i++)
 		close(srv->listeners[i].fd);
+	for (i = 0; i < srv->nheld; i++)
+		close(srv->held[i]);
 	if (srv->signal_fd >= 0)
 		close(srv->signal_fd);
 }

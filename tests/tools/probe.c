@@ -5,8 +5,14 @@
  * exchange on a new socket -- so that each one is a new conntrack entry and
  * goes through the Service's endpoint choice again.
  *
- *   probe tcp|udp|sctp ADDR PORT [-n COUNT] [-t TIMEOUT_MS] [-s SOURCE]
+ *   probe tcp|udp|sctp|hold ADDR PORT [-n COUNT] [-t TIMEOUT_MS] [-s SOURCE]
  *         [-p SOURCE_PORT] [-i INTERVAL_MS] [-q]
+ *
+ * hold is the other way round: ONE TCP connection (to podserver's hold:PORT)
+ * kept open for COUNT exchanges of a line and its reply, INTERVAL_MS apart,
+ * to show that an established connection survives whatever happens
+ * meanwhile. Once an exchange fails, the connection is given up and the
+ * exchanges left count as "lost".
  *
  * With -p every attempt uses the same source port, so UDP attempts share
  * one conntrack entry (a long-lived UDP client, as stale-flow tests need).
@@ -37,6 +43,7 @@
 
 struct probe_options {
 	int type, proto;
+	bool hold;		/* one connection, COUNT exchanges */
 	struct sockaddr_in dest;
 	struct sockaddr_in source;	/* sin_family 0: let the kernel pick */
 	unsigned long count;
@@ -208,6 +215,42 @@ static void run_attempt(const struct probe_options *o, struct attempt *a)
 	close(fd);
 }
 
+/* One exchange on a held connection: a line out, a reply line back. */
+static void hold_exchange(int fd, const struct probe_options *o,
+			  struct attempt *a)
+{
+	long long deadline = now_ms() + o->timeout_ms;
+
+	a->replied = false;
+	if (send(fd, "?\n", 2, MSG_NOSIGNAL) != 2) {
+		set_error(a, errno);
+		return;
+	}
+	read_reply(fd, deadline, a);
+}
+
+static int hold_connect(const struct probe_options *o, struct attempt *a)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			IPPROTO_TCP);
+	int err;
+
+	if (fd < 0) {
+		set_error(a, errno);
+		return -1;
+	}
+	err = connect_now(fd, o, now_ms() + o->timeout_ms);
+	if (err) {
+		if (err == ETIMEDOUT)
+			snprintf(a->text, sizeof(a->text), "timeout");
+		else
+			set_error(a, err);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static struct tally_entry *tally_find(struct tally *t, const char *key)
 {
 	size_t i;
@@ -261,9 +304,10 @@ static void tally_print(struct tally *t)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: probe tcp|udp|sctp ADDR PORT [-n COUNT] "
+		"usage: probe tcp|udp|sctp|hold ADDR PORT [-n COUNT] "
 		"[-t TIMEOUT_MS] [-s SOURCE_ADDR] [-p PORT] [-i MS] [-q]\n"
-		"  -n COUNT       attempts, each a new socket (default 1)\n"
+		"  -n COUNT       attempts, each a new socket (default 1);\n"
+		"                 hold: exchanges on one connection\n"
 		"  -t TIMEOUT_MS  time allowed per attempt (default 1000)\n"
 		"  -s SOURCE      bind to this source address\n"
 		"  -p PORT        bind every attempt to this source port\n"
@@ -324,10 +368,12 @@ static int parse_protocol(struct probe_options *o, const char *s)
 	static const struct {
 		const char *name;
 		int type, proto;
+		bool hold;
 	} protocols[] = {
-		{ "tcp", SOCK_STREAM, IPPROTO_TCP },
-		{ "udp", SOCK_DGRAM, IPPROTO_UDP },
-		{ "sctp", SOCK_STREAM, IPPROTO_SCTP },
+		{ "tcp", SOCK_STREAM, IPPROTO_TCP, false },
+		{ "udp", SOCK_DGRAM, IPPROTO_UDP, false },
+		{ "sctp", SOCK_STREAM, IPPROTO_SCTP, false },
+		{ "hold", SOCK_STREAM, IPPROTO_TCP, true },
 	};
 	size_t i;
 
@@ -335,6 +381,7 @@ static int parse_protocol(struct probe_options *o, const char *s)
 		if (!strcmp(s, protocols[i].name)) {
 			o->type = protocols[i].type;
 			o->proto = protocols[i].proto;
+			o->hold = protocols[i].hold;
 			return 0;
 		}
 	}
@@ -367,12 +414,33 @@ static int parse_args(int argc, char **argv, struct probe_options *o)
 	return 0;
 }
 
+/* An attempt, or an exchange on the held connection *fd (-1: lost). */
+static void next_attempt(const struct probe_options *o, int *fd,
+			 struct attempt *a)
+{
+	if (!o->hold) {
+		run_attempt(o, a);
+		return;
+	}
+	if (*fd < 0) {
+		a->replied = false;
+		snprintf(a->text, sizeof(a->text), "lost");
+		return;
+	}
+	hold_exchange(*fd, o, a);
+	if (!a->replied) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct probe_options opts = { 0 };
 	struct tally tally = { .n = 0 };
-	struct attempt a;
+	struct attempt a = { .replied = false };
 	unsigned long i, replies = 0;
+	int held = -1;
 
 	if (parse_args(argc, argv, &opts) < 0) {
 		usage(stderr);
@@ -380,8 +448,10 @@ int main(int argc, char **argv)
 	}
 	/* Line by line, so a caller that kills us still has every line. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (opts.hold && (held = hold_connect(&opts, &a)) < 0)
+		printf("%s\n", a.text);
 	for (i = 0; i < opts.count; i++) {
-		run_attempt(&opts, &a);
+		next_attempt(&opts, &held, &a);
 		replies += a.replied;
 		tally_add(&tally, &a);
 		if (!opts.quiet)
@@ -389,6 +459,8 @@ int main(int argc, char **argv)
 		if (opts.interval_ms && i + 1 < opts.count)
 			poll(NULL, 0, opts.interval_ms);
 	}
+	if (held >= 0)
+		close(held);
 	tally_print(&tally);
 	return replies == opts.count ? 0 : 1;
 }

@@ -257,6 +257,7 @@ static void record_batch(struct fake *f, const char *buf, size_t len)
 	int left = (int)len;
 
 	ck_assert_uint_le(f->nbatches, FAKE_BATCHES);
+	memset(s, 0, sizeof(*s));
 	s->whole = nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN;
 	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
 		if (s->messages && nlh->nlmsg_seq != last->nlmsg_seq + 1)
@@ -436,5 +437,245 @@ static void fake_with(struct fake *f, unsigned n, unsigned epbase)
 	want_table(&t, n, epbase);
 	ck_assert_int_eq(kernel_table_apply_io(&io, &t, NULL, NULL), 0);
 	rs_table_free(&t);
-	f->nbatches = 0;
+	f->nbatches = f->reads = 0;
+}
+
+/* ---- the tests */
+
+/* The batch was applied but its replies were dropped: the outcome is
+ * unknown, so the table is read again, which shows it applied; nothing is
+ * sent twice. */
+START_TEST(test_enobufs_after_batch)
+{
+	struct kernel_stats stats;
+	struct rs_table want;
+	struct kernel_io io;
+	struct fake f;
+
+	fake_with(&f, 3, 1);
+	io = fake_io(&f);
+	want_table(&want, 5, 2);
+	f.enobufs_after_batch = 1;
+	ck_assert_int_eq(kernel_table_apply_io(&io, &want, &stats, NULL), 0);
+	ck_assert_uint_eq(f.nbatches, 1);
+	ck_assert_uint_eq(stats.reads, 2);
+	assert_all_whole(&f);
+	assert_holds(&f, &want);
+	rs_table_free(&want);
+	fake_free(&f);
+}
+END_TEST
+
+/* Refused and its reply dropped: read again, sent again whole. */
+START_TEST(test_enobufs_after_refused_batch)
+{
+	struct rs_table want;
+	struct kernel_io io;
+	struct fake f;
+
+	fake_with(&f, 3, 1);
+	io = fake_io(&f);
+	want_table(&want, 5, 2);
+	f.commits_between = 1;
+	f.enobufs_after_batch = 1;
+	ck_assert_int_eq(kernel_table_apply_io(&io, &want, NULL, NULL), 0);
+	ck_assert_uint_eq(f.nbatches, 2);
+	assert_all_whole(&f);
+	ck_assert(same_batch(&f.batches[0], &f.batches[1]));
+	assert_holds(&f, &want);
+	rs_table_free(&want);
+	fake_free(&f);
+}
+END_TEST
+
+/* A dump whose replies were dropped is incomplete: read again. */
+START_TEST(test_enobufs_during_dump)
+{
+	struct rs_table want;
+	struct kernel_io io;
+	struct fake f;
+
+	fake_with(&f, 3, 1);
+	io = fake_io(&f);
+	want_table(&want, 4, 1);
+	f.enobufs_on_dump = 2;
+	ck_assert_int_eq(kernel_table_apply_io(&io, &want, NULL, NULL), 0);
+	ck_assert_uint_eq(f.enobufs_on_dump, 0);
+	ck_assert_uint_eq(f.nbatches, 1);
+	assert_holds(&f, &want);
+	rs_table_free(&want);
+	fake_free(&f);
+}
+END_TEST
+
+/* Replies dropped every time: a bounded number of tries, then -ENOBUFS,
+ * with nothing sent (no read ever completed). */
+START_TEST(test_enobufs_always_reported)
+{
+	struct kernel_error err;
+	struct rs_table want, old;
+	struct kernel_io io;
+	struct fake f;
+
+	fake_with(&f, 3, 1);
+	io = fake_io(&f);
+	want_table(&want, 5, 2);
+	f.enobufs_always = true;
+	ck_assert_int_eq(kernel_table_apply_io(&io, &want, NULL, &err), -ENOBUFS);
+	ck_assert_int_eq(err.err, -ENOBUFS);
+	ck_assert_uint_eq(f.nbatches, 0);
+	ck_assert_uint_le(f.reads, 5 * 5);
+	f.enobufs_always = false;
+	want_table(&old, 3, 1);
+	assert_holds(&f, &old);
+	kernel_error_free(&err);
+	rs_table_free(&old);
+	rs_table_free(&want);
+	fake_free(&f);
+}
+END_TEST
+
+START_TEST(test_dump_intr_retried)
+{
+	struct kernel_stats stats;
+	struct rs_table want;
+	struct kernel_io io;
+	struct fake f;
+
+	fake_with(&f, 3, 1);
+	io = fake_io(&f);
+	want_table(&want, 3, 7);
+	f.dump_intr = 2;
+	ck_assert_int_eq(kernel_table_apply_io(&io, &want, &stats, NULL), 0);
+	ck_assert_uint_eq(f.dump_intr, 0);
+	ck_assert_uint_eq(f.nbatches, 1);
+	assert_all_whole(&f);
+	assert_holds(&f, &want);
+	rs_table_free(&want);
+	fake_free(&f);
+}
+END_TEST
+
+/* Interrupted every time: bounded, reported (-EAGAIN), nothing sent. */
+START_TEST(test_dump_intr_reported)
+{
+	struct kernel_error err;
+	struct rs_table want, old;
+	struct kernel_io io;
+	struct fake f;
+
+	fake_with(&f, 3, 1);
+	io = fake_io(&f);
+	want_table(&want, 3, 7);
+	f.dump_intr = 1000;
+	ck_assert_int_eq(kernel_table_apply_io(&io, &want, NULL, &err), -EAGAIN);
+	ck_assert_int_eq(err.err, -EAGAIN);
+	ck_assert_uint_ge(f.dump_intr, 1000 - 5);
+	ck_assert_uint_eq(f.nbatches, 0);
+	f.dump_intr = 0;
+	want_table(&old, 3, 1);
+	assert_holds(&f, &old);
+	kernel_error_free(&err);
+	rs_table_free(&old);
+	rs_table_free(&want);
+	fake_free(&f);
+}
+END_TEST
+
+/* Someone commits between our read and our write, twice: the kernel
+ * refuses our batch (ERESTART); read again, send the whole batch again. */
+START_TEST(test_generation_changed_retried)
+{
+	struct kernel_stats stats;
+	struct rs_table want;
+	struct kernel_io io;
+	struct fake f;
+
+	fake_with(&f, 3, 1);
+	io = fake_io(&f);
+	want_table(&want, 6, 3);
+	f.commits_between = 2;
+	ck_assert_int_eq(kernel_table_apply_io(&io, &want, &stats, NULL), 0);
+	ck_assert_uint_eq(f.nbatches, 3);
+	ck_assert_uint_eq(stats.reads, 3);
+	assert_all_whole(&f);
+	ck_assert(same_batch(&f.batches[0], &f.batches[1]));
+	ck_assert(same_batch(&f.batches[0], &f.batches[2]));
+	assert_holds(&f, &want);
+	rs_table_free(&want);
+	fake_free(&f);
+}
+END_TEST
+
+/* ... every time: a bounded number of whole batches, then -ERESTART and
+ * the old table untouched. */
+START_TEST(test_generation_changed_reported)
+{
+	struct kernel_error err;
+	struct rs_table want, old;
+	struct kernel_io io;
+	struct fake f;
+
+	fake_with(&f, 3, 1);
+	io = fake_io(&f);
+	want_table(&want, 6, 3);
+	f.commits_between = 1000;
+	ck_assert_int_eq(kernel_table_apply_io(&io, &want, NULL, &err), -ERESTART);
+	ck_assert_int_eq(err.err, -ERESTART);
+	ck_assert_uint_eq(f.nbatches, 5);
+	assert_all_whole(&f);
+	for (unsigned i = 1; i < f.nbatches; i++)
+		ck_assert(same_batch(&f.batches[0], &f.batches[i]));
+	f.commits_between = 0;
+	want_table(&old, 3, 1);
+	assert_holds(&f, &old);
+	kernel_error_free(&err);
+	rs_table_free(&old);
+	rs_table_free(&want);
+	fake_free(&f);
+}
+END_TEST
+
+/* The fault switch: SVCNFT_TEST_FAULT specs. */
+START_TEST(test_fault_spec)
+{
+	struct kernel_fault fl;
+
+	ck_assert_int_eq(kernel_fault_parse(&fl, "type:5"), 0);
+	ck_assert_int_eq(fl.kind, KERNEL_FAULT_TYPE);
+	ck_assert_int_eq(fl.msg, 5);
+	ck_assert_uint_eq(fl.batch, 1);
+	ck_assert_int_eq(kernel_fault_parse(&fl, "elem:last:2"), 0);
+	ck_assert_int_eq(fl.kind, KERNEL_FAULT_ELEM);
+	ck_assert_int_eq(fl.msg, KERNEL_FAULT_LAST);
+	ck_assert_uint_eq(fl.batch, 2);
+	ck_assert_int_eq(kernel_fault_parse(&fl, "genid:0:every"), 0);
+	ck_assert_uint_eq(fl.batch, KERNEL_FAULT_EVERY);
+	ck_assert_int_eq(kernel_fault_parse(&fl, "attr:1"), 0);
+	ck_assert_int_eq(fl.kind, KERNEL_FAULT_ATTR);
+	ck_assert_int_eq(kernel_fault_parse(&fl, "bogus:1"), -EINVAL);
+	ck_assert_int_eq(fl.kind, KERNEL_FAULT_NONE);
+	ck_assert_int_eq(kernel_fault_parse(&fl, "type"), -EINVAL);
+	ck_assert_int_eq(kernel_fault_parse(&fl, "type:-1"), -EINVAL);
+	ck_assert_int_eq(kernel_fault_parse(&fl, "type:1:0"), -EINVAL);
+	ck_assert_int_eq(kernel_fault_parse(&fl, "type:x"), -EINVAL);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("kernel_faults");
+	TCase *tc = tcase_create("netlink");
+
+	tcase_add_test(tc, test_enobufs_after_batch);
+	tcase_add_test(tc, test_enobufs_after_refused_batch);
+	tcase_add_test(tc, test_enobufs_during_dump);
+	tcase_add_test(tc, test_enobufs_always_reported);
+	tcase_add_test(tc, test_dump_intr_retried);
+	tcase_add_test(tc, test_dump_intr_reported);
+	tcase_add_test(tc, test_generation_changed_retried);
+	tcase_add_test(tc, test_generation_changed_reported);
+	tcase_add_test(tc, test_fault_spec);
+	suite_add_tcase(s, tc);
+	return s;
 }
