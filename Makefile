@@ -131,9 +131,10 @@ build/bench/yamlscan: bench/yamlscan.c | deps build/.dirs
 	@mkdir -p build/bench
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_ALL)
 
-bench: svcnft build/bench/yamlscan
+bench: svcnft build/bench/yamlscan $(TOOL_BIN)
 	@sh build-aux/deps.sh bench
 	@python3 bench/run.py
+	@sh bench/dataplane.sh
 
 demo: svcnft $(TOOL_BIN)
 	@sh tests/demo.sh
