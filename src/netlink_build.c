@@ -241,8 +241,13 @@ out:
 	return ret;
 }
 
-static int put_elem(struct nlmsghdr *nlh, const struct rs_map *m,
-		    const struct rs_elem *el)
+/*
+ * One element into nlh: its key, and for a verdict map with verdict, its
+ * goto. Elements of a set are their key alone; affinity entries come from
+ * the packet path and are never written; a deletion names the key alone.
+ */
+static int put_elem_attrs(struct nlmsghdr *nlh, const struct rs_map *m,
+			  const struct rs_elem *el, bool with_verdict)
 {
 	uint8_t key[NL_KEY_MAX];
 	struct nftnl_set_elem *e;
@@ -254,9 +259,8 @@ static int put_elem(struct nlmsghdr *nlh, const struct rs_map *m,
 	if (!e)
 		abort();
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
-	/* elements of a set are their key alone; affinity entries come
-	 * from the packet path and are never written */
-	if (m->kind == RS_MAP_SERVICE_IPS || m->kind == RS_MAP_NODEPORTS) {
+	if (with_verdict &&
+	    (m->kind == RS_MAP_SERVICE_IPS || m->kind == RS_MAP_NODEPORTS)) {
 		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_GOTO);
 		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN,
 				       el->chain ? el->chain : "");
@@ -267,6 +271,12 @@ static int put_elem(struct nlmsghdr *nlh, const struct rs_map *m,
 	nftnl_set_elem_nlmsg_build(nlh, e, NFTA_LIST_ELEM);
 	nftnl_set_elem_free(e);
 	return 0;
+}
+
+static int put_elem(struct nlmsghdr *nlh, const struct rs_map *m,
+		    const struct rs_elem *el)
+{
+	return put_elem_attrs(nlh, m, el, true);
 }
 
 /*
@@ -572,19 +582,7 @@ static int put_chain_op(struct nl_batch *b, uint16_t type, const char *name,
 static int put_elem_key(struct nlmsghdr *nlh, const struct rs_map *m,
 			const struct rs_elem *el)
 {
-	uint8_t key[NL_KEY_MAX];
-	struct nftnl_set_elem *e;
-	int len = nl_key_encode(m->kind, el, key);
-
-	if (len < 0)
-		return len;
-	e = nftnl_set_elem_alloc();
-	if (!e)
-		abort();
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
-	nftnl_set_elem_nlmsg_build(nlh, e, NFTA_LIST_ELEM);
-	nftnl_set_elem_free(e);
-	return 0;
+	return put_elem_attrs(nlh, m, el, false);
 }
 
 /* One DELSETELEM message from element first on, within NL_MSG_MAX. */
