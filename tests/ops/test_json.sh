@@ -34,8 +34,10 @@ assert_eq "my-service spreads over three endpoints" 3 \
 	"$(q '.services[] | select(.namespace == "default" and .name == "my-service") | .ports[0].endpoints | length')"
 assert_eq "an ExternalName keeps its target" "my.database.example.com" \
 	"$(q '.services[] | select(.type == "ExternalName") | .externalName')"
-assert_eq "both verdict maps, by kind" "service-ips service-nodeports" \
-	"$(q '[.maps[].kind | select(startswith("service-"))] | sort | join(" ")')"
+# the firewall map (loadBalancerSourceRanges) has the service-ips key too
+assert_eq "the verdict maps, by name and kind" \
+	"firewall:service-ips service-ips:service-ips service-nodeports:service-nodeports" \
+	"$(q '[.maps[] | select(.kind | startswith("service-")) | .name + ":" + .kind] | sort | join(" ")')"
 assert_eq "every verdict map element points at a chain that exists" "true" \
 	"$(q '[.chains[].name] as $c | [.maps[] | select(.kind | startswith("service-")) |
 	.elements[] | .chain | IN($c[])] | all')"
