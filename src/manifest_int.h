@@ -171,6 +171,15 @@ void mdec_error(struct dec *d, const struct src_pos *pos,
 		const struct fpath *path, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* A kubectl List is one document holding every object: its items are
+ * decoded as each one ends, so that the tree never holds them all
+ * (manifest_yaml.c); these undo that when the document turns out bad. */
+void *manifest_checkpoint(struct manifest_set *set);	/* free() it */
+void manifest_rollback(struct manifest_set *set, void *checkpoint);
+void manifest_decode_item(struct manifest_set *set, struct mtree *t,
+			  struct mnode *item, struct diag_list *diags);
+bool manifest_root_is_list(struct mtree *t);
+
 /* Read one finished document into set (manifest_kinds.c). */
 void manifest_decode_document(struct manifest_set *set, struct mtree *t,
 			      struct diag_list *diags);

@@ -748,3 +748,44 @@ void manifest_decode_document(struct manifest_set *set, struct mtree *t,
 	if (t->nerrors)
 		drop_since(set, &saved);
 }
+
+/* For manifest_yaml.c, which decodes the items of a List as each one ends
+ * and must be able to forget them if the document turns out bad. */
+void *manifest_checkpoint(struct manifest_set *set)
+{
+	struct set_counts *c = xmalloc(sizeof(*c));
+
+	save_counts(set, c);
+	return c;
+}
+
+void manifest_rollback(struct manifest_set *set, void *checkpoint)
+{
+	if (checkpoint)
+		drop_since(set, checkpoint);
+}
+
+void manifest_decode_item(struct manifest_set *set, struct mtree *t,
+			  struct mnode *item, struct diag_list *diags)
+{
+	struct dec d = { set, t, diags, NULL, NULL, NULL, 0 };
+
+	decode_object(&d, item, NULL);
+}
+
+/* Whether the finished document's root is a List (kind List or *List). */
+bool manifest_root_is_list(struct mtree *t)
+{
+	struct dec d = { NULL, t, NULL, NULL, NULL, NULL, 0 };
+	struct mnode *root = t->has_root ? &t->nodes[t->root] : NULL;
+	struct mnode *kind;
+	size_t len;
+
+	if (!root || root->kind != MN_MAP)
+		return false;
+	kind = mdec_find(&d, root, "kind");
+	if (!kind || kind->kind != MN_SCALAR || !kind->u.str)
+		return false;
+	len = strlen(kind->u.str);
+	return len >= 4 && !strcmp(kind->u.str + len - 4, "List");
+}

@@ -50,9 +50,21 @@ struct text_arena {
 	size_t used, size;	/* of the last block */
 };
 
+/* Where a List item began: what to cut back to once it is decoded. */
+struct item_mark {
+	uint32_t node;		/* the item's mapping */
+	size_t nnodes, nkids, nanchors, blocks, used, size;
+	unsigned nerrors;
+	bool valid;
+};
+
 struct builder {
 	struct mtree tree;
 	struct text_arena text;
+	uint32_t items_seq;	/* the root's items: sequence, when open */
+	bool in_items;
+	struct item_mark item;
+	void *streamed;		/* checkpoint before the first decoded item */
 	uint32_t *pending;	/* entries of the collections still open */
 	size_t npending, cap_pending;
 	struct open_coll *open;
@@ -231,6 +243,15 @@ static void arena_reset(struct text_arena *a)
 	a->nblocks = a->used = a->size = 0;
 }
 
+/* Forget what was copied since the mark (blocks, used, size). */
+static void arena_cut(struct text_arena *a, const struct item_mark *m)
+{
+	while (a->nblocks > m->blocks)
+		free(a->blocks[--a->nblocks]);
+	a->used = m->used;
+	a->size = m->size;
+}
+
 static void on_scalar(struct builder *b, yaml_event_t *ev)
 {
 	struct mnode *n;
@@ -254,6 +275,39 @@ static void on_scalar(struct builder *b, yaml_event_t *ev)
 	attach(b, idx);
 }
 
+/* The scalar key whose value starts now in the innermost open mapping, or
+ * NULL (a sequence item, or a key that is not a plain string). */
+static const char *pending_key(const struct builder *b)
+{
+	const struct open_coll *oc = &b->open[b->nopen - 1];
+	const struct mnode *key;
+
+	if (b->tree.nodes[oc->node].kind != MN_MAP || (b->npending - oc->base) % 2 == 0)
+		return NULL;
+	key = &b->tree.nodes[b->pending[b->npending - 1]];
+	return key->kind == MN_SCALAR ? key->u.str : NULL;
+}
+
+/* Notes the root's items: sequence, and where each of its mappings starts. */
+static void note_list_position(struct builder *b, uint32_t idx, bool is_map)
+{
+	const char *key;
+
+	if (b->nopen == 1 && !is_map && b->tree.nodes[b->open[0].node].kind == MN_MAP &&
+	    (key = pending_key(b)) && !strcmp(key, "items")) {
+		b->items_seq = idx;
+		b->in_items = true;
+	} else if (b->nopen == 2 && is_map && b->in_items &&
+		   b->open[1].node == b->items_seq) {
+		b->item = (struct item_mark){
+			.node = idx, .nnodes = b->tree.nnodes, .nkids = b->tree.nkids,
+			.nanchors = b->nanchors, .blocks = b->text.nblocks,
+			.used = b->text.used, .size = b->text.size,
+			.nerrors = b->tree.nerrors, .valid = true,
+		};
+	}
+}
+
 static void on_start(struct builder *b, yaml_event_t *ev)
 {
 	bool is_map = ev->type == YAML_MAPPING_START_EVENT;
@@ -271,6 +325,7 @@ static void on_start(struct builder *b, yaml_event_t *ev)
 	if (!new_node(b, is_map ? MN_MAP : MN_SEQ, &ev->start_mark, &idx))
 		return;
 	b->tree.nodes[idx].flags |= MN_OPEN;
+	note_list_position(b, idx, is_map);
 	register_anchor(b, anchor, idx);
 	grow_array(&b->open, &b->cap_open, b->nopen + 1, sizeof(*b->open));
 	b->open[b->nopen].node = idx;
@@ -408,6 +463,50 @@ static void check_map_keys(struct builder *b, const struct mnode *map)
 	check_duplicates(b, nkeys);
 }
 
+static bool has_type_keys(const struct mtree *t, const struct mnode *map)
+{
+	bool kind = false, api = false;
+
+	for (uint32_t i = 0; i + 1 < map->n; i += 2) {
+		const struct mnode *k = mtree_kid(t, map, i);
+
+		kind |= mnode_str_eq(k, "kind");
+		api |= mnode_str_eq(k, "apiVersion");
+	}
+	return kind && api;
+}
+
+/*
+ * A List item just ended: decode it now and give its nodes and text back,
+ * leaving a null in its place, so a kubectl List never sits in memory
+ * whole. Items that hold anchors or aliases, or an error, or that name no
+ * kind of their own (a typed list's) wait for the document's end.
+ */
+static void stream_item(struct builder *b)
+{
+	struct mtree *t = &b->tree;
+	struct item_mark *m = &b->item;
+	struct mnode *n = &t->nodes[m->node];
+
+	m->valid = false;
+	if (b->skipping || b->nanchors != m->nanchors || t->nerrors != m->nerrors ||
+	    n->expanded != t->nnodes - m->node || !has_type_keys(t, n))
+		return;
+	if (!b->streamed)
+		b->streamed = manifest_checkpoint(b->set);
+	manifest_decode_item(b->set, t, n, b->diags);
+	t->nnodes = m->nnodes;
+	t->nkids = m->nkids;
+	arena_cut(&b->text, m);
+	n = &t->nodes[m->node];
+	n->kind = MN_SCALAR;
+	n->flags = MN_PLAIN;
+	n->u.str = (char *)"";	/* a plain empty scalar: null */
+	n->n = 0;
+	n->expanded = 1;
+	n->height = 0;
+}
+
 static void on_end(struct builder *b)
 {
 	struct open_coll oc = b->open[--b->nopen];
@@ -438,6 +537,10 @@ static void on_end(struct builder *b)
 	if (n->kind == MN_MAP)
 		check_map_keys(b, n);
 	attach(b, oc.node);
+	if (oc.node == b->items_seq)
+		b->in_items = false;
+	else if (b->item.valid && oc.node == b->item.node)
+		stream_item(b);
 }
 
 /* Aliases are not copied, so memory is already bounded; what is bounded here
@@ -475,16 +578,25 @@ static void builder_clear(struct builder *b)
 	b->nanchors = b->npending = b->nopen = 0;
 	b->own = b->heaviest = 0;
 	b->skipping = false;
+	b->in_items = false;
+	b->item.valid = false;
 }
 
 static void finish_document(struct builder *b)
 {
 	struct mtree *t = &b->tree;
+	bool whole;
 
 	if (t->has_root && !mnode_is_null(&t->nodes[t->root]))
 		b->nonempty++;
-	if (!b->skipping && t->has_root && expansion_ok(b))
+	whole = !b->skipping && t->has_root && expansion_ok(b);
+	/* items decoded early belong to a List without errors, or to nothing */
+	if (b->streamed && (!whole || t->nerrors || !manifest_root_is_list(t)))
+		manifest_rollback(b->set, b->streamed);
+	if (whole)
 		manifest_decode_document(b->set, t, b->diags);
+	free(b->streamed);
+	b->streamed = NULL;
 	builder_clear(b);
 }
 
@@ -662,6 +774,8 @@ static void parse_events(struct builder *b, yaml_parser_t *parser)
 
 static void builder_free(struct builder *b)
 {
+	free(b->streamed);
+	b->streamed = NULL;
 	builder_clear(b);
 	free(b->text.blocks);
 	free(b->tree.nodes);

@@ -186,6 +186,48 @@ START_TEST(list_kinds)
 }
 END_TEST
 
+
+/* kubectl puts kind after items: List items are read as each one ends, and
+ * forgotten again when the document turns out to be no List, or bad. */
+START_TEST(list_items_read_as_they_end)
+{
+	struct rd r = { 0 };
+
+	rd_text(&r,
+		"apiVersion: v1\n"
+		"items:\n"
+		"- {apiVersion: v1, kind: Service, metadata: {name: early}}\n"
+		"- &svc {apiVersion: v1, kind: Service, metadata: {name: anchored}}\n"
+		"kind: List\n"
+		"metadata: {resourceVersion: \"\"}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"items:\n"
+		"- {apiVersion: v1, kind: Service, metadata: {name: not-a-list}}\n"
+		"kind: ConfigMap\n"
+		"metadata: {name: cm}\n");
+	expect_no_diags(&r);
+	ck_assert_uint_eq(r.set.nservices, 2);
+	ck_assert_str_eq(r.set.services[0].meta.name.s, "early");
+	expect_pos(r.set.services[0].meta.pos, 3, 3);
+	ck_assert_str_eq(r.set.services[1].meta.name.s, "anchored");
+	ck_assert_uint_eq(r.set.nskipped, 1);
+	ck_assert_str_eq(r.set.skipped[0].kind, "ConfigMap");
+	rd_free(&r);
+
+	memset(&r, 0, sizeof(r));
+	rd_text(&r,
+		"apiVersion: v1\n"
+		"items:\n"
+		"- {apiVersion: v1, kind: Service, metadata: {name: dropped}}\n"
+		"kind: List\n"
+		"kind: List\n");
+	expect_error_with(&r, "kind");
+	ck_assert_uint_eq(r.set.nservices, 0);
+	rd_free(&r);
+}
+END_TEST
+
 START_TEST(json_input)
 {
 	struct rd r = { 0 };
@@ -1159,6 +1201,7 @@ Suite *unit_suite(void)
 
 	tcase_add_test(tc, multi_document);
 	tcase_add_test(tc, list_kinds);
+	tcase_add_test(tc, list_items_read_as_they_end);
 	tcase_add_test(tc, json_input);
 	tcase_add_test(tc, json_string_port);
 	tcase_add_test(tc, kubectl_output);
