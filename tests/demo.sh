@@ -83,6 +83,11 @@ pick_target() {
 	list_targets "$table" | grep "^$kind " | sort -V -k2 |
 		while read -r line; do
 			chain=${line##* }
+			# node ports and external addresses enter through ext-
+			# (masquerade, traffic policy); the endpoints are in svc-
+			case $chain in
+			ext-*) chain="svc-${chain#ext-}" ;;
+			esac
 			if chain_rules "$table" "$chain" | grep -q dnat; then
 				echo "$line" | awk '{ $1 = ""; $NF = ""; print }' |
 					sed 's/^ *//; s/ *$//; s/ /:/'
