@@ -31,7 +31,7 @@ int nft_text_write(FILE *out, const struct rs_table *t, bool replace);
 int nft_text_write_diff(FILE *out, const struct rs_diff *d);
 
 /* One rule as nft writes it, without indent or newline; caller frees. */
-char *nft_rule_text(const struct rs_rule *r);
+char *nft_rule_text(const struct rs_rule *r, uint8_t family);
 
 /* "ip", "ip6", "inet" for an NFPROTO_* value. */
 const char *nft_family_name(uint8_t family);

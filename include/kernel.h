@@ -8,6 +8,7 @@
  * libnftnl. Nothing here prints.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ruleset.h"
@@ -65,8 +66,26 @@ int kernel_table_replace(const struct rs_table *t, struct kernel_stats *stats,
 int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
 		       struct kernel_error *err);
 
+/*
+ * The same for several tables (the ip and the ip6 table) in one
+ * transaction: every table is read within one ruleset generation, each is
+ * compared with what it should hold, and one batch stamped with that
+ * generation carries every table's change, so the kernel applies all of
+ * them or none (ERESTART: read all again and retry, a bounded number of
+ * times). The late chain deletions of every table go in one second
+ * transaction. Nothing is sent when no table changed. stats are summed
+ * over the tables (mode: REPLACE if any table was replaced, else UPDATE,
+ * CREATE, NONE). At most KERNEL_TABLES_MAX tables.
+ */
+#define KERNEL_TABLES_MAX 4
+int kernel_tables_apply(const struct rs_table *const *want, size_t n,
+			struct kernel_stats *stats, struct kernel_error *err);
+
 /* Delete the table; -ENOENT when it does not exist. Nothing else is touched. */
 int kernel_table_delete(uint8_t family, const char *name);
+/* Delete table name of each family in one transaction; a table that does
+ * not exist is skipped. -ENOENT when none of them exists. */
+int kernel_tables_delete(const uint8_t *families, size_t n, const char *name);
 
 void kernel_error_free(struct kernel_error *err);
 

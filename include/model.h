@@ -50,8 +50,11 @@ struct model_service {
 	char *name;
 	enum service_type type;
 	bool headless;		/* clusterIP: None: no rules */
-	struct ip_addr cluster_ip;	/* family 0 for headless/ExternalName */
+	struct ip_addr cluster_ip;	/* IPv4; family 0: none */
 	bool cluster_ip_assigned;	/* chosen by svcnft from --service-cidr */
+	struct ip_addr cluster_ip6;	/* IPv6 (dual-stack, or IPv6 only) */
+	bool cluster_ip6_assigned;
+	bool want_ipv4, want_ipv6;	/* the families ipFamilies/Policy ask for */
 	struct ip_addr *external_ips;
 	size_t nexternal_ips;
 	struct ip_addr *lb_ips;	/* status ingress IPs, then spec.loadBalancerIP */
@@ -90,7 +93,8 @@ struct model {
 
 struct model_options {
 	uint16_t node_port_first, node_port_last;
-	struct ip_prefix service_cidr;
+	struct ip_prefix service_cidr;	/* IPv4 ClusterIPs are assigned here */
+	struct ip_prefix service_cidr6;	/* and IPv6 ones here; family 0: none */
 	const char *node_name;	/* --node-name: which endpoints are local */
 	const char *proxy_name;	/* --proxy-name: service-proxy-name label */
 	struct model_node node;
@@ -109,6 +113,9 @@ void model_options_default(struct model_options *opts);
 int model_build(struct model *m, const struct manifest_set *set,
 		const struct model_options *opts, struct diag_list *diags);
 void model_free(struct model *m);
+/* Whether any Service has an address of this family (AF_INET6: the ip6
+ * table is needed). */
+bool model_has_family(const struct model *m, int family);
 
 const char *service_type_name(enum service_type t);
 const char *protocol_name(uint8_t proto);	/* "tcp", "udp", "sctp" */

@@ -46,14 +46,22 @@ enum nl_obj_kind {
 
 struct nl_msg_ref {
 	uint8_t kind;		/* enum nl_obj_kind */
+	uint8_t part;		/* which table of the batch (nl_batch_part) */
 	uint32_t index;
 	uint32_t sub;
 	uint32_t count;
 };
 
+/* One table's share of a batch, in the order the tables were added. */
+struct nl_batch_part {
+	uint8_t family;
+	char *table;
+	const struct rs_table *removed;	/* what its NL_OBJ_DEL_* refs index */
+};
+
 struct nl_batch {
 	struct nftnl_batch *batch;
-	uint8_t family;
+	uint8_t family;		/* of the table being added (the last part) */
 	char *table;
 	uint32_t seq_first;	/* the batch begin */
 	uint32_t seq_ack;	/* the last message: the only one with NLM_F_ACK */
@@ -66,6 +74,8 @@ struct nl_batch {
 	struct nl_msg_ref build_failed;	/* what a failed build stopped at */
 	struct nlmsghdr *last;	/* the message written last */
 	const struct rs_table *removed;	/* what NL_OBJ_DEL_* refs index */
+	struct nl_batch_part *parts;
+	size_t nparts, cap_parts;
 };
 
 /*
@@ -100,6 +110,21 @@ int nl_batch_build_late(struct nl_batch *b, const struct rs_diff *d,
 /* The batch that deletes table (family, name): begin, DELTABLE, end. */
 int nl_batch_build_delete(struct nl_batch *b, uint8_t family, const char *name,
 			  uint32_t seq);
+/*
+ * Several tables in one transaction (the ip and the ip6 table): open the
+ * batch, add each table's messages, close it. Every ref carries the index
+ * of its table's part; a failed add leaves b->build_failed with that part.
+ */
+int nl_batch_open(struct nl_batch *b, uint32_t seq, uint32_t genid);
+/* What d says: CREATE, REPLACE or the first transaction of an UPDATE
+ * (as the nl_batch_build_* calls of the same name); -EINVAL for NONE. */
+int nl_batch_add_diff(struct nl_batch *b, const struct rs_diff *d);
+/* The second transaction's DELCHAINs of d (which must have some). */
+int nl_batch_add_late(struct nl_batch *b, const struct rs_diff *d);
+/* Delete table (family, name), which need not exist (NEWTABLE first). */
+int nl_batch_add_delete(struct nl_batch *b, uint8_t family, const char *name);
+int nl_batch_close(struct nl_batch *b);
+
 /* Rewrite the generation on the batch begin of a built batch. */
 int nl_batch_set_genid(struct nl_batch *b, uint32_t genid);
 void nl_batch_free(struct nl_batch *b);
@@ -130,21 +155,24 @@ char *nl_chain_service(const char *chain);
 /*
  * Wire details shared by the build and parse halves (and the unit test).
  */
-#define NL_KEY_MAX 12
+/* The longest key: ipv6_addr . ipv6_addr . inet_service */
+#define NL_KEY_MAX 36
 
 struct nl_key_desc {
 	uint32_t type;		/* NFTA_SET_KEY_TYPE */
 	uint32_t len;		/* NFTA_SET_KEY_LEN */
 };
 
-/* NULL for a kind svcnft does not know. */
-const struct nl_key_desc *nl_key_desc(enum rs_map_kind kind);
-/* Key bytes of e in a map of that kind; returns the length or -errno. */
-int nl_key_encode(enum rs_map_kind kind, const struct rs_elem *e,
+/* In a table of family (NFPROTO_IPV4 or NFPROTO_IPV6); NULL for a kind or
+ * family svcnft does not know. */
+const struct nl_key_desc *nl_key_desc(uint8_t family, enum rs_map_kind kind);
+/* Key bytes of e in a map of that kind; returns the length or -errno
+ * (-EAFNOSUPPORT: an address not of the family). */
+int nl_key_encode(uint8_t family, enum rs_map_kind kind, const struct rs_elem *e,
 		  uint8_t key[NL_KEY_MAX]);
 /* The reverse: fills addr, l4proto, port of e; 0 or -EPROTO. */
-int nl_key_decode(enum rs_map_kind kind, const void *key, size_t len,
-		  struct rs_elem *e);
+int nl_key_decode(uint8_t family, enum rs_map_kind kind, const void *key,
+		  size_t len, struct rs_elem *e);
 
 /*
  * One element message: nl_elems_msg_start() writes the header into buf

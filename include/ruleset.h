@@ -199,9 +199,10 @@ struct rs_table {
  */
 const char *rs_port_chain(const char *chain, char *buf, size_t len);
 
-/* Compile a model into t (which must be zeroed). */
+/* Compile a model's addresses of one family (AF_INET: table ip, AF_INET6:
+ * table ip6) into t. */
 void ruleset_from_model(struct rs_table *t, const struct model *m,
-			const char *table_name);
+			const char *table_name, int family);
 
 /* Builders, used by ruleset_from_model and by the backends reading back. */
 void rs_table_init(struct rs_table *t, uint8_t family, const char *name);

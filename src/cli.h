@@ -63,7 +63,9 @@ struct cli_options {
 struct compiled {
 	struct manifest_set set;
 	struct model model;
-	struct rs_table table;
+	struct rs_table table;	/* ip: every IPv4 address */
+	struct rs_table table6;	/* ip6: every IPv6 address */
+	bool ipv6;		/* some Service has an IPv6 address */
 	size_t nerrors;		/* in the manifests */
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* svcnft apply: compile the manifests and program the kernel atomically,
  * sending only what differs from what it holds. */
+#include <linux/netfilter.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -54,9 +55,9 @@ static void print_change(const struct kernel_stats *s)
 static void print_summary(const struct compiled *c, const struct kernel_stats *s,
 			  const struct cli_options *o, double elapsed)
 {
-	printf("svcnft: applied %zu services, %zu endpoints, %zu node ports to table %s %s: ",
+	printf("svcnft: applied %zu services, %zu endpoints, %zu node ports to %s %s: ",
 	       c->model.nservices, c->model.nendpoints, c->model.nnode_ports,
-	       nft_family_name(c->table.family), c->table.name);
+	       c->ipv6 ? "tables ip and ip6" : "table ip", c->table.name);
 	print_change(s);
 	if (s->conntrack_deleted)
 		printf(", %u stale UDP flows removed", s->conntrack_deleted);
@@ -68,6 +69,24 @@ static void print_summary(const struct compiled *c, const struct kernel_stats *s
 		printf("svcnft: reading the table %.3f s (%u read%s), kernel transactions %.6f s\n",
 		       s->read_seconds, s->reads, s->reads == 1 ? "" : "s",
 		       s->kernel_seconds);
+}
+
+/* Both tables in one transaction where IPv6 Services exist (or existed:
+ * an ip6 table left from an earlier run is emptied), the ip one alone
+ * otherwise, so IPv4-only hosts never get an empty ip6 table. */
+static int apply_tables(const struct compiled *c, struct kernel_stats *stats,
+			struct kernel_error *ke)
+{
+	const struct rs_table *both[2] = { &c->table, &c->table6 };
+	struct rs_table have6 = { 0 };
+	bool ip6 = c->ipv6;
+
+	if (!ip6) {
+		ip6 = kernel_table_get(NFPROTO_IPV6, c->table.name, &have6) == 0;
+		rs_table_free(&have6);
+	}
+	return ip6 ? kernel_tables_apply(both, 2, stats, ke) :
+		     kernel_table_apply(&c->table, stats, ke);
 }
 
 int cmd_apply(int argc, char **argv)
@@ -95,7 +114,7 @@ int cmd_apply(int argc, char **argv)
 		ret = ipt_cmd_apply(&o, &c);
 		goto out;
 	}
-	err = kernel_table_apply(&c.table, &stats, &ke);
+	err = apply_tables(&c, &stats, &ke);
 	cli_progress_clear(o.progress);
 	if (err < 0) {
 		report_kernel_error(&c.table, err, &ke);

@@ -57,14 +57,31 @@ static int parse_port_range(const char *s, struct model_options *m)
 	return 0;
 }
 
+/* One prefix per family: "V4CIDR", "V6CIDR" or "V4CIDR,V6CIDR". */
 static int parse_service_cidr(const char *s, struct model_options *m)
 {
-	struct ip_prefix p;
+	char *copy = xstrdup(s), *save = NULL;
+	bool seen4 = false, seen6 = false;
+	int ret = 0;
 
-	if (ip_prefix_parse(&p, s) < 0 || p.addr.family != AF_INET || p.len > 30)
-		return -EINVAL;
-	m->service_cidr = p;
-	return 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok && !ret;
+	     tok = strtok_r(NULL, ",", &save)) {
+		struct ip_prefix p;
+
+		if (ip_prefix_parse(&p, tok) < 0) {
+			ret = -EINVAL;
+		} else if (p.addr.family == AF_INET && !seen4 && p.len <= 30) {
+			m->service_cidr = p;
+			seen4 = true;
+		} else if (p.addr.family == AF_INET6 && !seen6 && p.len <= 126) {
+			m->service_cidr6 = p;
+			seen6 = true;
+		} else {
+			ret = -EINVAL;
+		}
+	}
+	free(copy);
+	return ret;
 }
 
 /* A comma-separated list, appended to what earlier options gave. */
@@ -79,8 +96,7 @@ static int parse_cluster_cidrs(struct cli_options *o, const char *arg)
 	     tok = strtok_r(NULL, ",", &save)) {
 		struct ip_prefix p;
 
-		if (n->ncluster_cidrs == CLI_MAX_CIDRS || ip_prefix_parse(&p, tok) < 0 ||
-		    p.addr.family != AF_INET)
+		if (n->ncluster_cidrs == CLI_MAX_CIDRS || ip_prefix_parse(&p, tok) < 0)
 			ret = -EINVAL;
 		else
 			o->cluster_cidrs[n->ncluster_cidrs++] = p;
@@ -100,8 +116,7 @@ static int parse_node_ips(struct cli_options *o, const char *arg)
 	     tok = strtok_r(NULL, ",", &save)) {
 		struct ip_addr a;
 
-		if (n->nnode_ips == CLI_MAX_NODE_IPS || ip_addr_parse(&a, tok) < 0 ||
-		    a.family != AF_INET)
+		if (n->nnode_ips == CLI_MAX_NODE_IPS || ip_addr_parse(&a, tok) < 0)
 			ret = -EINVAL;
 		else
 			o->node_ips[n->nnode_ips++] = a;
@@ -132,7 +147,7 @@ static int apply_option(struct cli_options *o, int c, const char *arg, unsigned 
 		return EXIT_OK;
 	case 'c':
 		if (!(accepts & OPT_COMPILE) || parse_service_cidr(arg, &o->model) < 0)
-			return usage_error(o, "--service-cidr \"%s\": give an IPv4 prefix of /30 or wider with host bits zero (e.g. 10.96.0.0/12)", arg);
+			return usage_error(o, "--service-cidr \"%s\": give an IPv4 prefix (/30 or wider), an IPv6 one (/126 or wider), or both separated by a comma, host bits zero (e.g. 10.96.0.0/12,fd00:10:96::/112)", arg);
 		return EXIT_OK;
 	case 'd':
 		if (!(accepts & OPT_DIFF))
@@ -159,11 +174,11 @@ static int apply_option(struct cli_options *o, int c, const char *arg, unsigned 
 		return EXIT_OK;
 	case 'C':
 		if (!(accepts & OPT_COMPILE) || parse_cluster_cidrs(o, arg) < 0)
-			return usage_error(o, "--cluster-cidr \"%s\": give IPv4 prefixes with host bits zero, separated by commas (e.g. 10.244.0.0/16), 16 at most", arg);
+			return usage_error(o, "--cluster-cidr \"%s\": give prefixes with host bits zero, separated by commas (e.g. 10.244.0.0/16,fd00:10:244::/56), 16 at most", arg);
 		return EXIT_OK;
 	case 'N':
 		if (!(accepts & OPT_COMPILE) || parse_node_ips(o, arg) < 0)
-			return usage_error(o, "--node-ip \"%s\": give IPv4 addresses separated by commas (e.g. 192.168.0.2), 64 at most", arg);
+			return usage_error(o, "--node-ip \"%s\": give addresses separated by commas (e.g. 192.168.0.2,2001:db8::2), 64 at most", arg);
 		return EXIT_OK;
 	case 'M':
 		if (!(accepts & OPT_COMPILE))
@@ -282,7 +297,9 @@ int cli_compile(const struct cli_options *o, struct compiled *c)
 		return status;
 	}
 	diag_list_free(&dl);
-	ruleset_from_model(&c->table, &c->model, o->table);
+	ruleset_from_model(&c->table, &c->model, o->table, AF_INET);
+	ruleset_from_model(&c->table6, &c->model, o->table, AF_INET6);
+	c->ipv6 = model_has_family(&c->model, AF_INET6);
 	return EXIT_OK;
 }
 
@@ -291,6 +308,7 @@ void compiled_free(struct compiled *c)
 	if (!c)
 		return;
 	rs_table_free(&c->table);
+	rs_table_free(&c->table6);
 	model_free(&c->model);
 	manifest_set_free(&c->set);
 }

@@ -5,25 +5,40 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend.h"
 #include "cli.h"
 #include "cli_ops.h"
 #include "kernel.h"
 
-static int flush_table(const struct cli_options *o)
+/* 0 removed, 1 absent, or an exit status. */
+static int delete_one(const struct cli_options *o, uint8_t family)
 {
-	int err = kernel_table_delete(NFPROTO_IPV4, o->table);
+	const char *fam = nft_family_name(family);
+	int err = kernel_table_delete(family, o->table);
 
-	if (err == -ENOENT) {
-		if (!o->quiet)
-			printf("svcnft: table ip %s does not exist: nothing to flush\n", o->table);
-		return EXIT_OK;
-	}
+	if (err == -ENOENT)
+		return 1;
 	if (err < 0) {
-		cli_error("removing table ip %s failed: %s", o->table, strerror(-err));
+		cli_error("removing table %s %s failed: %s", fam, o->table, strerror(-err));
 		return EXIT_KERNEL;
 	}
 	if (!o->quiet)
-		printf("svcnft: removed table ip %s\n", o->table);
+		printf("svcnft: removed table %s %s\n", fam, o->table);
+	return EXIT_OK;
+}
+
+/* The ip table, and the ip6 one where IPv6 Services made it. */
+static int flush_table(const struct cli_options *o)
+{
+	int ip = delete_one(o, NFPROTO_IPV4), ip6;
+
+	if (ip > 1)
+		return ip;
+	ip6 = delete_one(o, NFPROTO_IPV6);
+	if (ip6 > 1)
+		return ip6;
+	if (ip == 1 && ip6 == 1 && !o->quiet)
+		printf("svcnft: table ip %s does not exist: nothing to flush\n", o->table);
 	return EXIT_OK;
 }
 

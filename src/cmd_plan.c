@@ -55,7 +55,10 @@ int cmd_plan(int argc, char **argv)
 		ret = cli_json_print(&o, &c.table);
 	} else if (ret == EXIT_OK && o.diff) {
 		ret = print_diff(&o, &c.table);
-	} else if (ret == EXIT_OK && nft_text_write(stdout, &c.table, true) < 0) {
+		if (ret == EXIT_OK && c.ipv6)
+			ret = print_diff(&o, &c.table6);
+	} else if (ret == EXIT_OK && (nft_text_write(stdout, &c.table, true) < 0 ||
+				      (c.ipv6 && nft_text_write(stdout, &c.table6, true) < 0))) {
 		cli_error("writing the plan failed");
 		ret = EXIT_USAGE;
 	}

@@ -11,12 +11,44 @@
 #include "conntrack.h"
 #include "util.h"
 
-/* A flow key: address, port, and whether it is the reply's source (an
- * endpoint) or the original destination (a service address; 0 for a node
- * port on any local address). */
-static uint64_t flow_key(uint32_t addr_be, uint16_t port_be, bool reply_src)
+/*
+ * A flow key: family, address (16 bytes, IPv4 in the first 4; all zero
+ * for a node port on any local address), port, and whether it is the
+ * reply's source (an endpoint) or the original destination (a service
+ * address). An IPv4 key is exact; an IPv6 one is hashed into 64 bits.
+ */
+static uint64_t flow_key(uint8_t family, const void *addr, uint16_t port_be,
+			 bool reply_src)
 {
-	return (uint64_t)ntohl(addr_be) << 17 | (uint64_t)ntohs(port_be) << 1 | reply_src;
+	uint8_t bytes[20] = { family, reply_src };
+	uint32_t a4;
+
+	if (family == AF_INET) {
+		memcpy(&a4, addr, 4);
+		return (uint64_t)ntohl(a4) << 17 | (uint64_t)ntohs(port_be) << 1 |
+		       reply_src;
+	}
+	memcpy(bytes + 2, &port_be, 2);
+	memcpy(bytes + 4, addr, 16);
+	return hash_fnv1a(bytes, sizeof(bytes), 0) | 1ull << 63;
+}
+
+/* Its original destination address and reply source, 16 bytes each. */
+static void flow_addrs(const struct nf_conntrack *ct, uint8_t family,
+		       uint8_t dst[16], uint8_t reply_src[16])
+{
+	const void *d, *r;
+
+	memset(dst, 0, 16);
+	memset(reply_src, 0, 16);
+	d = nfct_get_attr(ct, family == AF_INET ? ATTR_ORIG_IPV4_DST :
+						 ATTR_ORIG_IPV6_DST);
+	r = nfct_get_attr(ct, family == AF_INET ? ATTR_REPL_IPV4_SRC :
+						 ATTR_REPL_IPV6_SRC);
+	if (d)
+		memcpy(dst, d, family == AF_INET ? 4 : 16);
+	if (r)
+		memcpy(reply_src, r, family == AF_INET ? 4 : 16);
 }
 
 struct collect {
@@ -27,15 +59,20 @@ struct collect {
 
 static bool is_stale(const struct collect *c, const struct nf_conntrack *ct)
 {
-	uint32_t dst = nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_DST);
+	static const uint8_t any[16];
+	uint8_t family = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
 	uint16_t dport = nfct_get_attr_u16(ct, ATTR_ORIG_PORT_DST);
+	uint8_t dst[16], src[16];
 
-	if (nfct_get_attr_u8(ct, ATTR_ORIG_L4PROTO) != IPPROTO_UDP)
+	if (nfct_get_attr_u8(ct, ATTR_ORIG_L4PROTO) != IPPROTO_UDP ||
+	    (family != AF_INET && family != AF_INET6))
 		return false;
-	return u64set_has(&c->keys, flow_key(nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC),
-					     nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC), true)) ||
-	       u64set_has(&c->keys, flow_key(dst, dport, false)) ||
-	       u64set_has(&c->keys, flow_key(0, dport, false));
+	flow_addrs(ct, family, dst, src);
+	return u64set_has(&c->keys, flow_key(family, src,
+					     nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC),
+					     true)) ||
+	       u64set_has(&c->keys, flow_key(family, dst, dport, false)) ||
+	       u64set_has(&c->keys, flow_key(family, any, dport, false));
 }
 
 static int collect_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
@@ -66,7 +103,8 @@ static int collect_stale(struct collect *c)
 		nfct_close(h);
 		return -ENOMEM;
 	}
-	nfct_filter_dump_set_attr_u8(f, NFCT_FILTER_DUMP_L3NUM, AF_INET);
+	/* both families: IPv4 and IPv6 flows in one dump */
+	nfct_filter_dump_set_attr_u8(f, NFCT_FILTER_DUMP_L3NUM, AF_UNSPEC);
 	nfct_callback_register(h, NFCT_T_ALL, collect_cb, c);
 	ret = nfct_query(h, NFCT_Q_DUMP_FILTER, f) < 0 ? -errno : 0;
 	nfct_filter_dump_destroy(f);
@@ -99,13 +137,19 @@ int conntrack_delete_udp(const struct rs_stale_flow *v, size_t n,
 
 	*deleted = 0;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t addr = 0;
+		const struct ip_addr *a = &v[i].addr;
 
-		if (v[i].addr.family == AF_INET)
-			memcpy(&addr, v[i].addr.addr, 4);
-		else if (v[i].addr.family)
-			continue;	/* IPv6 lives in the ip6 table's flows */
-		u64set_add(&c.keys, flow_key(addr, htons(v[i].port), v[i].by_reply_src));
+		if (a->family) {
+			u64set_add(&c.keys, flow_key(a->family, a->addr,
+						     htons(v[i].port),
+						     v[i].by_reply_src));
+			continue;
+		}
+		/* family 0: a node port, on any local address of either */
+		u64set_add(&c.keys, flow_key(AF_INET, a->addr, htons(v[i].port),
+					     v[i].by_reply_src));
+		u64set_add(&c.keys, flow_key(AF_INET6, a->addr, htons(v[i].port),
+					     v[i].by_reply_src));
 	}
 	ret = n ? collect_stale(&c) : 0;
 	if (!ret)

@@ -26,6 +26,9 @@ size_t ipt_check_model(const struct model *m, struct diag_list *dl)
 		if (s->internal_local)
 			missing(dl, s, "spec.internalTrafficPolicy", "Local",
 				"traffic policies");
+		if (s->cluster_ip6.family)
+			missing(dl, s, "spec.clusterIPs", NULL,
+				"IPv6 (ip6tables-restore)");
 		if (s->nsource_ranges)
 			missing(dl, s, "spec.loadBalancerSourceRanges", NULL,
 				"loadBalancerSourceRanges");

@@ -492,14 +492,19 @@ static int batch_recv(struct conn *c, const struct nl_batch *b,
 	return res->acks == 1 ? 0 : -EPROTO;	/* we asked for one */
 }
 
+/* ts[part]: the table the refs of that part of b index. */
 static void error_fill(struct kernel_error *err, int code,
-		       const struct nl_batch *b, const struct rs_table *t,
+		       const struct nl_batch *b, const struct rs_table *const *ts,
 		       const struct nl_msg_ref *ref, uint32_t bad_attr)
 {
+	const struct rs_table *t = ts[0];
+
 	if (!err)
 		return;
 	kernel_error_free(err);
 	err->err = code;
+	if (ref && ref->part < b->nparts)
+		t = ts[ref->part];
 	nl_batch_describe(b, t, ref, bad_attr, &err->object, &err->service);
 }
 
@@ -524,9 +529,10 @@ static double seconds_since(const struct timespec *since)
 	return (now.tv_sec - since->tv_sec) + (now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
-/* Send batch b, built with result built; t is what its refs index. */
+/* Send batch b, built with result built; ts[part] is what the refs of
+ * each part (table) of b index. */
 static int batch_run(struct conn *c, struct nl_batch *b, int built,
-		     const struct rs_table *t, struct kernel_stats *stats,
+		     const struct rs_table *const *ts, struct kernel_stats *stats,
 		     struct kernel_error *err)
 {
 	struct batch_result res = { 0 };
@@ -534,7 +540,7 @@ static int batch_run(struct conn *c, struct nl_batch *b, int built,
 	int ret = built;
 
 	if (ret < 0) {
-		error_fill(err, ret, b, t, &b->build_failed, 0);
+		error_fill(err, ret, b, ts, &b->build_failed, 0);
 		return ret;
 	}
 	c->seq = b->seq_end;	/* later requests must not reuse its seqs */
@@ -546,7 +552,7 @@ static int batch_run(struct conn *c, struct nl_batch *b, int built,
 	stats->bytes += b->bytes;
 	stats->batches++;
 	if (ret < 0)
-		error_fill(err, ret, b, t,
+		error_fill(err, ret, b, ts,
 			   res.err ? nl_batch_ref(b, res.err_seq) : NULL,
 			   res.bad_attr);
 	return ret;
@@ -556,7 +562,7 @@ static int replace_on(struct conn *c, const struct rs_table *t,
 		      struct nl_batch *b, struct kernel_stats *stats,
 		      struct kernel_error *err)
 {
-	return batch_run(c, b, nl_batch_build_replace(b, t, c->seq + 1, 0), t,
+	return batch_run(c, b, nl_batch_build_replace(b, t, c->seq + 1, 0), &t,
 			 stats, err);
 }
 
@@ -590,50 +596,6 @@ out:
 	return ret;
 }
 
-/*
- * The second transaction of an update: deleting the chains the first one
- * emptied and unlinked. Stamped with the generation the first one made, so
- * it is refused (and left to the next apply) if anything changed since.
- * Its failure changes nothing a packet sees, so it is not an error.
- */
-static void send_late(struct conn *c, const struct rs_diff *d, uint32_t genid,
-		      struct kernel_stats *stats)
-{
-	struct nl_batch b = { 0 };
-	int ret = nl_batch_build_late(&b, d, c->seq + 1, genid);
-
-	batch_run(c, &b, ret, &d->del, stats, NULL);
-	nl_batch_free(&b);
-}
-
-static int send_diff(struct kernel_io *io, const struct rs_diff *d,
-		     uint32_t genid, struct kernel_stats *stats,
-		     struct kernel_error *err)
-{
-	struct nl_batch b = { 0 };
-	const struct rs_table *t = d->want;
-	struct conn c;
-	int ret = conn_open(&c, io);
-
-	if (ret < 0)
-		return ret;
-	if (d->mode == RS_DIFF_CREATE) {
-		ret = nl_batch_build_create(&b, t, c.seq + 1, genid);
-	} else if (d->mode == RS_DIFF_REPLACE) {
-		ret = nl_batch_build_replace(&b, t, c.seq + 1, genid);
-	} else {
-		ret = nl_batch_build_update(&b, d, c.seq + 1, genid);
-		t = &d->add;
-	}
-	ret = batch_run(&c, &b, ret, t, stats, err);
-	if (!ret && rs_diff_late_chains(d))
-		send_late(&c, d, genid + 1, stats);
-	nl_batch_free(&b);
-	conn_close(&c);
-	return ret;
-}
-
-/* Read, compare, send what differs: once. */
 /* After the ruleset changed: UDP flows that conntrack would keep sending
  * to a removed endpoint, or keep refusing, are deleted. A failure here
  * leaves the new ruleset in place and is reported, not undone. */
@@ -642,43 +604,220 @@ static void flush_stale_udp(const struct rs_table *before,
 {
 	struct rs_stale_flow *flows;
 	size_t n = rs_stale_udp_flows(before, after, &flows);
+	unsigned deleted = 0;
+	int ret;
 
-	if (n)
-		stats->conntrack_err = conntrack_delete_udp(flows, n,
-							    &stats->conntrack_deleted);
+	if (n) {
+		ret = conntrack_delete_udp(flows, n, &deleted);
+		stats->conntrack_deleted += deleted;
+		if (ret < 0)
+			stats->conntrack_err = ret;
+	}
 	free(flows);
 }
 
-static int apply_once(struct kernel_io *io, const struct rs_table *want,
-		      struct kernel_stats *stats, struct kernel_error *err)
+/* What one attempt at several tables works on. */
+struct multi {
+	const struct rs_table *const *want;
+	size_t n;
+	struct rs_table have[KERNEL_TABLES_MAX];
+	bool exists[KERNEL_TABLES_MAX];
+	struct rs_diff d[KERNEL_TABLES_MAX];
+	uint32_t genid;
+};
+
+/* One table into out; a table that does not exist is not an error. */
+static int read_one(struct conn *c, const struct rs_table *want,
+		    struct rs_table *out, bool *exists)
 {
-	struct rs_table have = { 0 };
-	struct timespec start;
-	uint32_t genid = 0;
-	struct rs_diff d;
+	struct nl_parser p;
 	int ret;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	ret = read_consistent(io, want->family, want->name, &have, &genid);
-	stats->read_seconds += seconds_since(&start);
-	stats->reads++;
-	if (ret < 0 && ret != -ENOENT)
+	nl_parser_init(&p, want->family, want->name, out);
+	ret = read_objects(c, &p);
+	*exists = ret != -ENOENT;
+	nl_parser_free(&p);
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* Every table, within one generation (-EINTR when it moved on). */
+static int read_all_once(struct kernel_io *io, struct multi *m)
+{
+	uint32_t gen_before = 0, gen_after = 0;
+	struct conn c;
+	int ret = conn_open(&c, io);
+
+	if (ret < 0)
 		return ret;
-	rs_diff_compute(&d, want, ret == -ENOENT ? NULL : &have);
-	stats->mode = d.mode;
-	rs_diff_count(&d, &stats->changes);
-	ret = rs_diff_empty(&d) ? 0 : send_diff(io, &d, genid, stats, err);
-	if (!ret && !rs_diff_empty(&d))
-		flush_stale_udp(have.name ? &have : NULL, want, stats);
-	rs_diff_free(&d);
-	rs_table_free(&have);
+	ret = get_genid(&c, &gen_before);
+	for (size_t i = 0; !ret && i < m->n; i++)
+		ret = read_one(&c, m->want[i], &m->have[i], &m->exists[i]);
+	if (!ret)
+		ret = get_genid(&c, &gen_after);
+	if (!ret && gen_before != gen_after)
+		ret = -EINTR;
+	m->genid = gen_before;
+	for (size_t i = 0; ret < 0 && i < m->n; i++)
+		rs_table_free(&m->have[i]);
+	/* a fresh socket per attempt: see read_once */
+	conn_close(&c);
 	return ret;
 }
 
-int kernel_table_apply_io(struct kernel_io *io, const struct rs_table *want,
-			  struct kernel_stats *stats, struct kernel_error *err)
+static int read_all(struct kernel_io *io, struct multi *m)
+{
+	int ret = -EINVAL;
+
+	for (int attempt = 0; attempt < GET_ATTEMPTS; attempt++) {
+		ret = read_all_once(io, m);
+		if (ret != -EINTR && ret != -ENOBUFS)
+			break;
+	}
+	return ret == -EINTR ? -EAGAIN : ret;
+}
+
+/* What the refs of d's part of a batch index. */
+static const struct rs_table *diff_table(const struct rs_diff *d, bool late)
+{
+	if (late)
+		return &d->del;
+	return d->mode == RS_DIFF_UPDATE ? &d->add : d->want;
+}
+
+/*
+ * One batch holding the change of every table that has one (late: the
+ * second transactions' chain deletions), stamped with genid.
+ */
+static int send_all(struct conn *c, struct multi *m, bool late,
+		    uint32_t genid, struct kernel_stats *stats,
+		    struct kernel_error *err)
+{
+	const struct rs_table *ts[KERNEL_TABLES_MAX] = { m->want[0] };
+	struct nl_batch b = { 0 };
+	int ret = nl_batch_open(&b, c->seq + 1, genid);
+
+	for (size_t i = 0; !ret && i < m->n; i++) {
+		if (late ? !rs_diff_late_chains(&m->d[i]) : rs_diff_empty(&m->d[i]))
+			continue;
+		ts[b.nparts] = diff_table(&m->d[i], late);
+		ret = late ? nl_batch_add_late(&b, &m->d[i]) :
+			     nl_batch_add_diff(&b, &m->d[i]);
+	}
+	if (!ret)
+		ret = nl_batch_close(&b);
+	ret = batch_run(c, &b, ret, ts, stats, err);
+	nl_batch_free(&b);
+	return ret;
+}
+
+/*
+ * The first transaction, then (when some chains wait for it) the second,
+ * stamped with the generation the first one made: its failure changes
+ * nothing a packet sees and is left to the next apply, so it is not an
+ * error.
+ */
+static int send_diffs(struct kernel_io *io, struct multi *m,
+		      struct kernel_stats *stats, struct kernel_error *err)
+{
+	bool late = false;
+	struct conn c;
+	int ret = conn_open(&c, io);
+
+	if (ret < 0)
+		return ret;
+	ret = send_all(&c, m, false, m->genid, stats, err);
+	for (size_t i = 0; i < m->n; i++)
+		late = late || rs_diff_late_chains(&m->d[i]);
+	if (!ret && late)
+		send_all(&c, m, true, m->genid + 1, stats, NULL);
+	conn_close(&c);
+	return ret;
+}
+
+/* What several tables' changes were, as one: a replace when any table is
+ * replaced, otherwise an update, a create, or nothing. */
+static enum rs_diff_mode merged_mode(const struct multi *m)
+{
+	static const enum rs_diff_mode order[] = {
+		RS_DIFF_REPLACE, RS_DIFF_UPDATE, RS_DIFF_CREATE };
+
+	for (size_t k = 0; k < ARRAY_SIZE(order); k++)
+		for (size_t i = 0; i < m->n; i++)
+			if (m->d[i].mode == order[k])
+				return order[k];
+	return RS_DIFF_NONE;
+}
+
+static void count_changes(const struct multi *m, struct rs_diff_counts *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (size_t i = 0; i < m->n; i++) {
+		struct rs_diff_counts c;
+
+		rs_diff_count(&m->d[i], &c);
+		sum->chains_added += c.chains_added;
+		sum->chains_refilled += c.chains_refilled;
+		sum->chains_deleted += c.chains_deleted;
+		sum->rules_added += c.rules_added;
+		sum->elems_added += c.elems_added;
+		sum->elems_deleted += c.elems_deleted;
+	}
+}
+
+static bool multi_empty(const struct multi *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!rs_diff_empty(&m->d[i]))
+			return false;
+	return true;
+}
+
+/* Read every table, compare, send what differs: once. */
+static int apply_once(struct kernel_io *io, struct multi *m,
+		      struct kernel_stats *stats, struct kernel_error *err)
+{
+	struct timespec start;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	ret = read_all(io, m);
+	stats->read_seconds += seconds_since(&start);
+	stats->reads++;
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < m->n; i++)
+		rs_diff_compute(&m->d[i], m->want[i],
+				m->exists[i] ? &m->have[i] : NULL);
+	stats->mode = merged_mode(m);
+	count_changes(m, &stats->changes);
+	ret = multi_empty(m) ? 0 : send_diffs(io, m, stats, err);
+	for (size_t i = 0; !ret && i < m->n; i++)
+		if (!rs_diff_empty(&m->d[i]))
+			flush_stale_udp(m->exists[i] ? &m->have[i] : NULL,
+					m->want[i], stats);
+	for (size_t i = 0; i < m->n; i++) {
+		rs_diff_free(&m->d[i]);
+		rs_table_free(&m->have[i]);
+	}
+	return ret;
+}
+
+static bool tables_valid(const struct rs_table *const *want, size_t n)
+{
+	if (!want || !n || n > KERNEL_TABLES_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!want[i] || !want[i]->name)
+			return false;
+	return true;
+}
+
+int kernel_tables_apply_io(struct kernel_io *io,
+			   const struct rs_table *const *want, size_t n,
+			   struct kernel_stats *stats, struct kernel_error *err)
 {
 	struct kernel_stats dummy;
+	struct multi m = { .want = want, .n = n };
 	int ret = -EINVAL;
 
 	if (err)
@@ -686,10 +825,10 @@ int kernel_table_apply_io(struct kernel_io *io, const struct rs_table *want,
 	if (!stats)
 		stats = &dummy;
 	memset(stats, 0, sizeof(*stats));
-	for (int attempt = 0; want && want->name && attempt < APPLY_ATTEMPTS;
+	for (int attempt = 0; tables_valid(want, n) && attempt < APPLY_ATTEMPTS;
 	     attempt++) {
 		kernel_error_free(err);
-		ret = apply_once(io, want, stats, err);
+		ret = apply_once(io, &m, stats, err);
 		/* ERESTART on the batch begin: the generation moved on
 		 * between our read and our write; nothing was applied.
 		 * ENOBUFS: the kernel's replies were dropped, so whether the
@@ -704,6 +843,12 @@ int kernel_table_apply_io(struct kernel_io *io, const struct rs_table *want,
 	return ret;
 }
 
+int kernel_table_apply_io(struct kernel_io *io, const struct rs_table *want,
+			  struct kernel_stats *stats, struct kernel_error *err)
+{
+	return kernel_tables_apply_io(io, &want, 1, stats, err);
+}
+
 int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
 		       struct kernel_error *err)
 {
@@ -716,6 +861,72 @@ int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
 		return ret;
 	}
 	return kernel_table_apply_io(&io, want, stats, err);
+}
+
+int kernel_tables_apply(const struct rs_table *const *want, size_t n,
+			struct kernel_stats *stats, struct kernel_error *err)
+{
+	struct kernel_io io;
+	int ret = io_default(&io);
+
+	if (ret < 0) {
+		if (err)
+			*err = (struct kernel_error){ .err = ret };
+		return ret;
+	}
+	return kernel_tables_apply_io(&io, want, n, stats, err);
+}
+
+/* 1 when table (family, name) exists, 0 when not, or -errno. */
+static int table_exists(struct conn *c, uint8_t family, const char *name)
+{
+	struct rs_table t = { 0 };
+	struct nl_parser p;
+	int ret;
+
+	nl_parser_init(&p, family, name, &t);
+	ret = read_table(c, &p);
+	nl_parser_free(&p);
+	rs_table_free(&t);
+	return ret == -ENOENT ? 0 : ret < 0 ? ret : 1;
+}
+
+/* The batch deleting every table of families that exists or not. */
+static int delete_all(struct conn *c, const uint8_t *families, size_t n,
+		      const char *name)
+{
+	struct nl_batch b = { 0 };
+	struct batch_result res;
+	int ret = nl_batch_open(&b, c->seq + 1, 0);
+
+	for (size_t i = 0; !ret && i < n; i++)
+		ret = nl_batch_add_delete(&b, families[i], name);
+	if (!ret)
+		ret = nl_batch_close(&b);
+	if (!ret)
+		ret = batch_send(c, &b);
+	if (!ret)
+		ret = batch_recv(c, &b, &res);
+	nl_batch_free(&b);
+	return ret;
+}
+
+int kernel_tables_delete(const uint8_t *families, size_t n, const char *name)
+{
+	struct kernel_io io;
+	struct conn c;
+	int found = 0, ret = io_default(&io);
+
+	if (ret < 0 || (ret = conn_open(&c, &io)) < 0)
+		return ret;
+	for (size_t i = 0; ret >= 0 && i < n; i++) {
+		ret = table_exists(&c, families[i], name);
+		found += ret > 0;
+	}
+	if (ret >= 0)
+		ret = found ? delete_all(&c, families, n, name) : -ENOENT;
+	conn_close(&c);
+	return ret;
 }
 
 int kernel_table_delete(uint8_t family, const char *name)

@@ -70,5 +70,9 @@ struct kernel_io {
  * the environment). */
 int kernel_table_apply_io(struct kernel_io *io, const struct rs_table *want,
 			  struct kernel_stats *stats, struct kernel_error *err);
+/* kernel_tables_apply over io. */
+int kernel_tables_apply_io(struct kernel_io *io,
+			   const struct rs_table *const *want, size_t n,
+			   struct kernel_stats *stats, struct kernel_error *err);
 
 #endif

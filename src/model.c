@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Stage 2: the manifests into a validated service model. */
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,4 +147,27 @@ void model_free(struct model *m)
 	free(m->node.cluster_cidrs);
 	free(m->node.node_ips);
 	memset(m, 0, sizeof(*m));
+}
+
+static bool addrs_have(const struct ip_addr *v, size_t n, int family)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].family == family)
+			return true;
+	return false;
+}
+
+bool model_has_family(const struct model *m, int family)
+{
+	for (size_t i = 0; i < m->nservices; i++) {
+		const struct model_service *s = &m->services[i];
+		const struct ip_addr *cip = family == AF_INET ? &s->cluster_ip :
+					    &s->cluster_ip6;
+
+		if (cip->family == family ||
+		    addrs_have(s->external_ips, s->nexternal_ips, family) ||
+		    addrs_have(s->lb_ips, s->nlb_ips, family))
+			return true;
+	}
+	return false;
 }

@@ -80,17 +80,27 @@ int model_check_duplicates(struct model_ctx *ctx)
 	return ret ? -EINVAL : 0;
 }
 
-static uint64_t ipv4_key(const struct ip_addr *a)
-{
-	uint32_t v;
-
-	memcpy(&v, a->addr, 4);
-	return ntohl(v);
-}
-
 static bool has_cluster_ip(const struct model_service *s)
 {
 	return s->type != SERVICE_EXTERNAL_NAME && !s->headless;
+}
+
+/* A Service's ClusterIP of one family, and the manifest value it came from. */
+static struct ip_addr *cluster_slot(struct model_service *s, int family)
+{
+	return family == AF_INET ? &s->cluster_ip : &s->cluster_ip6;
+}
+
+/* A 64-bit key for an address: IPv4 as is, IPv6 hashed (the allocation
+ * only needs to know which candidates are taken). */
+static uint64_t addr_key(const struct ip_addr *a)
+{
+	uint32_t v;
+
+	if (a->family == AF_INET6)
+		return hash_fnv1a(a->addr, 16, 0) | 1ULL << 63;
+	memcpy(&v, a->addr, 4);
+	return ntohl(v);
 }
 
 /* Explicit ClusterIPs first: two Services may not share one. */
@@ -103,55 +113,93 @@ static int claim_explicit_ips(struct model_ctx *ctx, struct u64set *taken,
 
 	for (size_t i = 0; i < ctx->m->nservices; i++) {
 		struct model_service *s = &ctx->m->services[i];
-		const struct strmap_entry *prev;
 
-		if (!has_cluster_ip(s) || !s->cluster_ip.family)
-			continue;
-		ip_addr_str(&s->cluster_ip, buf, sizeof(buf));
-		prev = strmap_get(owner, buf);
-		if (prev) {
-			const struct model_service *o = &ctx->m->services[prev->vals[0]];
-			struct obj_ref obj = { "Service", s->ns, s->name };
+		for (int f = 0; f < 2 && has_cluster_ip(s); f++) {
+			struct ip_addr *ip = cluster_slot(s, f ? AF_INET6 : AF_INET);
+			const struct strmap_entry *prev;
 
-			model_error(ctx, &obj, &src[i]->cluster_ip.pos, "spec.clusterIP",
-				    "\"%s\" is already the clusterIP of Service %s/%s (%s:%u): each ClusterIP belongs to one Service",
-				    buf, o->ns, o->name, o->pos.file, o->pos.line);
-			/* reported once: the address check after this must
-			 * not report the same clash again */
-			s->headless = true;
-			ret = -EINVAL;
-			continue;
+			if (!ip->family)
+				continue;
+			ip_addr_str(ip, buf, sizeof(buf));
+			prev = strmap_get(owner, buf);
+			if (prev) {
+				const struct model_service *o = &ctx->m->services[prev->vals[0]];
+				struct obj_ref obj = { "Service", s->ns, s->name };
+
+				model_error(ctx, &obj, &src[i]->cluster_ip.pos, "spec.clusterIP",
+					    "\"%s\" is already the clusterIP of Service %s/%s (%s:%u): each ClusterIP belongs to one Service",
+					    buf, o->ns, o->name, o->pos.file, o->pos.line);
+				/* reported once: the address check after this
+				 * must not report the same clash again */
+				s->headless = true;
+				ret = -EINVAL;
+				continue;
+			}
+			strmap_add(owner, buf, i);
+			u64set_add(taken, addr_key(ip));
 		}
-		strmap_add(owner, buf, i);
-		u64set_add(taken, ipv4_key(&s->cluster_ip));
 	}
 	return ret;
 }
 
-static int assign_ip(struct model_ctx *ctx, struct model_service *s,
+/* The address at offset off into prefix p: the prefix's host bits are
+ * zero and off fits in them, so the offset's bytes are simply or-ed in. */
+static void prefix_offset(struct ip_addr *out, const struct ip_prefix *p, uint64_t off)
+{
+	size_t n = p->addr.family == AF_INET6 ? 16 : 4;
+
+	*out = p->addr;
+	for (size_t i = n; i-- > 0 && off; off >>= 8)
+		out->addr[i] |= off & 0xff;
+}
+
+static int assign_ip(struct model_ctx *ctx, struct model_service *s, int family,
 		     struct u64set *taken)
 {
-	const struct ip_prefix *cidr = &ctx->opts->service_cidr;
-	uint64_t size = 1ULL << (32 - cidr->len), base = ipv4_key(&cidr->addr);
-	char *key = xasprintf("%s/%s", s->ns, s->name);
+	const struct ip_prefix *cidr = family == AF_INET ? &ctx->opts->service_cidr :
+				       &ctx->opts->service_cidr6;
+	unsigned host = (family == AF_INET ? 32 : 128) - cidr->len;
+	uint64_t size = host >= 63 ? 1ULL << 62 : 1ULL << host;
 	uint64_t usable = size > 2 ? size - 2 : size;	/* not network, broadcast */
+	char *key = xasprintf("%s/%s", s->ns, s->name);
 	int ret = -ENOSPC;
 
+	if (cidr->addr.family != family)
+		goto out;
 	for (uint64_t attempt = 0; attempt < usable * 4 && attempt < 1000000; attempt++) {
 		uint64_t h = hash_fnv1a(key, strlen(key), attempt);
-		uint64_t ip = base + (size > 2 ? 1 : 0) + h % usable;
-		uint32_t be = htonl((uint32_t)ip);
+		struct ip_addr a;
 
-		if (!u64set_add(taken, ip))
+		prefix_offset(&a, cidr, (size > 2 ? 1 : 0) + h % usable);
+		if (!u64set_add(taken, addr_key(&a)))
 			continue;
-		s->cluster_ip.family = AF_INET;
-		memcpy(s->cluster_ip.addr, &be, 4);
-		s->cluster_ip_assigned = true;
+		*cluster_slot(s, family) = a;
+		if (family == AF_INET)
+			s->cluster_ip_assigned = true;
+		else
+			s->cluster_ip6_assigned = true;
 		ret = 0;
 		break;
 	}
+out:
 	free(key);
 	return ret;
+}
+
+static void no_room(struct model_ctx *ctx, const struct model_service *s, int family)
+{
+	struct obj_ref obj = { "Service", s->ns, s->name };
+	const struct ip_prefix *cidr = family == AF_INET ? &ctx->opts->service_cidr :
+				       &ctx->opts->service_cidr6;
+	char buf[IP_ADDR_STRLEN];
+
+	if (!cidr->addr.family)
+		model_error(ctx, &obj, &s->pos, "spec.clusterIPs",
+			    "the Service asks for an IPv6 ClusterIP and none is given: give one in clusterIPs, or an IPv6 range with --service-cidr V4CIDR,V6CIDR");
+	else
+		model_error(ctx, &obj, &s->pos, "spec.clusterIP",
+			    "no free address left in --service-cidr %s/%u: give a larger range or set clusterIP",
+			    ip_addr_str(&cidr->addr, buf, sizeof(buf)), cidr->len);
 }
 
 int model_assign_cluster_ips(struct model_ctx *ctx,
@@ -160,20 +208,20 @@ int model_assign_cluster_ips(struct model_ctx *ctx,
 	struct u64set taken = { 0 };
 	struct strmap owner = { 0 };
 	int ret = claim_explicit_ips(ctx, &taken, &owner, src);
-	char buf[IP_ADDR_STRLEN];
 
 	for (size_t i = 0; i < ctx->m->nservices; i++) {
 		struct model_service *s = &ctx->m->services[i];
-		struct obj_ref obj = { "Service", s->ns, s->name };
 
-		if (!has_cluster_ip(s) || s->cluster_ip.family)
-			continue;
-		if (assign_ip(ctx, s, &taken) < 0) {
-			model_error(ctx, &obj, &s->pos, "spec.clusterIP",
-				    "no free address left in --service-cidr %s/%u: give a larger range or set clusterIP",
-				    ip_addr_str(&ctx->opts->service_cidr.addr, buf, sizeof(buf)),
-				    ctx->opts->service_cidr.len);
-			ret = -EINVAL;
+		for (int f = 0; f < 2 && has_cluster_ip(s); f++) {
+			int family = f ? AF_INET6 : AF_INET;
+
+			if ((family == AF_INET ? !s->want_ipv4 : !s->want_ipv6) ||
+			    cluster_slot(s, family)->family)
+				continue;
+			if (assign_ip(ctx, s, family, &taken) < 0) {
+				no_room(ctx, s, family);
+				ret = -EINVAL;
+			}
 		}
 	}
 	u64set_free(&taken);
@@ -316,7 +364,10 @@ int model_check_address_conflicts(struct model_ctx *ctx)
 		for (size_t j = 0; j < s->nports; j++) {
 			const struct model_port *p = &s->ports[j];
 
-			claim_address(ctx, &owner, i, &s->cluster_ip, p, "spec.clusterIP");
+			if (s->cluster_ip.family)
+				claim_address(ctx, &owner, i, &s->cluster_ip, p, "spec.clusterIP");
+			if (s->cluster_ip6.family)
+				claim_address(ctx, &owner, i, &s->cluster_ip6, p, "spec.clusterIPs");
 			for (size_t k = 0; k < s->nexternal_ips; k++)
 				claim_address(ctx, &owner, i, &s->external_ips[k], p, "spec.externalIPs");
 			for (size_t k = 0; k < s->nlb_ips; k++)

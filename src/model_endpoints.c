@@ -67,7 +67,7 @@ static void add_addresses(struct model_ctx *ctx, struct model_port *p,
 	struct ip_addr a;
 
 	for (size_t j = 0; j < n; j++)
-		if (!ip_addr_parse(&a, v[j].ip.s) && a.family == AF_INET)
+		if (!ip_addr_parse(&a, v[j].ip.s))
 			add_endpoint(ctx, p, &a, port, v[j].node_name.s, NULL, use);
 }
 
@@ -108,8 +108,8 @@ static enum ep_use slice_endpoint_use(const struct k8s_slice_endpoint *ep,
 static void from_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *sl,
 		       struct model_service *svc, bool publish_all)
 {
-	if (sl->address_type.s && strcmp(sl->address_type.s, "IPv4"))
-		return;	/* IPv6 and FQDN slices: not programmed by an ip table */
+	if (sl->address_type.s && !strcmp(sl->address_type.s, "FQDN"))
+		return;	/* names, not addresses: nothing to DNAT to */
 	for (size_t i = 0; i < svc->nports; i++) {
 		struct model_port *p = &svc->ports[i];
 		const struct k8s_endpoint_port *sp =
@@ -119,13 +119,11 @@ static void from_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *s
 			continue;
 		for (size_t e = 0; e < sl->nendpoints; e++) {
 			const struct k8s_slice_endpoint *ep = &sl->endpoints[e];
+			enum ep_use use = slice_endpoint_use(ep, publish_all);
 			struct ip_addr a;
 
-			enum ep_use use = slice_endpoint_use(ep, publish_all);
-
 			for (size_t j = 0; j < ep->addresses.n; j++)
-				if (!ip_addr_parse(&a, ep->addresses.v[j].s) &&
-				    a.family == AF_INET)
+				if (!ip_addr_parse(&a, ep->addresses.v[j].s))
 					add_endpoint(ctx, p, &a, sp->port.v,
 						     ep->node_name.s, NULL, use);
 		}
@@ -181,6 +179,23 @@ static uint16_t pod_target_port(const struct k8s_pod *pod,
 	return 0;
 }
 
+static void add_pod_address(struct model_ctx *ctx, struct model_service *svc,
+			    const struct k8s_pod *pod, const char *ip,
+			    const char *ref, enum ep_use use)
+{
+	struct ip_addr a;
+
+	if (ip_addr_parse(&a, ip) < 0)
+		return;
+	for (size_t i = 0; i < svc->nports; i++) {
+		uint16_t port = pod_target_port(pod, &svc->ports[i]);
+
+		if (port)
+			add_endpoint(ctx, &svc->ports[i], &a, port, pod->node_name.s,
+				     ref, use);
+	}
+}
+
 static void from_pods(struct model_ctx *ctx, const struct k8s_service *k,
 		      struct model_service *svc, bool publish_all)
 {
@@ -193,20 +208,18 @@ static void from_pods(struct model_ctx *ctx, const struct k8s_service *k,
 	for (size_t c = 0; cand && c < cand->nvals; c++) {
 		const struct k8s_pod *pod = &ctx->set->pods[cand->vals[c]];
 		enum ep_use use = pod_use(pod, publish_all);
-		struct ip_addr a;
 		char *ref;
 
-		if (use == EP_SKIP || !pod_matches(pod, &k->selector) ||
-		    ip_addr_parse(&a, pod->pod_ip.s) || a.family != AF_INET)
+		if (use == EP_SKIP || !pod_matches(pod, &k->selector))
 			continue;
 		ref = xasprintf("%s/%s", svc->ns, pod->meta.name.s);
-		for (size_t i = 0; i < svc->nports; i++) {
-			uint16_t port = pod_target_port(pod, &svc->ports[i]);
-
-			if (port)
-				add_endpoint(ctx, &svc->ports[i], &a, port,
-					     pod->node_name.s, ref, use);
-		}
+		/* status.podIPs: one address per family (dual-stack); older
+		 * objects have status.podIP alone */
+		if (pod->pod_ips.n)
+			for (size_t j = 0; j < pod->pod_ips.n; j++)
+				add_pod_address(ctx, svc, pod, pod->pod_ips.v[j].s, ref, use);
+		else
+			add_pod_address(ctx, svc, pod, pod->pod_ip.s, ref, use);
 		free(ref);
 	}
 }

@@ -37,19 +37,12 @@ static int parse_type(struct model_ctx *ctx, const struct obj_ref *obj,
 	return -EINVAL;
 }
 
-static int parse_ipv4(struct model_ctx *ctx, const struct obj_ref *obj,
-		      const char *field, const struct k8s_str *v,
-		      struct ip_addr *out)
+static int parse_ip(struct model_ctx *ctx, const struct obj_ref *obj,
+		    const char *field, const struct k8s_str *v, struct ip_addr *out)
 {
 	if (ip_addr_parse(out, v->s) < 0) {
 		model_error(ctx, obj, &v->pos, field,
-			    "\"%s\" is not an IP address: write an IPv4 address such as 10.96.0.10",
-			    v->s);
-		return -EINVAL;
-	}
-	if (out->family != AF_INET) {
-		model_error(ctx, obj, &v->pos, field,
-			    "\"%s\" is IPv6: svcnft programs IPv4 services only for now",
+			    "\"%s\" is not an IP address: write an IPv4 or IPv6 address such as 10.96.0.10 or fd00::10",
 			    v->s);
 		return -EINVAL;
 	}
@@ -57,9 +50,9 @@ static int parse_ipv4(struct model_ctx *ctx, const struct obj_ref *obj,
 }
 
 /* Append every valid address in list to *v (skipping duplicates). */
-static int parse_ipv4_list(struct model_ctx *ctx, const struct obj_ref *obj,
-			   const char *field, const struct k8s_strv *list,
-			   struct ip_addr **v, size_t *n)
+static int parse_ip_list(struct model_ctx *ctx, const struct obj_ref *obj,
+			 const char *field, const struct k8s_strv *list,
+			 struct ip_addr **v, size_t *n)
 {
 	char path[96];
 	int ret = 0;
@@ -69,7 +62,7 @@ static int parse_ipv4_list(struct model_ctx *ctx, const struct obj_ref *obj,
 		bool dup = false;
 
 		snprintf(path, sizeof(path), "%s[%zu]", field, i);
-		if (parse_ipv4(ctx, obj, path, &list->v[i], &a) < 0) {
+		if (parse_ip(ctx, obj, path, &list->v[i], &a) < 0) {
 			ret = -EINVAL;
 			continue;
 		}
@@ -83,13 +76,92 @@ static int parse_ipv4_list(struct model_ctx *ctx, const struct obj_ref *obj,
 	return ret;
 }
 
+static int family_of(const char *name)
+{
+	if (name && !strcmp(name, "IPv4"))
+		return AF_INET;
+	if (name && !strcmp(name, "IPv6"))
+		return AF_INET6;
+	return 0;
+}
+
+/* spec.ipFamilies and spec.ipFamilyPolicy: which families the Service
+ * has. SingleStack takes the first family (ipFamilies[0], else the first
+ * clusterIP's, else IPv4); RequireDualStack both; PreferDualStack both
+ * when the cluster can give both (an IPv6 --service-cidr, or IPv6 given). */
+static int parse_families(struct model_ctx *ctx, const struct obj_ref *obj,
+			  const struct k8s_service *k, const struct k8s_strv *ips,
+			  struct model_service *s)
+{
+	const char *policy = k->ip_family_policy.s;
+	int primary = AF_INET;
+	bool dual, prefer;
+
+	for (size_t i = 0; i < k->ip_families.n; i++) {
+		if (!family_of(k->ip_families.v[i].s)) {
+			model_error(ctx, obj, &k->ip_families.v[i].pos, "spec.ipFamilies",
+				    "unknown family \"%s\": valid families are IPv4 and IPv6",
+				    k->ip_families.v[i].s ? k->ip_families.v[i].s : "");
+			return -EINVAL;
+		}
+	}
+	if (policy && strcmp(policy, "SingleStack") && strcmp(policy, "PreferDualStack") &&
+	    strcmp(policy, "RequireDualStack")) {
+		model_error(ctx, obj, &k->ip_family_policy.pos, "spec.ipFamilyPolicy",
+			    "unknown policy \"%s\": valid policies are SingleStack, PreferDualStack, RequireDualStack",
+			    policy);
+		return -EINVAL;
+	}
+	if (k->ip_families.n)
+		primary = family_of(k->ip_families.v[0].s);
+	else if (ips->n && strchr(ips->v[0].s ? ips->v[0].s : "", ':'))
+		primary = AF_INET6;
+	prefer = policy && !strcmp(policy, "PreferDualStack");
+	dual = (policy && !strcmp(policy, "RequireDualStack")) || k->ip_families.n > 1 ||
+	       ips->n > 1 ||
+	       (prefer && (ctx->opts->service_cidr6.addr.family || ips->n > 1));
+	s->want_ipv4 = dual || primary == AF_INET;
+	s->want_ipv6 = dual || primary == AF_INET6;
+	return 0;
+}
+
+/* spec.clusterIP and spec.clusterIPs: one address per family. */
+static int parse_cluster_ips(struct model_ctx *ctx, const struct obj_ref *obj,
+			     const struct k8s_strv *ips, struct model_service *s)
+{
+	char field[64];
+
+	for (size_t i = 0; i < ips->n; i++) {
+		struct ip_addr a;
+		struct ip_addr *slot;
+
+		snprintf(field, sizeof(field), "spec.clusterIPs[%zu]", i);
+		if (parse_ip(ctx, obj, field, &ips->v[i], &a) < 0)
+			return -EINVAL;
+		slot = a.family == AF_INET ? &s->cluster_ip : &s->cluster_ip6;
+		if (slot->family || i > 1) {
+			model_error(ctx, obj, &ips->v[i].pos, field,
+				    "\"%s\": clusterIPs holds at most one address of each family",
+				    ips->v[i].s);
+			return -EINVAL;
+		}
+		*slot = a;
+	}
+	if ((s->cluster_ip.family && !s->want_ipv4) || (s->cluster_ip6.family && !s->want_ipv6)) {
+		model_error(ctx, obj, &ips->v[0].pos, "spec.clusterIPs",
+			    "holds a family that ipFamilies/ipFamilyPolicy do not ask for: list the families in spec.ipFamilies, or set ipFamilyPolicy: RequireDualStack");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_cluster_ip(struct model_ctx *ctx, const struct obj_ref *obj,
 			    const struct k8s_service *k, struct model_service *s)
 {
 	const struct k8s_str *ip = &k->cluster_ip;
+	struct k8s_strv one = { (struct k8s_str *)ip, ip->s && *ip->s ? 1 : 0, ip->pos };
+	const struct k8s_strv *ips = k->cluster_ips.n ? &k->cluster_ips : &one;
 
-	if (!ip->s && k->cluster_ips.n)
-		ip = &k->cluster_ips.v[0];
 	if (s->type == SERVICE_EXTERNAL_NAME) {
 		if (ip->s && *ip->s) {
 			model_error(ctx, obj, &ip->pos, "spec.clusterIP",
@@ -99,18 +171,15 @@ static int parse_cluster_ip(struct model_ctx *ctx, const struct obj_ref *obj,
 		}
 		return 0;
 	}
-	if (k->cluster_ip.s && k->cluster_ips.n &&
-	    strcmp(k->cluster_ip.s, k->cluster_ips.v[0].s)) {
+	if (ip->s && k->cluster_ips.n && strcmp(ip->s, k->cluster_ips.v[0].s)) {
 		model_error(ctx, obj, &k->cluster_ips.v[0].pos, "spec.clusterIPs[0]",
 			    "\"%s\" differs from spec.clusterIP \"%s\": the first of clusterIPs must equal clusterIP",
-			    k->cluster_ips.v[0].s, k->cluster_ip.s);
+			    k->cluster_ips.v[0].s, ip->s);
 		return -EINVAL;
 	}
-	if (!ip->s || !*ip->s)
-		return 0;	/* assigned from --service-cidr later */
-	if (!strcmp(ip->s, "None")) {
+	if (ips->n && !strcmp(ips->v[0].s, "None")) {
 		if (s->type != SERVICE_CLUSTER_IP) {
-			model_error(ctx, obj, &ip->pos, "spec.clusterIP",
+			model_error(ctx, obj, &ips->v[0].pos, "spec.clusterIP",
 				    "\"None\" (headless) is only valid for type ClusterIP, not %s",
 				    service_type_name(s->type));
 			return -EINVAL;
@@ -118,20 +187,9 @@ static int parse_cluster_ip(struct model_ctx *ctx, const struct obj_ref *obj,
 		s->headless = true;
 		return 0;
 	}
-	return parse_ipv4(ctx, obj, "spec.clusterIP", ip, &s->cluster_ip);
-}
-
-static int check_ip_families(struct model_ctx *ctx, const struct obj_ref *obj,
-			     const struct k8s_service *k)
-{
-	if (k->ip_families.n && k->ip_families.v[0].s &&
-	    strcmp(k->ip_families.v[0].s, "IPv4")) {
-		model_error(ctx, obj, &k->ip_families.v[0].pos, "spec.ipFamilies[0]",
-			    "\"%s\" as the primary family is not supported yet: svcnft programs IPv4 services only; use IPv4 or leave ipFamilies out",
-			    k->ip_families.v[0].s);
+	if (parse_families(ctx, obj, k, ips, s) < 0)
 		return -EINVAL;
-	}
-	return 0;
+	return parse_cluster_ips(ctx, obj, ips, s);	/* missing: assigned later */
 }
 
 static int parse_addresses(struct model_ctx *ctx, const struct obj_ref *obj,
@@ -139,25 +197,24 @@ static int parse_addresses(struct model_ctx *ctx, const struct obj_ref *obj,
 {
 	int ret = 0;
 
-	if (check_ip_families(ctx, obj, k) < 0 ||
-	    parse_cluster_ip(ctx, obj, k, s) < 0)
+	if (parse_cluster_ip(ctx, obj, k, s) < 0)
 		ret = -EINVAL;
 	if (s->type == SERVICE_EXTERNAL_NAME)
 		return ret;
-	if (parse_ipv4_list(ctx, obj, "spec.externalIPs", &k->external_ips,
-			    &s->external_ips, &s->nexternal_ips) < 0)
+	if (parse_ip_list(ctx, obj, "spec.externalIPs", &k->external_ips,
+			  &s->external_ips, &s->nexternal_ips) < 0)
 		ret = -EINVAL;
 	if (s->type != SERVICE_LOAD_BALANCER)
 		return ret;
-	if (parse_ipv4_list(ctx, obj, "status.loadBalancer.ingress", &k->lb_ingress_ips,
-			    &s->lb_ips, &s->nlb_ips) < 0)
+	if (parse_ip_list(ctx, obj, "status.loadBalancer.ingress", &k->lb_ingress_ips,
+			  &s->lb_ips, &s->nlb_ips) < 0)
 		ret = -EINVAL;
 	if (k->load_balancer_ip.s && *k->load_balancer_ip.s) {
 		struct k8s_strv one = { (struct k8s_str *)&k->load_balancer_ip, 1,
 					k->load_balancer_ip.pos };
 
-		if (parse_ipv4_list(ctx, obj, "spec.loadBalancerIP", &one,
-				    &s->lb_ips, &s->nlb_ips) < 0)
+		if (parse_ip_list(ctx, obj, "spec.loadBalancerIP", &one,
+				  &s->lb_ips, &s->nlb_ips) < 0)
 			ret = -EINVAL;
 	}
 	return ret;
@@ -320,8 +377,7 @@ static int parse_source_ranges(struct model_ctx *ctx, const struct obj_ref *obj,
 			ret = -EINVAL;
 			continue;
 		}
-		if (p->addr.family == AF_INET)
-			s->nsource_ranges++;	/* IPv6 ranges apply to an ip6 table */
+		s->nsource_ranges++;
 	}
 	return ret;
 }

@@ -50,7 +50,8 @@ static void add_ref(struct nl_batch *b, enum nl_obj_kind kind, size_t index,
 {
 	grow_array(&b->refs, &b->cap_refs, b->nrefs + 1, sizeof(*b->refs));
 	b->refs[b->nrefs++] = (struct nl_msg_ref){
-		.kind = kind, .index = index, .sub = sub, .count = count };
+		.kind = kind, .part = b->nparts ? b->nparts - 1 : 0,
+		.index = index, .sub = sub, .count = count };
 }
 
 /* Start a message at the batch's write position, recording what it is. */
@@ -153,7 +154,7 @@ static int put_map(struct nl_batch *b, const struct rs_map *m, size_t index)
 {
 	struct nftnl_set *s = map_handle(b->table, m, index);
 	struct nlmsghdr *nlh;
-	int ret = nl_set_describe(s, m);
+	int ret = nl_set_describe(s, b->family, m);
 
 	if (ret < 0)
 		goto out;
@@ -249,9 +250,11 @@ out:
 static int put_elem_attrs(struct nlmsghdr *nlh, const struct rs_map *m,
 			  const struct rs_elem *el, bool with_verdict)
 {
+	/* the table's family, from the header the message started with */
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
 	uint8_t key[NL_KEY_MAX];
 	struct nftnl_set_elem *e;
-	int len = nl_key_encode(m->kind, el, key);
+	int len = nl_key_encode(nfg->nfgen_family, m->kind, el, key);
 
 	if (len < 0)
 		return len;
@@ -418,46 +421,74 @@ static int put_elems_and_rules(struct nl_batch *b, const struct rs_table *t)
 	return ret;
 }
 
-static int batch_open(struct nl_batch *b, uint8_t family, const char *table,
-		      uint32_t seq, uint32_t genid)
+int nl_batch_open(struct nl_batch *b, uint32_t seq, uint32_t genid)
 {
 	b->batch = nftnl_batch_alloc(NL_PAGE_SIZE, NL_PAGE_OVERRUN);
 	if (!b->batch)
 		abort();
 	zero_from(b, 0);
-	b->family = family;
-	b->table = xstrdup(table);
 	b->seq_first = seq;
 	b->build_failed.kind = NL_OBJ_BATCH;
 	return put_begin(b, genid);
 }
 
+/* The messages that follow are about table (family, name); removed is
+ * what their NL_OBJ_DEL_* refs index. */
+static void start_part(struct nl_batch *b, uint8_t family, const char *table,
+		       const struct rs_table *removed)
+{
+	grow_array(&b->parts, &b->cap_parts, b->nparts + 1, sizeof(*b->parts));
+	b->parts[b->nparts++] = (struct nl_batch_part){
+		.family = family, .table = xstrdup(table), .removed = removed };
+	b->family = family;
+	free(b->table);
+	b->table = xstrdup(table);
+	b->removed = removed;
+}
+
+/* A failed build names the part it stopped in. */
+static int part_done(struct nl_batch *b, int ret)
+{
+	if (ret < 0 && b->build_failed.kind != NL_OBJ_BATCH)
+		b->build_failed.part = b->nparts - 1;
+	return ret;
+}
+
+static int batch_open(struct nl_batch *b, uint8_t family, const char *table,
+		      uint32_t seq, uint32_t genid)
+{
+	int ret = nl_batch_open(b, seq, genid);
+
+	start_part(b, family, table, NULL);
+	return ret;
+}
+
 /* Only the last message asks for an ack: see kernel.c. */
-static int batch_close(struct nl_batch *b)
+int nl_batch_close(struct nl_batch *b)
 {
 	b->last->nlmsg_flags |= NLM_F_ACK;
 	b->seq_ack = b->seq_first + b->nrefs - 1;
 	return put_end(b);
 }
 
-int nl_batch_build_replace(struct nl_batch *b, const struct rs_table *t,
-			   uint32_t seq, uint32_t genid)
+/* The messages of a create (replace false) or a replace of table t. */
+static int add_table(struct nl_batch *b, const struct rs_table *t, bool replace)
 {
-	int ret;
+	int ret = 0;
 
-	if (t->family != NFPROTO_IPV4)
-		return -EAFNOSUPPORT;	/* the encodings here are IPv4 only */
+	if (!nl_family_of(t->family))
+		return -EAFNOSUPPORT;	/* the encodings are for ip and ip6 */
 	if (!t->name)
 		return -EINVAL;
-	ret = batch_open(b, t->family, t->name, seq, genid);
+	start_part(b, t->family, t->name, NULL);
 	/* Created when absent, so that the delete cannot fail. Deleting the
 	 * table as a whole (the kernel flushes rules, sets, then chains)
 	 * rather than chain by chain keeps clear of the EBUSY that Linux
 	 * before 6.2 returns for a chain deleted in the same transaction as
 	 * the map element that still points at it. */
-	if (!ret)
+	if (replace)
 		ret = put_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	if (!ret)
+	if (!ret && replace)
 		ret = put_table(b, NFT_MSG_DELTABLE, 0);
 	if (!ret)
 		ret = put_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
@@ -465,7 +496,34 @@ int nl_batch_build_replace(struct nl_batch *b, const struct rs_table *t,
 		ret = put_maps_and_chains(b, t);
 	if (!ret)
 		ret = put_elems_and_rules(b, t);
-	return ret ? ret : batch_close(b);
+	return part_done(b, ret);
+}
+
+int nl_batch_build_replace(struct nl_batch *b, const struct rs_table *t,
+			   uint32_t seq, uint32_t genid)
+{
+	int ret;
+
+	if (!nl_family_of(t->family))
+		return -EAFNOSUPPORT;
+	if (!t->name)
+		return -EINVAL;
+	ret = nl_batch_open(b, seq, genid);
+	if (!ret)
+		ret = add_table(b, t, true);
+	return ret ? ret : nl_batch_close(b);
+}
+
+int nl_batch_add_delete(struct nl_batch *b, uint8_t family, const char *name)
+{
+	int ret;
+
+	if (!name)
+		return -EINVAL;
+	start_part(b, family, name, NULL);
+	/* created when absent, so that the delete cannot fail */
+	ret = put_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	return ret ? ret : put_table(b, NFT_MSG_DELTABLE, 0);
 }
 
 int nl_batch_build_delete(struct nl_batch *b, uint8_t family, const char *name,
@@ -478,7 +536,7 @@ int nl_batch_build_delete(struct nl_batch *b, uint8_t family, const char *name,
 	ret = batch_open(b, family, name, seq, 0);
 	if (!ret)
 		ret = put_table(b, NFT_MSG_DELTABLE, 0);
-	return ret ? ret : batch_close(b);
+	return ret ? ret : nl_batch_close(b);
 }
 
 int nl_batch_set_genid(struct nl_batch *b, uint32_t genid)
@@ -509,6 +567,9 @@ void nl_batch_free(struct nl_batch *b)
 		nftnl_batch_free(b->batch);
 	free(b->refs);
 	free(b->table);
+	for (size_t i = 0; i < b->nparts; i++)
+		free(b->parts[i].table);
+	free(b->parts);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -535,18 +596,14 @@ int nl_batch_build_create(struct nl_batch *b, const struct rs_table *t,
 {
 	int ret;
 
-	if (t->family != NFPROTO_IPV4)
+	if (!nl_family_of(t->family))
 		return -EAFNOSUPPORT;
 	if (!t->name)
 		return -EINVAL;
-	ret = batch_open(b, t->family, t->name, seq, genid);
+	ret = nl_batch_open(b, seq, genid);
 	if (!ret)
-		ret = put_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	if (!ret)
-		ret = put_maps_and_chains(b, t);
-	if (!ret)
-		ret = put_elems_and_rules(b, t);
-	return ret ? ret : batch_close(b);
+		ret = add_table(b, t, false);
+	return ret ? ret : nl_batch_close(b);
 }
 
 /* DELRULE naming only the chain flushes it; DELCHAIN deletes it (with its
@@ -678,6 +735,38 @@ static int put_update_deletes(struct nl_batch *b, const struct rs_diff *d)
 	return ret;
 }
 
+static int add_update(struct nl_batch *b, const struct rs_diff *d)
+{
+	int ret;
+
+	if (!nl_family_of(d->add.family))
+		return -EAFNOSUPPORT;
+	start_part(b, d->add.family, d->add.name, &d->del);
+	ret = put_update_creates(b, d);
+	if (!ret)
+		ret = put_update_deletes(b, d);
+	/* Rules of the new and refilled chains, then the new elements:
+	 * every chain an element leads to exists by now. */
+	if (!ret)
+		ret = put_elems_and_rules(b, &d->add);
+	return part_done(b, ret);
+}
+
+int nl_batch_add_diff(struct nl_batch *b, const struct rs_diff *d)
+{
+	switch (d->mode) {
+	case RS_DIFF_CREATE:
+		return add_table(b, d->want, false);
+	case RS_DIFF_REPLACE:
+		return add_table(b, d->want, true);
+	case RS_DIFF_UPDATE:
+		return add_update(b, d);
+	case RS_DIFF_NONE:
+		break;
+	}
+	return -EINVAL;
+}
+
 int nl_batch_build_update(struct nl_batch *b, const struct rs_diff *d,
 			  uint32_t seq, uint32_t genid)
 {
@@ -685,34 +774,38 @@ int nl_batch_build_update(struct nl_batch *b, const struct rs_diff *d,
 
 	if (d->mode != RS_DIFF_UPDATE)
 		return -EINVAL;
-	if (d->add.family != NFPROTO_IPV4)
+	if (!nl_family_of(d->add.family))
 		return -EAFNOSUPPORT;
-	ret = batch_open(b, d->add.family, d->add.name, seq, genid);
-	b->removed = &d->del;
+	ret = nl_batch_open(b, seq, genid);
 	if (!ret)
-		ret = put_update_creates(b, d);
-	if (!ret)
-		ret = put_update_deletes(b, d);
-	/* Rules of the new and refilled chains, then the new elements:
-	 * every chain an element leads to exists by now. */
-	if (!ret)
-		ret = put_elems_and_rules(b, &d->add);
-	return ret ? ret : batch_close(b);
+		ret = add_update(b, d);
+	return ret ? ret : nl_batch_close(b);
+}
+
+int nl_batch_add_late(struct nl_batch *b, const struct rs_diff *d)
+{
+	const struct rs_table *del = &d->del;
+	int ret = 0;
+
+	if (!rs_diff_late_chains(d))
+		return -EINVAL;
+	start_part(b, del->family, del->name, del);
+	for (size_t i = 0; !ret && i < del->nchains; i++)
+		if (d->chain_late[i])
+			ret = put_chain_op(b, NFT_MSG_DELCHAIN, del->chains[i].name,
+					   NL_OBJ_DEL_CHAIN, i, 0);
+	return ret;
 }
 
 int nl_batch_build_late(struct nl_batch *b, const struct rs_diff *d,
 			uint32_t seq, uint32_t genid)
 {
-	const struct rs_table *del = &d->del;
 	int ret;
 
 	if (!rs_diff_late_chains(d))
 		return -EINVAL;
-	ret = batch_open(b, del->family, del->name, seq, genid);
-	b->removed = del;
-	for (size_t i = 0; !ret && i < del->nchains; i++)
-		if (d->chain_late[i])
-			ret = put_chain_op(b, NFT_MSG_DELCHAIN, del->chains[i].name,
-					   NL_OBJ_DEL_CHAIN, i, 0);
-	return ret ? ret : batch_close(b);
+	ret = nl_batch_open(b, seq, genid);
+	if (!ret)
+		ret = nl_batch_add_late(b, d);
+	return ret ? ret : nl_batch_close(b);
 }

@@ -161,9 +161,9 @@ static void describe_elems(const struct rs_table *t,
 	free(key);
 }
 
-static char *rule_summary(const struct rs_rule *r)
+static char *rule_summary(const struct rs_rule *r, uint8_t family)
 {
-	char *s = nft_rule_text(r);
+	char *s = nft_rule_text(r, family);
 
 	return s ? s : xstrdup("a rule");
 }
@@ -177,7 +177,7 @@ static void describe_rule(const struct rs_table *t,
 
 	if (ref->sub >= c->nrules)
 		return;
-	what = rule_summary(&c->rules[ref->sub]);
+	what = rule_summary(&c->rules[ref->sub], t->family);
 	*object = xasprintf("rule %u (%s) in chain %s", ref->sub + 1, what,
 			    c->name);
 	*service = nl_chain_service(c->name);
@@ -204,7 +204,8 @@ static void describe_removal(const struct nl_batch *b,
 			     const struct nl_msg_ref *ref, char **object,
 			     char **service)
 {
-	const struct rs_table *del = b->removed;
+	const struct rs_table *del = ref->part < b->nparts ?
+		b->parts[ref->part].removed : b->removed;
 	const struct rs_map *m;
 	char *key;
 
@@ -241,8 +242,13 @@ void nl_batch_describe(const struct nl_batch *b, const struct rs_table *t,
 	case NL_OBJ_BATCH:	/* the batch as a whole: nothing to name */
 		break;
 	case NL_OBJ_TABLE:
-		*object = xasprintf("table %s %s", nft_family_name(b->family),
-				    b->table);
+		if (ref->part < b->nparts)
+			*object = xasprintf("table %s %s",
+					    nft_family_name(b->parts[ref->part].family),
+					    b->parts[ref->part].table);
+		else
+			*object = xasprintf("table %s %s",
+					    nft_family_name(b->family), b->table);
 		break;
 	case NL_OBJ_MAP:
 		*object = xasprintf("map %s", t->maps[ref->index].name);

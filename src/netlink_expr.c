@@ -46,9 +46,19 @@ static void put_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset,
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
 }
 
-static void put_ip_field(struct nftnl_rule *r, uint32_t offset, uint32_t dreg)
+/* ip saddr / ip daddr (ip6 in an ip6 table) into unit's register */
+static void put_saddr(struct nftnl_rule *r, const struct nl_family *f,
+		      uint32_t unit)
 {
-	put_payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, 4, dreg);
+	put_payload(r, NFT_PAYLOAD_NETWORK_HEADER, f->saddr_off, f->addr_len,
+		    nl_reg_at(unit));
+}
+
+static void put_daddr(struct nftnl_rule *r, const struct nl_family *f,
+		      uint32_t unit)
+{
+	put_payload(r, NFT_PAYLOAD_NETWORK_HEADER, f->daddr_off, f->addr_len,
+		    nl_reg_at(unit));
 }
 
 /* th dport: two bytes at offset 2 of the transport header */
@@ -80,16 +90,23 @@ static void put_cmp_u32(struct nftnl_rule *r, uint32_t op, uint32_t value)
 	put_cmp(r, op, &value, sizeof(value));
 }
 
-/* reg 1 = (reg 1 & mask) ^ xor, on a host-order 32-bit value */
-static void put_bitwise(struct nftnl_rule *r, uint32_t mask, uint32_t xor)
+/* reg 1 = (reg 1 & mask) ^ xor, on len bytes */
+static void put_bitwise_bytes(struct nftnl_rule *r, const void *mask,
+			      const void *xor, uint32_t len)
 {
 	struct nftnl_expr *e = expr_add(r, "bitwise");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, sizeof(xor));
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, xor, len);
+}
+
+/* the same on a host-order 32-bit value */
+static void put_bitwise(struct nftnl_rule *r, uint32_t mask, uint32_t xor)
+{
+	put_bitwise_bytes(r, &mask, &xor, sizeof(mask));
 }
 
 /* meta l4proto PROTO: the protocol is one byte in the register. */
@@ -154,13 +171,14 @@ static void put_verdict(struct nftnl_rule *r, int verdict, const char *chain)
 }
 
 /* ip daddr . meta l4proto . th dport vmap @MAP: the concatenation fills
- * the 128-bit reg 1 with the address, then the 32-bit regs after it. */
+ * consecutive 32-bit units from reg 1 (ip: reg 1, 9, 10; ip6: 1, 2, 13). */
 static void put_vmap_service_ips(struct nftnl_rule *r, const struct rs_table *t,
+				 const struct nl_family *f,
 				 const struct rs_rule *rr)
 {
-	put_ip_field(r, 16, NFT_REG_1);
-	put_meta_l4proto(r, NFT_REG32_01);
-	put_dport(r, NFT_REG32_02);
+	put_daddr(r, f, 0);
+	put_meta_l4proto(r, nl_reg_at(NL_ADDR_UNITS(f)));
+	put_dport(r, nl_reg_at(NL_ADDR_UNITS(f) + 1));
 	put_lookup(r, t, rr->target, NFT_REG_VERDICT);
 }
 
@@ -185,24 +203,34 @@ static void put_fib_local(struct nftnl_rule *r, uint32_t which)
 }
 
 /* fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport
- * vmap @MAP: nft compares the one byte a /8 covers. */
+ * vmap @MAP: nft compares the one byte a /8 covers. In ip6 the guard is
+ * ip6 daddr != ::1, all 16 bytes. */
 static void put_vmap_nodeports(struct nftnl_rule *r, const struct rs_table *t,
+			       const struct nl_family *f,
 			       const struct rs_rule *rr)
 {
+	static const uint8_t loopback6[16] = { [15] = 1 };
 	uint8_t loopback = 127;
 
 	put_fib_local(r, NFTA_FIB_F_DADDR);
-	put_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 1, NFT_REG_1);
-	put_cmp(r, NFT_CMP_NEQ, &loopback, sizeof(loopback));
+	if (f->family == NFPROTO_IPV6) {
+		put_daddr(r, f, 0);
+		put_cmp(r, NFT_CMP_NEQ, loopback6, sizeof(loopback6));
+	} else {
+		put_payload(r, NFT_PAYLOAD_NETWORK_HEADER, f->daddr_off, 1,
+			    NFT_REG_1);
+		put_cmp(r, NFT_CMP_NEQ, &loopback, sizeof(loopback));
+	}
 	put_nodeport_lookup(r, t, rr);
 }
 
 /* ip daddr @node-ips meta l4proto . th dport vmap @MAP */
 static void put_vmap_nodeports_node_ips(struct nftnl_rule *r,
 					const struct rs_table *t,
+					const struct nl_family *f,
 					const struct rs_rule *rr)
 {
-	put_ip_field(r, 16, NFT_REG_1);
+	put_daddr(r, f, 0);
 	put_lookup(r, t, NL_NODE_IPS_SET, LOOKUP_SET);
 	put_nodeport_lookup(r, t, rr);
 }
@@ -234,12 +262,13 @@ static void put_numgen_random(struct nftnl_rule *r, uint32_t mod)
  * in the max registers and both flags; sending that form ourselves makes
  * what we send and what a dump returns the same.
  */
-static void put_nat_dnat(struct nftnl_rule *r, uint32_t proto_reg)
+static void put_nat_dnat(struct nftnl_rule *r, const struct nl_family *f,
+			 uint32_t proto_reg)
 {
 	struct nftnl_expr *e = expr_add(r, "nat");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, f->family);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, proto_reg);
@@ -248,18 +277,19 @@ static void put_nat_dnat(struct nftnl_rule *r, uint32_t proto_reg)
 			   NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED);
 }
 
-static int put_dnat(struct nftnl_rule *r, const struct rs_rule *rr)
+static int put_dnat(struct nftnl_rule *r, const struct nl_family *f,
+		    const struct rs_rule *rr)
 {
 	uint16_t port = htons(rr->port);
 
-	if (rr->addr.family != AF_INET)
+	if (rr->addr.family != f->af)
 		return -EAFNOSUPPORT;
 	if (rr->numgen_mod)
 		put_numgen_random(r, rr->numgen_mod);
 	put_l4proto_match(r, rr->l4proto);
-	put_imm_data(r, NFT_REG_1, rr->addr.addr, 4);
+	put_imm_data(r, NFT_REG_1, rr->addr.addr, f->addr_len);
 	put_imm_data(r, NFT_REG_2, &port, sizeof(port));
-	put_nat_dnat(r, NFT_REG_2);
+	put_nat_dnat(r, f, NFT_REG_2);
 	return 0;
 }
 
@@ -279,7 +309,8 @@ static void put_ct_state_new(struct nftnl_rule *r)
 	put_cmp_u32(r, NFT_CMP_NEQ, 0);
 }
 
-static void put_reject_expr(struct nftnl_rule *r, uint8_t l4proto)
+static void put_reject_expr(struct nftnl_rule *r, const struct nl_family *f,
+			    uint8_t l4proto)
 {
 	struct nftnl_expr *e = expr_add(r, "reject");
 
@@ -289,69 +320,76 @@ static void put_reject_expr(struct nftnl_rule *r, uint8_t l4proto)
 	} else {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE,
 				   NFT_REJECT_ICMP_UNREACH);
-		nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 3); /* port unreach */
+		nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, f->port_unreach);
 	}
 }
 
 /* meta l4proto P ct state new reject [with tcp reset] */
-static void put_reject(struct nftnl_rule *r, const struct rs_rule *rr)
+static void put_reject(struct nftnl_rule *r, const struct nl_family *f,
+		       const struct rs_rule *rr)
 {
 	put_l4proto_match(r, rr->l4proto);
 	put_ct_state_new(r);
-	put_reject_expr(r, rr->l4proto);
+	put_reject_expr(r, f, rr->l4proto);
 }
 
 /* ip saddr ADDR/LEN: nft loads only the bytes a byte-aligned prefix
- * covers; otherwise all four, masked. */
-static int put_saddr_prefix(struct nftnl_rule *r, const struct rs_rule *rr)
+ * covers; otherwise the whole address, masked (/0 too). */
+static int put_saddr_prefix(struct nftnl_rule *r, const struct nl_family *f,
+			    const struct rs_rule *rr)
 {
-	uint32_t mask, addr;
+	uint8_t mask[16] = { 0 }, addr[16] = { 0 }, zero[16] = { 0 };
 
-	if (rr->addr.family != AF_INET)
+	if (rr->addr.family != f->af)
 		return -EAFNOSUPPORT;
-	if (rr->prefix_len > 32)
+	if (rr->prefix_len > f->addr_len * 8)
 		return -EINVAL;
-	memcpy(&addr, rr->addr.addr, 4);
 	if (rr->prefix_len % 8 == 0 && rr->prefix_len) {
-		put_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, rr->prefix_len / 8,
-			    NFT_REG_1);
-		put_cmp(r, NFT_CMP_EQ, &addr, rr->prefix_len / 8);
+		put_payload(r, NFT_PAYLOAD_NETWORK_HEADER, f->saddr_off,
+			    rr->prefix_len / 8, NFT_REG_1);
+		put_cmp(r, NFT_CMP_EQ, rr->addr.addr, rr->prefix_len / 8);
 		return 0;
 	}
-	mask = rr->prefix_len ? htonl(~0u << (32 - rr->prefix_len)) : 0;
-	put_ip_field(r, 12, NFT_REG_1);
-	put_bitwise(r, mask, 0);
-	put_cmp_u32(r, NFT_CMP_EQ, addr & mask);
+	for (unsigned i = 0; i < rr->prefix_len; i++)
+		mask[i / 8] |= 0x80 >> (i % 8);
+	for (unsigned i = 0; i < f->addr_len; i++)
+		addr[i] = rr->addr.addr[i] & mask[i];
+	put_saddr(r, f, 0);
+	put_bitwise_bytes(r, mask, zero, f->addr_len);
+	put_cmp(r, NFT_CMP_EQ, addr, f->addr_len);
 	return 0;
 }
 
-/* ip saddr . ip daddr . th dport: reg 1, reg 9, reg 10 */
-static void put_affinity_key(struct nftnl_rule *r)
+/* ip saddr . ip daddr . th dport: reg 1, reg 9, reg 10 (ip6: 1, 2, 3) */
+static void put_affinity_key(struct nftnl_rule *r, const struct nl_family *f)
 {
-	put_ip_field(r, 12, NFT_REG_1);
-	put_ip_field(r, 16, NFT_REG32_01);
-	put_dport(r, NFT_REG32_02);
+	put_saddr(r, f, 0);
+	put_daddr(r, f, NL_ADDR_UNITS(f));
+	put_dport(r, nl_reg_at(2 * NL_ADDR_UNITS(f)));
 }
 
 /* meta l4proto P ip saddr . ip daddr . P dport @MAP meta mark set ... */
 static void put_affinity_hit(struct nftnl_rule *r, const struct rs_table *t,
-			     const struct rs_rule *rr)
+			     const struct nl_family *f, const struct rs_rule *rr)
 {
 	put_l4proto_match(r, rr->l4proto);
-	put_affinity_key(r);
+	put_affinity_key(r, f);
 	put_lookup(r, t, rr->target, LOOKUP_SET);
 	put_mark_set(r, ~rr->mark, rr->mark);
 }
 
-/* The map's data, endpoint address . port, lands in reg 1 and reg 9. */
+/* The map's data, endpoint address . port, lands in reg 1 and reg 9
+ * (ip6: reg 1 and reg 2). nft 1.0.6 cannot compile the ip6 form ("conflicting
+ * protocols specified: tcp vs. th"); this is the layout it uses for ip. */
 static void put_affinity_dnat(struct nftnl_rule *r, const struct rs_table *t,
+			      const struct nl_family *f,
 			      const struct rs_rule *rr)
 {
 	put_mark_match(r, RS_MARK_AFFINITY, rr->mark);
 	put_l4proto_match(r, rr->l4proto);
-	put_affinity_key(r);
+	put_affinity_key(r, f);
 	put_lookup(r, t, rr->target, NFT_REG_1);
-	put_nat_dnat(r, NFT_REG32_01);
+	put_nat_dnat(r, f, nl_reg_at(NL_ADDR_UNITS(f)));
 }
 
 static void put_ct_original(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
@@ -364,28 +402,44 @@ static void put_ct_original(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
 }
 
 /*
+ * The first unit of an affinity record's data. nft 1.0.6 reserves one
+ * 128-bit register for a set element key whatever its length, so the ip
+ * data starts at unit 4 (reg 2); an ip6 key takes 9 units, which that
+ * reservation overruns (nft 1.0.6 aborts on the rule: "dreg <
+ * ctx->reg_low"), so the ip6 data follows the key directly, at unit 9.
+ */
+static uint32_t affinity_data_unit(const struct nl_family *f)
+{
+	uint32_t after_key = 2 * NL_ADDR_UNITS(f) + 1;
+
+	return after_key < 4 ? 4 : after_key;
+}
+
+/*
  * update @MAP { ip saddr . ct original ip daddr . ct original proto-dst
  * timeout T : ip daddr . P dport }: after DNAT, the key is rebuilt from the
  * service address conntrack remembers; the data (the endpoint) is the
- * packet's new destination, in reg 2 and reg 13.
+ * packet's new destination, in reg 2 and reg 13 (ip6: reg 17 and 21).
  */
 static void put_affinity_record(struct nftnl_rule *r, const struct rs_table *t,
+				const struct nl_family *f,
 				const struct rs_rule *rr)
 {
 	const struct rs_map *m = rs_table_find_map(t, rr->target ? rr->target : "");
+	uint32_t a = NL_ADDR_UNITS(f), data = affinity_data_unit(f);
 	struct nftnl_expr *e;
 
 	put_mark_match(r, RS_MARK_AFFINITY, rr->mark);
 	put_l4proto_match(r, rr->l4proto);
-	put_ip_field(r, 12, NFT_REG_1);
-	put_ct_original(r, NFT_CT_DST_IP, NFT_REG32_01);
-	put_ct_original(r, NFT_CT_PROTO_DST, NFT_REG32_02);
-	put_ip_field(r, 16, NFT_REG_2);
-	put_dport(r, NFT_REG32_05);
+	put_saddr(r, f, 0);
+	put_ct_original(r, f->ct_dst, nl_reg_at(a));
+	put_ct_original(r, NFT_CT_PROTO_DST, nl_reg_at(2 * a));
+	put_daddr(r, f, data);
+	put_dport(r, nl_reg_at(data + a));
 	e = expr_add(r, "dynset");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_DATA, NFT_REG_2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_DATA, nl_reg_at(data));
 	nftnl_expr_set_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT, (uint64_t)rr->timeout * 1000);
 	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, rr->target ? rr->target : "");
 	if (m)
@@ -403,7 +457,7 @@ static void put_masq(struct nftnl_rule *r)
 
 /* ct status dnat ip saddr . ip daddr @SET masquerade fully-random */
 static void put_masq_hairpin(struct nftnl_rule *r, const struct rs_table *t,
-			     const struct rs_rule *rr)
+			     const struct nl_family *f, const struct rs_rule *rr)
 {
 	struct nftnl_expr *e = expr_add(r, "ct");
 
@@ -411,20 +465,20 @@ static void put_masq_hairpin(struct nftnl_rule *r, const struct rs_table *t,
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
 	put_bitwise(r, IPS_DST_NAT, 0);
 	put_cmp_u32(r, NFT_CMP_NEQ, 0);
-	put_ip_field(r, 12, NFT_REG_1);
-	put_ip_field(r, 16, NFT_REG32_01);
+	put_saddr(r, f, 0);
+	put_daddr(r, f, NL_ADDR_UNITS(f));
 	put_lookup(r, t, rr->target, LOOKUP_SET);
 	put_masq(r);
 }
 
 /* The kinds that only set, test or clear mark bits and jump. */
 static int mark_rule_exprs(struct nftnl_rule *r, const struct rs_table *t,
-			   const struct rs_rule *rr)
+			   const struct nl_family *f, const struct rs_rule *rr)
 {
 	switch (rr->kind) {
 	case RS_RULE_MARK_NOT_POD_TO_SET:
 		put_mark_match(r, RS_MARK_FROM_POD, 0);
-		put_ip_field(r, 16, NFT_REG_1);
+		put_daddr(r, f, 0);
 		put_lookup(r, t, rr->target, LOOKUP_SET);
 		break;
 	case RS_RULE_GOTO_IF_MARK:
@@ -455,6 +509,7 @@ static int mark_rule_exprs(struct nftnl_rule *r, const struct rs_table *t,
 
 /* The kinds that end in a verdict or a reject. */
 static int verdict_rule_exprs(struct nftnl_rule *r, const struct rs_table *t,
+			      const struct nl_family *f,
 			      const struct rs_rule *rr)
 {
 	int ret = 0;
@@ -470,19 +525,19 @@ static int verdict_rule_exprs(struct nftnl_rule *r, const struct rs_table *t,
 		put_verdict(r, NF_DROP, NULL);
 		break;
 	case RS_RULE_RETURN_IF_SADDR:
-		ret = put_saddr_prefix(r, rr);
+		ret = put_saddr_prefix(r, f, rr);
 		put_verdict(r, NFT_RETURN, NULL);
 		break;
 	case RS_RULE_REJECT:
-		put_reject(r, rr);
+		put_reject(r, f, rr);
 		break;
 	case RS_RULE_REJECT_TO_SET:
-		put_ip_field(r, 16, NFT_REG_1);
+		put_daddr(r, f, 0);
 		put_lookup(r, t, rr->target, LOOKUP_SET);
-		put_reject_expr(r, IPPROTO_UDP);	/* icmp port-unreachable */
+		put_reject_expr(r, f, IPPROTO_UDP);	/* port-unreachable */
 		break;
 	default:
-		ret = mark_rule_exprs(r, t, rr);
+		ret = mark_rule_exprs(r, t, f, rr);
 		break;
 	}
 	return ret;
@@ -491,40 +546,43 @@ static int verdict_rule_exprs(struct nftnl_rule *r, const struct rs_table *t,
 int nl_rule_exprs(struct nftnl_rule *r, const struct rs_table *t,
 		  const struct rs_rule *rr)
 {
+	const struct nl_family *f = nl_family_of(t->family);
 	int ret = 0;
 
+	if (!f)
+		return -EAFNOSUPPORT;
 	switch (rr->kind) {
 	case RS_RULE_VMAP_SERVICE_IPS:
-		put_vmap_service_ips(r, t, rr);
+		put_vmap_service_ips(r, t, f, rr);
 		break;
 	case RS_RULE_VMAP_NODEPORTS:
-		put_vmap_nodeports(r, t, rr);
+		put_vmap_nodeports(r, t, f, rr);
 		break;
 	case RS_RULE_VMAP_NODEPORTS_NODE_IPS:
-		put_vmap_nodeports_node_ips(r, t, rr);
+		put_vmap_nodeports_node_ips(r, t, f, rr);
 		break;
 	case RS_RULE_DNAT:
-		return put_dnat(r, rr);
+		return put_dnat(r, f, rr);
 	case RS_RULE_MARK_SADDR:
-		ret = put_saddr_prefix(r, rr);
+		ret = put_saddr_prefix(r, f, rr);
 		put_mark_set(r, ~rr->mark, rr->mark);
 		break;
 	case RS_RULE_AFFINITY_HIT:
-		put_affinity_hit(r, t, rr);
+		put_affinity_hit(r, t, f, rr);
 		break;
 	case RS_RULE_AFFINITY_DNAT:
-		put_affinity_dnat(r, t, rr);
+		put_affinity_dnat(r, t, f, rr);
 		break;
 	case RS_RULE_AFFINITY_RECORD:
-		put_affinity_record(r, t, rr);
+		put_affinity_record(r, t, f, rr);
 		break;
 	case RS_RULE_MASQUERADE_HAIRPIN:
-		put_masq_hairpin(r, t, rr);
+		put_masq_hairpin(r, t, f, rr);
 		break;
 	case RS_RULE_UNKNOWN:
 		return -EINVAL;		/* an unknown rule cannot be written back */
 	default:
-		return verdict_rule_exprs(r, t, rr);
+		return verdict_rule_exprs(r, t, f, rr);
 	}
 	return ret;
 }

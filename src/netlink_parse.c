@@ -215,7 +215,7 @@ static void add_map(struct nl_parser *p, const struct nftnl_set *s,
 		    const char *name)
 {
 	size_t index = p->out->nmaps;
-	int kind = nl_set_kind(s);
+	int kind = nl_set_kind(s, p->family);
 	struct rs_map *m = rs_table_add_map(p->out, name,
 					    kind < 0 ? RS_MAP_SERVICE_IPS : kind);
 
@@ -252,20 +252,22 @@ out:
 }
 
 /* An affinity entry's data: endpoint address . port, each padded to 4. */
-static int affinity_data(struct rs_elem *el, struct nftnl_set_elem *e)
+static int affinity_data(uint8_t family, struct rs_elem *el,
+			 struct nftnl_set_elem *e)
 {
+	const struct nl_family *f = nl_family_of(family);
 	const uint8_t *d;
 	uint32_t len;
 	uint16_t port;
 
-	if (!nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA))
+	if (!f || !nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA))
 		return -EPROTO;
 	d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
-	if (!d || len != NL_AFFINITY_DATA_LEN)
+	if (!d || len != f->affinity_data_len)
 		return -EPROTO;
-	el->to_addr.family = AF_INET;
-	memcpy(el->to_addr.addr, d, 4);
-	memcpy(&port, d + 4, sizeof(port));
+	el->to_addr.family = f->af;
+	memcpy(el->to_addr.addr, d, f->addr_len);
+	memcpy(&port, d + f->addr_len, sizeof(port));
 	el->to_port = ntohs(port);
 	return 0;
 }
@@ -293,15 +295,15 @@ static const char *elem_chain(const struct rs_map *m, struct nftnl_set_elem *e)
 
 /* An element svcnft cannot have written gets chain "", which diff reads
  * as a reason to replace the table. */
-static void add_elem(struct rs_map *m, struct nftnl_set_elem *e)
+static void add_elem(uint8_t family, struct rs_map *m, struct nftnl_set_elem *e)
 {
 	struct rs_elem *el = rs_map_add_elem(m, elem_chain(m, e));
 	const void *key;
 	uint32_t klen;
 
 	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
-	if (!key || nl_key_decode(m->kind, key, klen, el) < 0 ||
-	    (m->kind == RS_MAP_AFFINITY && affinity_data(el, e) < 0)) {
+	if (!key || nl_key_decode(family, m->kind, key, klen, el) < 0 ||
+	    (m->kind == RS_MAP_AFFINITY && affinity_data(family, el, e) < 0)) {
 		free(el->chain);
 		el->chain = xstrdup("");
 	}
@@ -322,7 +324,7 @@ static int add_elems(struct nl_parser *p, struct nftnl_set *s)
 	if (!it)
 		abort();
 	while ((e = nftnl_set_elems_iter_next(it)))
-		add_elem(m, e);
+		add_elem(p->family, m, e);
 	nftnl_set_elems_iter_destroy(it);
 	return 0;
 }
@@ -446,14 +448,15 @@ out:
 	return ret;
 }
 
-static int remove_elem(struct rs_map *m, struct nftnl_set_elem *e)
+static int remove_elem(uint8_t family, struct rs_map *m,
+		       struct nftnl_set_elem *e)
 {
 	struct rs_elem key = { 0 };
 	const void *k;
 	uint32_t klen;
 
 	k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
-	if (!k || nl_key_decode(m->kind, k, klen, &key) < 0)
+	if (!k || nl_key_decode(family, m->kind, k, klen, &key) < 0)
 		return -EPROTO;
 	for (size_t i = 0; i < m->nelems; i++) {
 		struct rs_elem *el = &m->elems[i];
@@ -488,7 +491,7 @@ static int parse_del_elems(struct nl_parser *p, const struct nlmsghdr *nlh)
 	ret = m ? 0 : -ENOENT;
 	it = m ? nftnl_set_elems_iter_create(s) : NULL;
 	while (it && !ret && (e = nftnl_set_elems_iter_next(it)))
-		ret = remove_elem(m, e);
+		ret = remove_elem(p->family, m, e);
 	if (it)
 		nftnl_set_elems_iter_destroy(it);
 out:

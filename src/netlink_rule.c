@@ -36,6 +36,7 @@ struct exprs {
 struct cursor {
 	const struct exprs *x;
 	size_t at;
+	const struct nl_family *f;	/* the table's family */
 };
 
 static bool expr_is(const struct nftnl_expr *e, const char *name)
@@ -93,9 +94,17 @@ static bool take_payload(struct cursor *c, uint32_t base, uint32_t offset,
 	       u32_is(e, NFTNL_EXPR_PAYLOAD_LEN, len);
 }
 
-static bool take_ip_field(struct cursor *c, uint32_t offset, uint32_t dreg)
+/* ip saddr / ip daddr (ip6 in an ip6 table) into unit's register */
+static bool take_saddr(struct cursor *c, uint32_t unit)
 {
-	return take_payload(c, NFT_PAYLOAD_NETWORK_HEADER, offset, 4, dreg);
+	return take_payload(c, NFT_PAYLOAD_NETWORK_HEADER, c->f->saddr_off,
+			    c->f->addr_len, nl_reg_at(unit));
+}
+
+static bool take_daddr(struct cursor *c, uint32_t unit)
+{
+	return take_payload(c, NFT_PAYLOAD_NETWORK_HEADER, c->f->daddr_off,
+			    c->f->addr_len, nl_reg_at(unit));
 }
 
 static bool take_dport(struct cursor *c, uint32_t dreg)
@@ -134,24 +143,30 @@ static bool take_cmp_u32(struct cursor *c, uint32_t op, uint32_t want)
 	return d && !memcmp(d, &want, sizeof(want));
 }
 
-/* bitwise reg 1 = (reg 1 & MASK) ^ XOR on 4 bytes */
-static bool take_bitwise(struct cursor *c, uint32_t *mask, uint32_t *xor)
+/* bitwise reg 1 = (reg 1 & MASK) ^ XOR on len bytes */
+static bool take_bitwise_bytes(struct cursor *c, void *mask, void *xor,
+			       uint32_t len)
 {
 	const struct nftnl_expr *e = take(c, "bitwise");
 	const void *m, *x;
 
 	if (!e || !u32_is(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1) ||
 	    !u32_is(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1) ||
-	    !u32_is(e, NFTNL_EXPR_BITWISE_LEN, 4) ||
+	    !u32_is(e, NFTNL_EXPR_BITWISE_LEN, len) ||
 	    !u32_is_or_unset(e, NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL))
 		return false;
-	m = data_of(e, NFTNL_EXPR_BITWISE_MASK, 4);
-	x = data_of(e, NFTNL_EXPR_BITWISE_XOR, 4);
+	m = data_of(e, NFTNL_EXPR_BITWISE_MASK, len);
+	x = data_of(e, NFTNL_EXPR_BITWISE_XOR, len);
 	if (!m || !x)
 		return false;
-	memcpy(mask, m, 4);
-	memcpy(xor, x, 4);
+	memcpy(mask, m, len);
+	memcpy(xor, x, len);
 	return true;
+}
+
+static bool take_bitwise(struct cursor *c, uint32_t *mask, uint32_t *xor)
+{
+	return take_bitwise_bytes(c, mask, xor, sizeof(*mask));
 }
 
 static bool take_bitwise_is(struct cursor *c, uint32_t mask, uint32_t xor)
@@ -296,38 +311,66 @@ static bool next_is(const struct cursor *c, const char *name)
 	return c->at < c->x->n && expr_is(c->x->v[c->at], name);
 }
 
-static uint32_t netmask(uint8_t len)
+/* The prefix length of a contiguous netmask of len bytes, or -1. */
+static int prefix_of(const uint8_t *mask, uint32_t len)
 {
-	return len ? htonl(~0u << (32 - len)) : 0;
+	int bits = 0;
+
+	for (uint32_t i = 0; i < len * 8; i++) {
+		bool set = mask[i / 8] & (0x80 >> (i % 8));
+
+		if (set && bits != (int)i)
+			return -1;	/* a set bit after a clear one */
+		bits += set;
+	}
+	return bits;
+}
+
+/* The masked form: whole address, netmask, address with no host bits;
+ * only for what nft masks: a prefix not byte-aligned, or /0. */
+static bool take_saddr_masked(struct cursor *c, struct rs_rule *r)
+{
+	uint8_t mask[16], xor[16], zero[16] = { 0 };
+	uint32_t len = c->f->addr_len;
+	const uint8_t *d;
+	int bits;
+
+	if (!take_bitwise_bytes(c, mask, xor, len) || memcmp(xor, zero, len))
+		return false;
+	d = take_cmp(c, NFT_CMP_EQ, len);
+	bits = prefix_of(mask, len);
+	if (!d || bits < 0 || (bits % 8 == 0 && bits))
+		return false;
+	for (uint32_t i = 0; i < len; i++)
+		if (d[i] & ~mask[i])
+			return false;
+	memcpy(r->addr.addr, d, len);
+	r->prefix_len = bits;
+	return true;
 }
 
 /* ip saddr ADDR/LEN: the bytes of a byte-aligned prefix alone, otherwise
- * all four, masked (see netlink_expr.c). */
+ * the whole address, masked (see netlink_expr.c). */
 static bool take_saddr_prefix(struct cursor *c, struct rs_rule *r)
 {
 	const struct nftnl_expr *e = next_is(c, "payload") ? c->x->v[c->at] : NULL;
 	uint32_t len = e ? nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN) : 0;
-	uint32_t addr = 0, mask = ~0u, xor = 0;
 	const void *d;
 
-	if (len < 1 || len > 4 || !take_payload(c, NFT_PAYLOAD_NETWORK_HEADER, 12,
-						len, NFT_REG_1))
+	if (len < 1 || len > c->f->addr_len ||
+	    !take_payload(c, NFT_PAYLOAD_NETWORK_HEADER, c->f->saddr_off, len,
+			  NFT_REG_1))
 		return false;
-	if (len == 4 && next_is(c, "bitwise") &&
-	    (!take_bitwise(c, &mask, &xor) || xor))
-		return false;
+	memset(&r->addr, 0, sizeof(r->addr));
+	r->addr.family = c->f->af;
+	if (len == c->f->addr_len && next_is(c, "bitwise"))
+		return take_saddr_masked(c, r);
 	d = take_cmp(c, NFT_CMP_EQ, len);
 	if (!d)
 		return false;
-	memcpy(&addr, d, len);
-	r->prefix_len = mask == ~0u ? len * 8 : __builtin_popcount(mask);
-	r->addr.family = AF_INET;
-	memcpy(r->addr.addr, &addr, 4);
-	/* the masked form only for what nft masks: a contiguous netmask
-	 * that is not byte-aligned (or /0), with no host bits */
-	return mask == ~0u ||
-	       (mask == netmask(r->prefix_len) && !(addr & ~mask) &&
-		(r->prefix_len % 8 || !r->prefix_len));
+	memcpy(r->addr.addr, d, len);
+	r->prefix_len = len * 8;
+	return true;
 }
 
 /* numgen reg 1 = random mod N; cmp eq reg 1 0: returns N, or 0. */
@@ -360,7 +403,7 @@ static bool take_nat_dnat(struct cursor *c, uint32_t proto_reg)
 		flags = nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_FLAGS) &
 			~NF_NAT_RANGE_MAP_IPS;
 	return u32_is(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT) &&
-	       u32_is(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4) &&
+	       u32_is(e, NFTNL_EXPR_NAT_FAMILY, c->f->family) &&
 	       u32_is(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1) &&
 	       u32_is_or_unset(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, NFT_REG_1) &&
 	       u32_is(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, proto_reg) &&
@@ -386,18 +429,18 @@ static bool match_dnat(struct cursor *c, struct rs_rule *r)
 		return false;
 	if (!take_l4proto(c, &r->l4proto))
 		return false;
-	addr = take_imm_data(c, NFT_REG_1, 4);
+	addr = take_imm_data(c, NFT_REG_1, c->f->addr_len);
 	port = take_imm_data(c, NFT_REG_2, 2);
 	if (!addr || !port || !take_nat_dnat(c, NFT_REG_2))
 		return false;
-	r->addr.family = AF_INET;
-	memcpy(r->addr.addr, addr, 4);
+	r->addr.family = c->f->af;
+	memcpy(r->addr.addr, addr, c->f->addr_len);
 	memcpy(&p, port, sizeof(p));
 	r->port = ntohs(p);
 	return true;
 }
 
-/* reject: tcp reset for TCP, ICMP port unreachable otherwise */
+/* reject: tcp reset for TCP, ICMP(v6) port unreachable otherwise */
 static bool take_reject(struct cursor *c, uint8_t l4proto)
 {
 	const struct nftnl_expr *e = take(c, "reject");
@@ -409,7 +452,7 @@ static bool take_reject(struct cursor *c, uint8_t l4proto)
 	       (!nftnl_expr_is_set(e, NFTNL_EXPR_REJECT_CODE) ?
 			type == NFT_REJECT_TCP_RST :
 			nftnl_expr_get_u8(e, NFTNL_EXPR_REJECT_CODE) ==
-				(type == NFT_REJECT_TCP_RST ? 0 : 3));
+				(type == NFT_REJECT_TCP_RST ? 0 : c->f->port_unreach));
 }
 
 /* meta l4proto P; ct state new; reject */
@@ -437,32 +480,41 @@ static bool take_nodeport_vmap(struct cursor *c, struct rs_rule *r)
 	       take_vmap(c, r);
 }
 
+/* ... ip daddr != 127.0.0.0/8 (one byte), ip6 daddr != ::1 (16) ... */
 static bool match_vmap_nodeports(struct cursor *c, struct rs_rule *r)
 {
+	static const uint8_t loopback6[16] = { [15] = 1 };
+	bool v6 = c->f->family == NFPROTO_IPV6;
 	const uint8_t *loopback;
 
 	if (!take_fib_local(c, NFTA_FIB_F_DADDR) ||
-	    !take_payload(c, NFT_PAYLOAD_NETWORK_HEADER, 16, 1, NFT_REG_1))
+	    !take_payload(c, NFT_PAYLOAD_NETWORK_HEADER, c->f->daddr_off,
+			  v6 ? 16 : 1, NFT_REG_1))
 		return false;
-	loopback = take_cmp(c, NFT_CMP_NEQ, 1);
-	return loopback && *loopback == 127 && take_nodeport_vmap(c, r);
+	loopback = take_cmp(c, NFT_CMP_NEQ, v6 ? 16 : 1);
+	if (!loopback || (v6 ? memcmp(loopback, loopback6, 16) != 0 :
+			       *loopback != 127))
+		return false;
+	return take_nodeport_vmap(c, r);
 }
 
 static bool match_vmap_node_ips(struct cursor *c, struct rs_rule *r)
 {
 	const char *set;
 
-	if (!take_ip_field(c, 16, NFT_REG_1))
+	if (!take_daddr(c, 0))
 		return false;
 	set = take_lookup(c, false, 0);
 	return set && !strcmp(set, NL_NODE_IPS_SET) && take_nodeport_vmap(c, r);
 }
 
-/* ip saddr . ip daddr . th dport: reg 1, reg 9, reg 10 */
+/* ip saddr . ip daddr . th dport: reg 1, reg 9, reg 10 (ip6: 1, 2, 3) */
 static bool take_affinity_key(struct cursor *c)
 {
-	return take_ip_field(c, 12, NFT_REG_1) &&
-	       take_ip_field(c, 16, NFT_REG32_01) && take_dport(c, NFT_REG32_02);
+	uint32_t a = NL_ADDR_UNITS(c->f);
+
+	return take_saddr(c, 0) && take_daddr(c, a) &&
+	       take_dport(c, nl_reg_at(2 * a));
 }
 
 static bool match_affinity_hit(struct cursor *c, struct rs_rule *r)
@@ -481,18 +533,19 @@ static bool match_affinity_dnat(struct cursor *c, struct rs_rule *r)
 	map = take_lookup(c, true, NFT_REG_1);
 	if (map)
 		r->target = xstrdup(map);
-	return map && take_nat_dnat(c, NFT_REG32_01);
+	return map && take_nat_dnat(c, nl_reg_at(NL_ADDR_UNITS(c->f)));
 }
 
-/* dynset update reg_key 1 set MAP sreg_data 2 timeout T */
-static bool take_dynset_update(struct cursor *c, struct rs_rule *r)
+/* dynset update reg_key 1 set MAP sreg_data DATA timeout T */
+static bool take_dynset_update(struct cursor *c, uint32_t data_reg,
+			       struct rs_rule *r)
 {
 	const struct nftnl_expr *e = take(c, "dynset");
 	uint64_t ms;
 
 	if (!e || !u32_is(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE) ||
 	    !u32_is(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1) ||
-	    !u32_is(e, NFTNL_EXPR_DYNSET_SREG_DATA, NFT_REG_2) ||
+	    !u32_is(e, NFTNL_EXPR_DYNSET_SREG_DATA, data_reg) ||
 	    !u32_is_or_unset(e, NFTNL_EXPR_DYNSET_FLAGS, 0) ||
 	    !nftnl_expr_is_set(e, NFTNL_EXPR_DYNSET_TIMEOUT) ||
 	    !nftnl_expr_is_set(e, NFTNL_EXPR_DYNSET_SET_NAME))
@@ -505,14 +558,19 @@ static bool take_dynset_update(struct cursor *c, struct rs_rule *r)
 	return true;
 }
 
+/* The registers netlink_expr.c's put_affinity_record() uses: the data at
+ * unit 4 (ip) or right after the 9-unit key (ip6). */
 static bool match_affinity_record(struct cursor *c, struct rs_rule *r)
 {
+	uint32_t a = NL_ADDR_UNITS(c->f);
+	uint32_t data = 2 * a + 1 < 4 ? 4 : 2 * a + 1;
+
 	return take_mark_match_is(c, RS_MARK_AFFINITY, &r->mark) &&
-	       take_l4proto(c, &r->l4proto) && take_ip_field(c, 12, NFT_REG_1) &&
-	       take_ct(c, NFT_CT_DST_IP, true, NFT_REG32_01) &&
-	       take_ct(c, NFT_CT_PROTO_DST, true, NFT_REG32_02) &&
-	       take_ip_field(c, 16, NFT_REG_2) && take_dport(c, NFT_REG32_05) &&
-	       take_dynset_update(c, r);
+	       take_l4proto(c, &r->l4proto) && take_saddr(c, 0) &&
+	       take_ct(c, c->f->ct_dst, true, nl_reg_at(a)) &&
+	       take_ct(c, NFT_CT_PROTO_DST, true, nl_reg_at(2 * a)) &&
+	       take_daddr(c, data) && take_dport(c, nl_reg_at(data + a)) &&
+	       take_dynset_update(c, nl_reg_at(data), r);
 }
 
 /* masquerade fully-random (the kernel reports no registers for it) */
@@ -537,7 +595,7 @@ static bool match_masq_hairpin(struct cursor *c, struct rs_rule *r)
 {
 	return take_ct(c, NFT_CT_STATUS, false, NFT_REG_1) &&
 	       take_bitwise_is(c, IPS_DST_NAT, 0) && take_cmp_u32(c, NFT_CMP_NEQ, 0) &&
-	       take_ip_field(c, 12, NFT_REG_1) && take_ip_field(c, 16, NFT_REG32_01) &&
+	       take_saddr(c, 0) && take_daddr(c, NL_ADDR_UNITS(c->f)) &&
 	       take_set_lookup(c, r) && take_masq(c);
 }
 
@@ -546,7 +604,7 @@ static bool match_mark_not_pod(struct cursor *c, struct rs_rule *r)
 	uint32_t value;
 
 	return take_mark_match_is(c, RS_MARK_FROM_POD, &value) && !value &&
-	       take_ip_field(c, 16, NFT_REG_1) && take_set_lookup(c, r) &&
+	       take_daddr(c, 0) && take_set_lookup(c, r) &&
 	       take_mark_or(c, &r->mark);
 }
 
@@ -566,7 +624,7 @@ static bool match_goto_if_local(struct cursor *c, struct rs_rule *r)
 
 static bool match_reject_to_set(struct cursor *c, struct rs_rule *r)
 {
-	return take_ip_field(c, 16, NFT_REG_1) && take_set_lookup(c, r) &&
+	return take_daddr(c, 0) && take_set_lookup(c, r) &&
 	       take_reject(c, IPPROTO_UDP);
 }
 
@@ -603,9 +661,10 @@ static bool match_kind(struct cursor *c, struct rs_rule *r)
 {
 	switch (r->kind) {
 	case RS_RULE_VMAP_SERVICE_IPS:
-		return take_ip_field(c, 16, NFT_REG_1) &&
-		       take_meta_l4proto(c, NFT_REG32_01) &&
-		       take_dport(c, NFT_REG32_02) && take_vmap(c, r);
+		return take_daddr(c, 0) &&
+		       take_meta_l4proto(c, nl_reg_at(NL_ADDR_UNITS(c->f))) &&
+		       take_dport(c, nl_reg_at(NL_ADDR_UNITS(c->f) + 1)) &&
+		       take_vmap(c, r);
 	case RS_RULE_VMAP_NODEPORTS:
 		return match_vmap_nodeports(c, r);
 	case RS_RULE_VMAP_NODEPORTS_NODE_IPS:
@@ -641,18 +700,29 @@ static int collect_cb(struct nftnl_expr *e, void *data)
 	return 0;
 }
 
+/* The rule's family (from its message header), NFPROTO_IPV4 when unset. */
+static const struct nl_family *rule_family(const struct nftnl_rule *nr)
+{
+	if (!nftnl_rule_is_set(nr, NFTNL_RULE_FAMILY))
+		return nl_family_of(NFPROTO_IPV4);
+	return nl_family_of(nftnl_rule_get_u32(nr, NFTNL_RULE_FAMILY));
+}
+
 void nl_rule_match(struct rs_rule *r, const struct nftnl_rule *nr)
 {
+	const struct nl_family *f = rule_family(nr);
 	struct exprs x = { .n = 0 };
 
 	if (nftnl_rule_is_set(nr, NFTNL_RULE_HANDLE))
 		r->handle = nftnl_rule_get_u64(nr, NFTNL_RULE_HANDLE);
+	if (!f)
+		return;
 	/* libnftnl 1.2.4 takes the rule as non-const but does not change it */
 	if (nftnl_expr_foreach((struct nftnl_rule *)nr, collect_cb, &x) < 0)
 		return;
 	for (int k = RS_RULE_JUMP; k < RS_RULE_UNKNOWN; k++) {
 		struct rs_rule probe = { .kind = k, .handle = r->handle };
-		struct cursor c = { .x = &x };
+		struct cursor c = { .x = &x, .f = f };
 
 		/* every expression, and nothing after the form */
 		if (match_kind(&c, &probe) && at_end(&c)) {

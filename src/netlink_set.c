@@ -15,115 +15,170 @@
 
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
 #include "netlink.h"
 #include "netlink_int.h"
 #include "util.h"
 
-/* What each 4-byte field of a key holds. */
+/* What each field of a key holds: addresses take the family's length,
+ * the others 4 bytes. */
 enum key_field { KF_END, KF_ADDR, KF_ADDR2, KF_PROTO, KF_PORT };
 
-static const struct {
-	struct nl_key_desc desc;
-	uint8_t fields[3];
-} key_layouts[] = {
-	[RS_MAP_SERVICE_IPS] = {
-		{ NL_CONCAT3(NL_TYPE_IPADDR, NL_TYPE_INET_PROTOCOL,
-			     NL_TYPE_INET_SERVICE), 12 },
-		{ KF_ADDR, KF_PROTO, KF_PORT } },
-	[RS_MAP_NODEPORTS] = {
-		{ NL_CONCAT2(NL_TYPE_INET_PROTOCOL, NL_TYPE_INET_SERVICE), 8 },
-		{ KF_PROTO, KF_PORT } },
-	[RS_SET_ADDRS] = { { NL_TYPE_IPADDR, 4 }, { KF_ADDR } },
-	[RS_SET_ADDR_PAIRS] = {
-		{ NL_CONCAT2(NL_TYPE_IPADDR, NL_TYPE_IPADDR), 8 },
-		{ KF_ADDR, KF_ADDR2 } },
+static const uint8_t key_fields[][3] = {
+	[RS_MAP_SERVICE_IPS] = { KF_ADDR, KF_PROTO, KF_PORT },
+	[RS_MAP_NODEPORTS] = { KF_PROTO, KF_PORT },
+	[RS_SET_ADDRS] = { KF_ADDR },
+	[RS_SET_ADDR_PAIRS] = { KF_ADDR, KF_ADDR2 },
 	/* typeof ip saddr . ip daddr . th dport: no protocol field, the map
 	 * is per protocol */
-	[RS_MAP_AFFINITY] = {
-		{ NL_CONCAT3(NL_TYPE_IPADDR, NL_TYPE_IPADDR, NL_TYPE_INET_SERVICE), 12 },
-		{ KF_ADDR, KF_ADDR2, KF_PORT } },
+	[RS_MAP_AFFINITY] = { KF_ADDR, KF_ADDR2, KF_PORT },
 };
 
-const struct nl_key_desc *nl_key_desc(enum rs_map_kind kind)
+#define KEY_DESCS(a, len) {						\
+	[RS_MAP_SERVICE_IPS] = { NL_CONCAT3(a, NL_TYPE_INET_PROTOCOL,	\
+					    NL_TYPE_INET_SERVICE), len + 8 }, \
+	[RS_MAP_NODEPORTS] = { NL_CONCAT2(NL_TYPE_INET_PROTOCOL,	\
+					  NL_TYPE_INET_SERVICE), 8 },	\
+	[RS_SET_ADDRS] = { a, len },					\
+	[RS_SET_ADDR_PAIRS] = { NL_CONCAT2(a, a), 2 * len },		\
+	[RS_MAP_AFFINITY] = { NL_CONCAT3(a, a, NL_TYPE_INET_SERVICE),	\
+			      2 * len + 4 } }
+
+static const struct nl_key_desc key_descs4[] = KEY_DESCS(NL_TYPE_IPADDR, 4);
+static const struct nl_key_desc key_descs6[] = KEY_DESCS(NL_TYPE_IP6ADDR, 16);
+
+/*
+ * nft 1.0.6's numbers: ipv4_addr 7 / ipv6_addr 8; its protocol
+ * descriptions proto_ip 12 / proto_ip6 13 and their saddr, daddr
+ * templates 11, 12 / 8, 9; ICMP and ICMPv6 port unreachable 3 / 4.
+ */
+static const struct nl_family families[] = {
+	{ NFPROTO_IPV4, AF_INET, 4, 12, 16, NL_TYPE_IPADDR, 3, NFT_CT_DST_IP,
+	  12, 11, 12, NL_CONCAT2(NL_TYPE_IPADDR, NL_TYPE_INET_SERVICE), 8 },
+	{ NFPROTO_IPV6, AF_INET6, 16, 8, 24, NL_TYPE_IP6ADDR, 4, NFT_CT_DST_IP6,
+	  13, 8, 9, NL_CONCAT2(NL_TYPE_IP6ADDR, NL_TYPE_INET_SERVICE), 20 },
+};
+
+const struct nl_family *nl_family_of(uint8_t family)
 {
-	if ((size_t)kind >= ARRAY_SIZE(key_layouts))
+	for (size_t i = 0; i < ARRAY_SIZE(families); i++)
+		if (families[i].family == family)
+			return &families[i];
+	return NULL;
+}
+
+uint32_t nl_reg_at(uint32_t unit)
+{
+	return unit % 4 ? NFT_REG32_00 + unit : NFT_REG_1 + unit / 4;
+}
+
+const struct nl_key_desc *nl_key_desc(uint8_t family, enum rs_map_kind kind)
+{
+	if ((size_t)kind >= ARRAY_SIZE(key_fields))
 		return NULL;
-	return &key_layouts[kind].desc;
+	if (family == NFPROTO_IPV4)
+		return &key_descs4[kind];
+	return family == NFPROTO_IPV6 ? &key_descs6[kind] : NULL;
+}
+
+static int put_key_addr(uint8_t *at, const struct nl_family *f,
+			const struct ip_addr *a)
+{
+	if (a->family != f->af)
+		return -EAFNOSUPPORT;
+	memcpy(at, a->addr, f->addr_len);
+	return f->addr_len;
 }
 
 /* The key of e: addresses and the port in network order, the protocol as
- * one byte, every field padded with zeros to 4 bytes. */
-int nl_key_encode(enum rs_map_kind kind, const struct rs_elem *e,
+ * one byte, every field padded with zeros to a multiple of 4 bytes. */
+int nl_key_encode(uint8_t family, enum rs_map_kind kind, const struct rs_elem *e,
 		  uint8_t key[NL_KEY_MAX])
 {
+	const struct nl_family *f = nl_family_of(family);
 	uint16_t port = htons(e->port);
-	size_t at = 0;
+	int at = 0, ret = 0;
 
 	memset(key, 0, NL_KEY_MAX);
-	if ((size_t)kind >= ARRAY_SIZE(key_layouts))
+	if ((size_t)kind >= ARRAY_SIZE(key_fields) || !f)
 		return -EINVAL;
-	for (size_t i = 0; i < 3 && key_layouts[kind].fields[i]; i++, at += 4) {
-		const struct ip_addr *a = key_layouts[kind].fields[i] == KF_ADDR ?
-			&e->addr : &e->addr2;
-
-		switch (key_layouts[kind].fields[i]) {
+	for (size_t i = 0; i < 3 && key_fields[kind][i] && ret >= 0; i++) {
+		switch (key_fields[kind][i]) {
 		case KF_ADDR:
+			ret = put_key_addr(key + at, f, &e->addr);
+			break;
 		case KF_ADDR2:
-			if (a->family != AF_INET)
-				return -EAFNOSUPPORT;
-			memcpy(key + at, a->addr, 4);
+			ret = put_key_addr(key + at, f, &e->addr2);
 			break;
 		case KF_PROTO:
 			key[at] = e->l4proto;
+			ret = 4;
 			break;
 		case KF_PORT:
 			memcpy(key + at, &port, sizeof(port));
+			ret = 4;
+			break;
+		}
+		at += ret;
+	}
+	return ret < 0 ? ret : at;
+}
+
+static void set_addr(struct ip_addr *a, const struct nl_family *f,
+		     const uint8_t *bytes)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = f->af;
+	memcpy(a->addr, bytes, f->addr_len);
+}
+
+/* The fields of key into probe; the length they take. */
+static size_t key_fields_decode(const struct nl_family *f, enum rs_map_kind kind,
+				const uint8_t *k, struct rs_elem *probe)
+{
+	const uint8_t *start = k;
+	uint16_t port;
+
+	for (size_t i = 0; i < 3 && key_fields[kind][i]; i++) {
+		switch (key_fields[kind][i]) {
+		case KF_ADDR:
+			set_addr(&probe->addr, f, k);
+			k += f->addr_len;
+			break;
+		case KF_ADDR2:
+			set_addr(&probe->addr2, f, k);
+			k += f->addr_len;
+			break;
+		case KF_PROTO:
+			probe->l4proto = *k;
+			k += 4;
+			break;
+		case KF_PORT:
+			memcpy(&port, k, sizeof(port));
+			probe->port = ntohs(port);
+			k += 4;
 			break;
 		}
 	}
-	return at;
+	return k - start;
 }
 
-static void set_ipv4(struct ip_addr *a, const uint8_t *bytes)
+int nl_key_decode(uint8_t family, enum rs_map_kind kind, const void *key,
+		  size_t len, struct rs_elem *e)
 {
-	memset(a, 0, sizeof(*a));
-	a->family = AF_INET;
-	memcpy(a->addr, bytes, 4);
-}
-
-int nl_key_decode(enum rs_map_kind kind, const void *key, size_t len,
-		  struct rs_elem *e)
-{
-	const struct nl_key_desc *kd = nl_key_desc(kind);
-	const uint8_t *k = key;
+	const struct nl_key_desc *kd = nl_key_desc(family, kind);
 	uint8_t want[NL_KEY_MAX];
 	struct rs_elem probe;
-	uint16_t port;
 
 	if (!kd || len != kd->len)
 		return -EPROTO;
 	memset(&probe, 0, sizeof(probe));
-	for (size_t i = 0; i < 3 && key_layouts[kind].fields[i]; i++, k += 4) {
-		switch (key_layouts[kind].fields[i]) {
-		case KF_ADDR:
-			set_ipv4(&probe.addr, k);
-			break;
-		case KF_ADDR2:
-			set_ipv4(&probe.addr2, k);
-			break;
-		case KF_PROTO:
-			probe.l4proto = k[0];
-			break;
-		case KF_PORT:
-			memcpy(&port, k, sizeof(port));
-			probe.port = ntohs(port);
-			break;
-		}
-	}
+	key_fields_decode(nl_family_of(family), kind, key, &probe);
 	/* Padding must be zero, as nl_key_encode writes it. */
-	if (nl_key_encode(kind, &probe, want) != (int)len || memcmp(want, key, len))
+	if (nl_key_encode(family, kind, &probe, want) != (int)len ||
+	    memcmp(want, key, len))
 		return -EPROTO;
 	e->addr = probe.addr;
 	e->addr2 = probe.addr2;
@@ -141,9 +196,6 @@ enum {
 	NL_UD_EXPR_PAYLOAD = 7,
 	NL_UD_EXPR_CONCAT = 13,
 	NL_UD_PROTO_TH = 11,	/* nft's proto_th */
-	NL_UD_PROTO_IP = 12,	/* nft's proto_ip */
-	NL_UD_IP_SADDR = 11,
-	NL_UD_IP_DADDR = 12,
 	NL_UD_TH_DPORT = 2,
 };
 
@@ -162,8 +214,9 @@ static void put_typeof_payload(struct nftnl_udata_buf *ud, uint8_t index,
 	nftnl_udata_nest_end(ud, entry);
 }
 
-/* typeof [ip saddr .] ip daddr . th dport */
-static void put_typeof(struct nftnl_udata_buf *ud, uint8_t type, bool with_saddr)
+/* typeof [ip saddr .] ip daddr . th dport (ip6 saddr... in ip6) */
+static void put_typeof(struct nftnl_udata_buf *ud, const struct nl_family *f,
+		       uint8_t type, bool with_saddr)
 {
 	struct nftnl_udata *top = nftnl_udata_nest_start(ud, type);
 	struct nftnl_udata *fields;
@@ -172,8 +225,8 @@ static void put_typeof(struct nftnl_udata_buf *ud, uint8_t type, bool with_saddr
 	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_TYPEOF_EXPR, NL_UD_EXPR_CONCAT);
 	fields = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_TYPEOF_DATA);
 	if (with_saddr)
-		put_typeof_payload(ud, i++, NL_UD_PROTO_IP, NL_UD_IP_SADDR);
-	put_typeof_payload(ud, i++, NL_UD_PROTO_IP, NL_UD_IP_DADDR);
+		put_typeof_payload(ud, i++, f->ud_proto, f->ud_saddr);
+	put_typeof_payload(ud, i++, f->ud_proto, f->ud_daddr);
 	put_typeof_payload(ud, i, NL_UD_PROTO_TH, NL_UD_TH_DPORT);
 	nftnl_udata_nest_end(ud, fields);
 	nftnl_udata_nest_end(ud, top);
@@ -189,7 +242,8 @@ static void put_typeof(struct nftnl_udata_buf *ud, uint8_t type, bool with_saddr
  * (its update statement needs nft to know the expressions): nft lists it
  * as `typeof ...` only when the record is there, so it is written in full.
  */
-static void set_userdata(struct nftnl_set *s, enum rs_map_kind kind)
+static void set_userdata(struct nftnl_set *s, const struct nl_family *f,
+			 enum rs_map_kind kind)
 {
 	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(256);
 
@@ -200,8 +254,8 @@ static void set_userdata(struct nftnl_set *s, enum rs_map_kind kind)
 	if (kind != RS_SET_ADDRS && kind != RS_SET_ADDR_PAIRS)
 		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_DATABYTEORDER, 0);
 	if (kind == RS_MAP_AFFINITY) {
-		put_typeof(ud, NFTNL_UDATA_SET_KEY_TYPEOF, true);
-		put_typeof(ud, NFTNL_UDATA_SET_DATA_TYPEOF, false);
+		put_typeof(ud, f, NFTNL_UDATA_SET_KEY_TYPEOF, true);
+		put_typeof(ud, f, NFTNL_UDATA_SET_DATA_TYPEOF, false);
 	}
 	if (kind != RS_SET_ADDRS && kind != RS_SET_ADDR_PAIRS)
 		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_DATA_INTERVAL, 0);
@@ -210,9 +264,10 @@ static void set_userdata(struct nftnl_set *s, enum rs_map_kind kind)
 	nftnl_udata_buf_free(ud);
 }
 
-int nl_set_describe(struct nftnl_set *s, const struct rs_map *m)
+int nl_set_describe(struct nftnl_set *s, uint8_t family, const struct rs_map *m)
 {
-	const struct nl_key_desc *kd = nl_key_desc(m->kind);
+	const struct nl_key_desc *kd = nl_key_desc(family, m->kind);
+	const struct nl_family *f = nl_family_of(family);
 
 	if (!kd)
 		return -EINVAL;
@@ -225,8 +280,8 @@ int nl_set_describe(struct nftnl_set *s, const struct rs_map *m)
 		break;
 	case RS_MAP_AFFINITY:
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NL_AFFINITY_FLAGS);
-		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NL_AFFINITY_DATA_TYPE);
-		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, NL_AFFINITY_DATA_LEN);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, f->affinity_data_type);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, f->affinity_data_len);
 		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, NL_AFFINITY_SIZE);
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, (uint64_t)m->timeout * 1000);
 		break;
@@ -237,17 +292,18 @@ int nl_set_describe(struct nftnl_set *s, const struct rs_map *m)
 		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, 0);
 		break;
 	}
-	set_userdata(s, m->kind);
+	set_userdata(s, f, m->kind);
 	return 0;
 }
 
 /* The kind of a set read back, or -1 when it is none svcnft writes. */
-int nl_set_kind(const struct nftnl_set *s)
+int nl_set_kind(const struct nftnl_set *s, uint8_t family)
 {
 	uint32_t flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+	const struct nl_family *f = nl_family_of(family);
 
-	for (size_t k = 0; k < ARRAY_SIZE(key_layouts); k++) {
-		const struct nl_key_desc *kd = &key_layouts[k].desc;
+	for (size_t k = 0; f && k < ARRAY_SIZE(key_fields); k++) {
+		const struct nl_key_desc *kd = nl_key_desc(family, k);
 		bool verdict_map = k == RS_MAP_SERVICE_IPS || k == RS_MAP_NODEPORTS;
 
 		if (nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE) != kd->type ||
@@ -257,8 +313,8 @@ int nl_set_kind(const struct nftnl_set *s)
 		    nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE) == NFT_DATA_VERDICT)
 			return k;
 		if (k == RS_MAP_AFFINITY && flags == NL_AFFINITY_FLAGS &&
-		    nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE) == NL_AFFINITY_DATA_TYPE &&
-		    nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN) == NL_AFFINITY_DATA_LEN)
+		    nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE) == f->affinity_data_type &&
+		    nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN) == f->affinity_data_len)
 			return k;
 		if ((k == RS_SET_ADDRS || k == RS_SET_ADDR_PAIRS) && flags == 0)
 			return k;

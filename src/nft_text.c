@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "util.h"
 
 const char *nft_family_name(uint8_t family)
 {
@@ -52,6 +53,22 @@ static void write_priority(FILE *out, const struct rs_chain *c)
 		fprintf(out, "%d", c->priority);
 }
 
+/* The words that differ between an ip and an ip6 table. */
+struct fam {
+	const char *ip;		/* "ip", "ip6" */
+	const char *addr;	/* "ipv4_addr", "ipv6_addr" */
+	const char *loopback;	/* node ports never answer there */
+	bool v6;
+};
+
+static const struct fam *fam_of(uint8_t family)
+{
+	static const struct fam v4 = { "ip", "ipv4_addr", "127.0.0.0/8", false };
+	static const struct fam v6 = { "ip6", "ipv6_addr", "::1", true };
+
+	return family == NFPROTO_IPV6 ? &v6 : &v4;
+}
+
 static void write_elem(FILE *out, const struct rs_map *m, const struct rs_elem *e)
 {
 	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
@@ -79,24 +96,25 @@ static void write_elem(FILE *out, const struct rs_map *m, const struct rs_elem *
 		e->chain);
 }
 
-static const char *map_type(enum rs_map_kind kind)
+/* The type (or typeof) lines of a map or set; caller frees. */
+static char *map_type(enum rs_map_kind kind, const struct fam *f)
 {
 	switch (kind) {
 	case RS_MAP_SERVICE_IPS:
-		return "type ipv4_addr . inet_proto . inet_service : verdict";
+		return xasprintf("type %s . inet_proto . inet_service : verdict", f->addr);
 	case RS_MAP_NODEPORTS:
-		return "type inet_proto . inet_service : verdict";
+		return xstrdup("type inet_proto . inet_service : verdict");
 	case RS_SET_ADDRS:
-		return "type ipv4_addr";
+		return xasprintf("type %s", f->addr);
 	case RS_SET_ADDR_PAIRS:
-		return "type ipv4_addr . ipv4_addr";
+		return xasprintf("type %s . %s", f->addr, f->addr);
 	case RS_MAP_AFFINITY:
 		break;
 	}
 	/* typeof: the map is filled from the packet path, and nft needs the
 	 * expressions to accept the update statement's ct keys */
-	return "typeof ip saddr . ip daddr . th dport : ip daddr . th dport\n"
-	       "\t\tsize 65535\n\t\tflags dynamic,timeout";
+	return xasprintf("typeof %s saddr . %s daddr . th dport : %s daddr . th dport\n"
+			 "\t\tsize 65535\n\t\tflags dynamic,timeout", f->ip, f->ip, f->ip);
 }
 
 static bool is_map(enum rs_map_kind kind)
@@ -104,10 +122,13 @@ static bool is_map(enum rs_map_kind kind)
 	return kind != RS_SET_ADDRS && kind != RS_SET_ADDR_PAIRS;
 }
 
-static void write_map(FILE *out, const struct rs_map *m)
+static void write_map(FILE *out, const struct rs_map *m, const struct fam *f)
 {
+	char *type = map_type(m->kind, f);
+
 	fprintf(out, "\t%s %s {\n\t\t%s\n", is_map(m->kind) ? "map" : "set",
-		m->name, map_type(m->kind));
+		m->name, type);
+	free(type);
 	if (m->kind == RS_MAP_AFFINITY)
 		fprintf(out, "\t\ttimeout %us\n", m->timeout);
 	for (size_t i = 0; i < m->nelems; i++) {
@@ -128,7 +149,7 @@ static void write_mark_or(FILE *out, uint32_t bits)
 }
 
 /* The forms nft lists for what svcnft writes (ruleset.h names each). */
-static void write_rule_core(FILE *out, const struct rs_rule *r)
+static void write_rule_core(FILE *out, const struct rs_rule *r, const struct fam *f)
 {
 	char buf[IP_ADDR_STRLEN];
 	const char *p = protocol_name(r->l4proto);
@@ -138,20 +159,22 @@ static void write_rule_core(FILE *out, const struct rs_rule *r)
 		fprintf(out, "jump %s", r->target);
 		break;
 	case RS_RULE_VMAP_SERVICE_IPS:
-		fprintf(out, "ip daddr . meta l4proto . th dport vmap @%s", r->target);
+		fprintf(out, "%s daddr . meta l4proto . th dport vmap @%s", f->ip, r->target);
 		break;
 	case RS_RULE_VMAP_NODEPORTS:
-		fprintf(out, "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @%s",
-			r->target);
+		fprintf(out, "fib daddr type local %s daddr != %s meta l4proto . th dport vmap @%s",
+			f->ip, f->loopback, r->target);
 		break;
 	case RS_RULE_VMAP_NODEPORTS_NODE_IPS:
-		fprintf(out, "ip daddr @" RS_SET_NODE_IPS_NAME " meta l4proto . th dport vmap @%s",
-			r->target);
+		fprintf(out, "%s daddr @" RS_SET_NODE_IPS_NAME " meta l4proto . th dport vmap @%s",
+			f->ip, r->target);
 		break;
 	case RS_RULE_DNAT:
 		if (r->numgen_mod)
 			fprintf(out, "numgen random mod %u == 0 ", r->numgen_mod);
-		fprintf(out, "meta l4proto %s dnat to %s:%u", p,
+		/* an IPv6 address takes brackets before its port */
+		fprintf(out, f->v6 ? "meta l4proto %s dnat to [%s]:%u" :
+			"meta l4proto %s dnat to %s:%u", p,
 			ip_addr_str(&r->addr, buf, sizeof(buf)), r->port);
 		break;
 	case RS_RULE_REJECT:
@@ -163,36 +186,37 @@ static void write_rule_core(FILE *out, const struct rs_rule *r)
 			fprintf(out, "meta l4proto %s ct state new reject", p);
 		break;
 	case RS_RULE_MARK_SADDR:
-		fprintf(out, "ip saddr %s/%u ", ip_addr_str(&r->addr, buf, sizeof(buf)),
+		fprintf(out, "%s saddr %s/%u ", f->ip, ip_addr_str(&r->addr, buf, sizeof(buf)),
 			r->prefix_len);
 		write_mark_or(out, r->mark);
 		break;
 	case RS_RULE_MARK_NOT_POD_TO_SET:
 		write_mark_match(out, RS_MARK_FROM_POD, 0);
-		fprintf(out, "ip daddr @%s ", r->target);
+		fprintf(out, "%s daddr @%s ", f->ip, r->target);
 		write_mark_or(out, r->mark);
 		break;
 	case RS_RULE_MARK:
 		write_mark_or(out, r->mark);
 		break;
 	case RS_RULE_AFFINITY_HIT:
-		fprintf(out, "ip saddr . ip daddr . %s dport @%s ", p, r->target);
+		fprintf(out, "%s saddr . %s daddr . %s dport @%s ", f->ip, f->ip, p, r->target);
 		write_mark_or(out, r->mark);
 		break;
 	case RS_RULE_AFFINITY_DNAT:
 		write_mark_match(out, RS_MARK_AFFINITY, r->mark);
-		fprintf(out, "dnat ip to ip saddr . ip daddr . %s dport map @%s", p, r->target);
+		fprintf(out, "dnat %s to %s saddr . %s daddr . %s dport map @%s", f->ip, f->ip,
+			f->ip, p, r->target);
 		break;
 	case RS_RULE_AFFINITY_RECORD:
 		write_mark_match(out, RS_MARK_AFFINITY, r->mark);
 		/* nft 1.0.6 lists this rule without the protocol (implied by
 		 * "P dport") but cannot read that listing back: the ct
 		 * proto-dst key needs the protocol spelled out first */
-		fprintf(out, "meta l4proto %s update @%s { ip saddr . ct original ip daddr . ct original proto-dst timeout %us : ip daddr . %s dport }",
-			p, r->target, r->timeout, p);
+		fprintf(out, "meta l4proto %s update @%s { %s saddr . ct original %s daddr . ct original proto-dst timeout %us : %s daddr . %s dport }",
+			p, r->target, f->ip, f->ip, r->timeout, f->ip, p);
 		break;
 	case RS_RULE_REJECT_TO_SET:
-		fprintf(out, "ip daddr @%s reject", r->target);
+		fprintf(out, "%s daddr @%s reject", f->ip, r->target);
 		break;
 	case RS_RULE_GOTO_IF_MARK:
 		write_mark_match(out, r->mark, r->mark);
@@ -210,7 +234,7 @@ static void write_rule_core(FILE *out, const struct rs_rule *r)
 		fputs("drop", out);
 		break;
 	case RS_RULE_RETURN_IF_SADDR:
-		fprintf(out, "ip saddr %s/%u return", ip_addr_str(&r->addr, buf, sizeof(buf)),
+		fprintf(out, "%s saddr %s/%u return", f->ip, ip_addr_str(&r->addr, buf, sizeof(buf)),
 			r->prefix_len);
 		break;
 	case RS_RULE_MASQUERADE_MARKED:
@@ -219,7 +243,7 @@ static void write_rule_core(FILE *out, const struct rs_rule *r)
 			~RS_MARK_ALL);
 		break;
 	case RS_RULE_MASQUERADE_HAIRPIN:
-		fprintf(out, "ct status dnat ip saddr . ip daddr @%s masquerade fully-random",
+		fprintf(out, "ct status dnat %s saddr . %s daddr @%s masquerade fully-random", f->ip, f->ip,
 			r->target);
 		break;
 	case RS_RULE_MARK_CLEAR:
@@ -232,13 +256,13 @@ static void write_rule_core(FILE *out, const struct rs_rule *r)
 	}
 }
 
-static void write_rule(FILE *out, const struct rs_rule *r)
+static void write_rule(FILE *out, const struct rs_rule *r, const struct fam *f)
 {
-	write_rule_core(out, r);
+	write_rule_core(out, r, f);
 	fputc('\n', out);
 }
 
-char *nft_rule_text(const struct rs_rule *r)
+char *nft_rule_text(const struct rs_rule *r, uint8_t family)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -246,12 +270,12 @@ char *nft_rule_text(const struct rs_rule *r)
 
 	if (!f)
 		return NULL;
-	write_rule_core(f, r);
+	write_rule_core(f, r, fam_of(family));
 	fclose(f);
 	return buf;
 }
 
-static void write_chain(FILE *out, const struct rs_chain *c)
+static void write_chain(FILE *out, const struct rs_chain *c, const struct fam *f)
 {
 	fprintf(out, "\tchain %s {\n", c->name);
 	if (c->comment)
@@ -264,7 +288,7 @@ static void write_chain(FILE *out, const struct rs_chain *c)
 	}
 	for (size_t i = 0; i < c->nrules; i++) {
 		fputs("\t\t", out);
-		write_rule(out, &c->rules[i]);
+		write_rule(out, &c->rules[i], f);
 	}
 	fputs("\t}\n", out);
 }
@@ -280,12 +304,12 @@ int nft_text_write(FILE *out, const struct rs_table *t, bool replace)
 	fprintf(out, "table %s %s {\n", family, t->name);
 	for (size_t i = 0; i < t->nmaps; i++) {
 		fputs(first ? "" : "\n", out);
-		write_map(out, &t->maps[i]);
+		write_map(out, &t->maps[i], fam_of(t->family));
 		first = false;
 	}
 	for (size_t i = 0; i < t->nchains; i++) {
 		fputs(first ? "" : "\n", out);
-		write_chain(out, &t->chains[i]);
+		write_chain(out, &t->chains[i], fam_of(t->family));
 		first = false;
 	}
 	fputs("}\n", out);
@@ -365,13 +389,16 @@ static void write_diff_elems(FILE *out, const struct rs_table *t, bool add)
 static void write_diff_map(FILE *out, const struct rs_table *t,
 			   const struct rs_map *m)
 {
+	char *type = map_type(m->kind, fam_of(t->family));
+
 	fprintf(out, "+ add %s %s %s %s { ", is_map(m->kind) ? "map" : "set",
 		nft_family_name(t->family), t->name, m->name);
-	for (const char *c = map_type(m->kind); *c; c++)
+	for (const char *c = type; *c; c++)
 		if (*c == '\n')
 			fputs("; ", out);
 		else if (*c != '\t')
 			fputc(*c, out);
+	free(type);
 	if (m->kind == RS_MAP_AFFINITY)
 		fprintf(out, "; timeout %us", m->timeout);
 	fputs("; }\n", out);
@@ -406,7 +433,7 @@ static void write_update(FILE *out, const struct rs_diff *d)
 		for (size_t j = 0; j < add->chains[i].nrules; j++) {
 			fprintf(out, "+ add rule %s %s %s ", family, add->name,
 				add->chains[i].name);
-			write_rule(out, &add->chains[i].rules[j]);
+			write_rule(out, &add->chains[i].rules[j], fam_of(add->family));
 		}
 	write_diff_elems(out, add, true);
 }

@@ -11,6 +11,7 @@
  * the kernel's cost stays linear in Services (kernel-scaling notes).
  */
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <linux/netfilter.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ struct compile_ctx {
 	bool affinity_proto[256];	/* protocols with an affinity Service */
 	bool firewall;		/* some load balancer IP has source ranges */
 	struct u64set hairpin_seen;
+	bool restrict_node_ips;	/* --node-ip given (for either family) */
 };
 
 static struct rs_rule *add_rule(struct rs_chain *c, enum rs_rule_kind kind,
@@ -147,7 +149,7 @@ static void add_sets(struct compile_ctx *x)
 	rs_table_add_map(t, RS_MAP_NODEPORTS_NAME, RS_MAP_NODEPORTS);
 	rs_table_add_map(t, RS_SET_CLUSTER_IPS_NAME, RS_SET_ADDRS);
 	rs_table_add_map(t, RS_SET_HAIRPIN_NAME, RS_SET_ADDR_PAIRS);
-	if (n->nnode_ips) {
+	if (x->restrict_node_ips) {
 		struct rs_map *ips = rs_table_add_map(t, RS_SET_NODE_IPS_NAME, RS_SET_ADDRS);
 
 		for (size_t i = 0; i < n->nnode_ips; i++)
@@ -217,7 +219,7 @@ static void add_services_chain(struct compile_ctx *x)
 	/* ClusterIPs, externalIPs and load balancer IPs before node ports: a
 	 * node port lookup must not catch a service address that is local */
 	add_rule(c, RS_RULE_VMAP_SERVICE_IPS, RS_MAP_SERVICE_IPS_NAME);
-	add_rule(c, n->nnode_ips ? RS_RULE_VMAP_NODEPORTS_NODE_IPS : RS_RULE_VMAP_NODEPORTS,
+	add_rule(c, x->restrict_node_ips ? RS_RULE_VMAP_NODEPORTS_NODE_IPS : RS_RULE_VMAP_NODEPORTS,
 		 RS_MAP_NODEPORTS_NAME);
 	/* a live ClusterIP on a port no Service defines */
 	add_rule(c, RS_RULE_REJECT_TO_SET, RS_SET_CLUSTER_IPS_NAME);
@@ -386,7 +388,8 @@ static void add_dispatch_elems(struct compile_ctx *x, const struct model_service
 				   RS_CHAIN_PREFIX, s, p);
 	char *ext = chain_name(live ? RS_EXT_CHAIN_PREFIX : RS_CHAIN_PREFIX, s, p);
 
-	add_service_ip(ips, cluster, &s->cluster_ip, p);
+	if (s->cluster_ip.family)
+		add_service_ip(ips, cluster, &s->cluster_ip, p);
 	for (size_t i = 0; i < s->nexternal_ips; i++)
 		add_service_ip(ips, ext, &s->external_ips[i], p);
 	for (size_t i = 0; i < s->nlb_ips; i++)
@@ -406,16 +409,20 @@ static void add_addresses(struct compile_ctx *x, const struct model_service *s)
 	struct rs_map *cips = rs_table_find_map(x->t, RS_SET_CLUSTER_IPS_NAME);
 	struct rs_map *hairpin = rs_table_find_map(x->t, RS_SET_HAIRPIN_NAME);
 
-	rs_map_add_elem(cips, NULL)->addr = s->cluster_ip;
+	if (s->cluster_ip.family)
+		rs_map_add_elem(cips, NULL)->addr = s->cluster_ip;
 	for (size_t j = 0; j < s->nports; j++) {
 		const struct model_port *p = &s->ports[j];
 
 		for (size_t k = 0; k < p->nendpoints; k++) {
 			const struct ip_addr *a = &p->endpoints[k].addr;
 			struct rs_elem *e;
-			uint32_t key;
+			/* a table holds one family: the address's hash is
+			 * its identity (IPv4 addresses are their own key) */
+			uint64_t key = a->family == AF_INET6 ?
+				hash_fnv1a(a->addr, 16, 0) : (uint64_t)a->addr[0] << 24 |
+				a->addr[1] << 16 | a->addr[2] << 8 | a->addr[3];
 
-			memcpy(&key, a->addr, 4);
 			if (!u64set_add(&x->hairpin_seen, key))
 				continue;
 			e = rs_map_add_elem(hairpin, NULL);
@@ -451,12 +458,128 @@ static void add_external_name(struct rs_table *t, const struct model_service *s)
 	free(name);
 }
 
-void ruleset_from_model(struct rs_table *t, const struct model *m,
-			const char *table_name)
+/*
+ * One family's part of the model: each table (ip, ip6) is compiled from a
+ * shallow copy holding only that family's addresses, endpoints, ranges and
+ * node context. Strings stay the model's; the arrays are the view's own.
+ */
+struct family_view {
+	struct model m;
+	bool restrict_node_ips;
+};
+
+static struct ip_addr *filter_addrs(const struct ip_addr *v, size_t n, int family,
+				    size_t *out_n)
 {
+	struct ip_addr *out = xcalloc(n, sizeof(*out));
+
+	*out_n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].family == family)
+			out[(*out_n)++] = v[i];
+	return out;
+}
+
+static struct ip_prefix *filter_prefixes(const struct ip_prefix *v, size_t n,
+					 int family, size_t *out_n)
+{
+	struct ip_prefix *out = xcalloc(n, sizeof(*out));
+
+	*out_n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].addr.family == family)
+			out[(*out_n)++] = v[i];
+	return out;
+}
+
+static void view_port(struct model_port *out, const struct model_port *p, int family)
+{
+	*out = *p;
+	out->endpoints = xcalloc(p->nendpoints, sizeof(*out->endpoints));
+	out->nendpoints = 0;
+	for (size_t i = 0; i < p->nendpoints; i++)
+		if (p->endpoints[i].addr.family == family)
+			out->endpoints[out->nendpoints++] = p->endpoints[i];
+}
+
+static void view_service(struct model_service *out, const struct model_service *s,
+			 int family)
+{
+	*out = *s;
+	out->cluster_ip = family == AF_INET ? s->cluster_ip : s->cluster_ip6;
+	out->external_ips = filter_addrs(s->external_ips, s->nexternal_ips, family,
+					 &out->nexternal_ips);
+	out->lb_ips = filter_addrs(s->lb_ips, s->nlb_ips, family, &out->nlb_ips);
+	out->source_ranges = filter_prefixes(s->source_ranges, s->nsource_ranges,
+					     family, &out->nsource_ranges);
+	out->ports = xcalloc(s->nports, sizeof(*out->ports));
+	for (size_t j = 0; j < s->nports; j++)
+		view_port(&out->ports[j], &s->ports[j], family);
+}
+
+/* Whether a Service has anything to program in this family's table: an
+ * address of it, or (ExternalName, whose alias lives in the ip table) none. */
+static bool in_family(const struct model_service *s, int family)
+{
+	if (s->type == SERVICE_EXTERNAL_NAME)
+		return family == AF_INET;
+	for (size_t i = 0; i < s->nexternal_ips; i++)
+		if (s->external_ips[i].family == family)
+			return true;
+	for (size_t i = 0; i < s->nlb_ips; i++)
+		if (s->lb_ips[i].family == family)
+			return true;
+	if (s->headless)
+		return family == AF_INET;
+	return (family == AF_INET ? s->cluster_ip : s->cluster_ip6).family == family;
+}
+
+static void view_build(struct family_view *v, const struct model *m, int family)
+{
+	const struct model_node *n = &m->node;
+
+	memset(v, 0, sizeof(*v));
+	v->m.services = xcalloc(m->nservices, sizeof(*v->m.services));
+	for (size_t i = 0; i < m->nservices; i++)
+		if (in_family(&m->services[i], family))
+			view_service(&v->m.services[v->m.nservices++], &m->services[i], family);
+	v->m.node.masquerade_all = n->masquerade_all;
+	v->m.node.cluster_cidrs = filter_prefixes(n->cluster_cidrs, n->ncluster_cidrs,
+						  family, &v->m.node.ncluster_cidrs);
+	v->m.node.node_ips = filter_addrs(n->node_ips, n->nnode_ips, family,
+					  &v->m.node.nnode_ips);
+	/* node ports answer on --node-ip only: given for the other family
+	 * alone, none of this family's addresses does */
+	v->restrict_node_ips = n->nnode_ips > 0;
+}
+
+static void view_free(struct family_view *v)
+{
+	for (size_t i = 0; i < v->m.nservices; i++) {
+		struct model_service *s = &v->m.services[i];
+
+		for (size_t j = 0; j < s->nports; j++)
+			free(s->ports[j].endpoints);
+		free(s->ports);
+		free(s->external_ips);
+		free(s->lb_ips);
+		free(s->source_ranges);
+	}
+	free(v->m.services);
+	free(v->m.node.cluster_cidrs);
+	free(v->m.node.node_ips);
+}
+
+void ruleset_from_model(struct rs_table *t, const struct model *full,
+			const char *table_name, int family)
+{
+	struct family_view v;
+	const struct model *m = &v.m;
 	struct compile_ctx x = { .t = t, .m = m };
 
-	rs_table_init(t, NFPROTO_IPV4, table_name);
+	view_build(&v, full, family);
+	x.restrict_node_ips = v.restrict_node_ips;
+	rs_table_init(t, family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4, table_name);
 	scan_model(&x);
 	add_sets(&x);
 	add_fixed_chains(&x);
@@ -469,4 +592,5 @@ void ruleset_from_model(struct rs_table *t, const struct model *m,
 			add_service(&x, s);
 	}
 	u64set_free(&x.hairpin_seen);
+	view_free(&v);
 }

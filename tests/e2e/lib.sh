@@ -11,6 +11,13 @@
 #
 #   client 198.18.200.2/24 --- 198.18.200.1/24 [node] 198.18.N.1/24 --- 198.18.N.2/24 podN
 #
+# topo_up6, after topo_up, adds IPv6 (from 2001:db8::/32) on the same links:
+#
+#   client 2001:db8:200::2/64 --- 2001:db8:200::1/64 [node] 2001:db8:N::1/64 --- 2001:db8:N::2/64 podN
+#
+# with IPv6 ClusterIPs in 2001:db8:ffff::/48 and load-balancer IPs in
+# 2001:db8:fffe::/48, both routed to the node.
+#
 # A test script does:
 #   . "$(dirname "$0")/lib.sh"
 #   e2e_init            # skip (exit 77) unless root with netns; sets the trap
@@ -48,6 +55,12 @@ T_FAILED=0
 NODE_IP=198.18.200.1
 CLIENT_IP=198.18.200.2
 SERVICE_RANGE=198.19.0.0/16
+# The same, for IPv6 (topo_up6).
+NODE_IP6=2001:db8:200::1
+CLIENT_IP6=2001:db8:200::2
+SERVICE_RANGE6=2001:db8:ffff::/48
+LB_RANGE6=2001:db8:fffe::/48
+TOPO_NPODS=0
 
 # ---------------------------------------------------------------- setup
 
@@ -133,7 +146,7 @@ e2e_kill_servers() {
 		pid=$(cat "$f")
 		# The pid file names the process we started; make sure the pid was
 		# not reused before signalling it.
-		if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q podserver; then
+		if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q podserver; then
 			kill -TERM "$pid" 2>/dev/null && pids="$pids $pid"
 		fi
 		rm -f "$f"
@@ -223,6 +236,7 @@ topo_link() {
 # most 99), wired as in the header.
 topo_up() {
 	local npods=${1:-3} i
+	TOPO_NPODS=$npods
 	ns_add node || e2e_bail "cannot create the node namespace"
 	ns_add client || e2e_bail "cannot create the client namespace"
 	in_ns node sysctl -qw net.ipv4.ip_forward=1 ||
@@ -260,6 +274,65 @@ topo_up() {
 # The address of podN in the topology.
 pod_ip() {
 	echo "198.18.${1#pod}.2"
+}
+
+# The IPv6 address of podN (topo_up6).
+pod_ip6() {
+	echo "2001:db8:${1#pod}::2"
+}
+
+# topo_link6 IFNAME NS NODE_ADDR PEER_ADDR: IPv6 /64 addresses on a link
+# topo_link made. nodad: without it an address stays "tentative" (unusable)
+# for a second or more while duplicate address detection runs.
+topo_link6() {
+	local ifname=$1 node="${E2E_PREFIX}node" peer="${E2E_PREFIX}$2"
+	ip -n "$node" -6 addr add "$3/64" dev "$ifname" nodad &&
+		ip -n "$peer" -6 addr add "$4/64" dev eth0 nodad
+}
+
+# topo_ipv6_sysctls: the node forwards IPv6 and answers without the
+# ICMPv6 rate limit (the IPv6 side of topo_up's two sysctls).
+topo_ipv6_sysctls() {
+	local ns
+	for ns in node client; do
+		in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 ||
+			return 1
+	done
+	in_ns node sysctl -qw net.ipv6.conf.all.forwarding=1 &&
+		in_ns node sysctl -qw net.ipv6.icmp.ratelimit=0
+}
+
+# topo_up6: IPv6 on the topology topo_up built (see the header). Skips the
+# whole script (exit 77) when the kernel has no IPv6.
+topo_up6() {
+	local i node r
+	node=$(ns_name node)
+	[ "$TOPO_NPODS" -ge 1 ] || e2e_bail "topo_up6 needs topo_up with pods first"
+	[ -d /proc/sys/net/ipv6 ] || e2e_skip_all "the kernel has no IPv6"
+	topo_ipv6_sysctls || e2e_bail "cannot set the IPv6 sysctls"
+	topo_link6 vc client "$NODE_IP6" "$CLIENT_IP6" ||
+		e2e_bail "cannot give the client link IPv6 addresses"
+	for r in "$SERVICE_RANGE6" "$LB_RANGE6"; do
+		ip -n "$(ns_name client)" -6 route add "$r" via "$NODE_IP6" ||
+			e2e_bail "cannot route $r from client"
+	done
+	i=1
+	while [ "$i" -le "$TOPO_NPODS" ]; do
+		in_ns "pod$i" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 ||
+			e2e_bail "cannot enable IPv6 in pod$i"
+		topo_link6 "vp$i" "pod$i" "2001:db8:$i::1" "2001:db8:$i::2" ||
+			e2e_bail "cannot give pod$i's link IPv6 addresses"
+		ip -n "$(ns_name "pod$i")" -6 route add default via "2001:db8:$i::1" ||
+			e2e_bail "cannot route pod$i over IPv6"
+		i=$((i + 1))
+	done
+	# As in topo_up: the node routes the Service ranges somewhere (pod1,
+	# which does not forward), with its own address as the source.
+	for r in "$SERVICE_RANGE6" "$LB_RANGE6"; do
+		ip -n "$node" -6 route add "$r" via 2001:db8:1::2 dev vp1 \
+			src "$NODE_IP6" || e2e_bail "cannot route $r on the node"
+	done
+	return 0
 }
 
 # ---------------------------------------------------------------- servers
@@ -300,7 +373,7 @@ stop_pod() {
 	local pidfile="$E2E_WORKDIR/server-$1.pid" pid i
 	[ -f "$pidfile" ] || return 0
 	pid=$(cat "$pidfile")
-	if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q podserver; then
+	if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q podserver; then
 		kill -TERM "$pid" 2>/dev/null
 		i=0
 		while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 50 ]; do
@@ -315,7 +388,9 @@ stop_pod() {
 
 # k8s_pod NAME K8S_NAMESPACE IP LABELS [PORTS]: one Pod document.
 # LABELS: "k=v,k=v"; PORTS: "name:containerPort[/PROTO],...". The Pod is
-# Running and Ready, with status.podIP set.
+# Running and Ready, with status.podIP set. IP may be a comma-separated
+# list (a dual-stack Pod: "198.18.1.2,2001:db8:1::2"): status.podIP is the
+# first, status.podIPs has them all.
 k8s_pod() {
 	local name=$1 namespace=$2 ip=$3 labels=$4 ports=${5:-} pname rest proto
 	printf -- '---\napiVersion: v1\nkind: Pod\nmetadata:\n'
@@ -332,7 +407,8 @@ k8s_pod() {
 			printf '      protocol: %s\n' "$proto"
 		done
 	fi
-	printf 'status:\n  phase: Running\n  podIP: %s\n  podIPs:\n  - ip: %s\n' "$ip" "$ip"
+	printf 'status:\n  phase: Running\n  podIP: %s\n  podIPs:\n' "${ip%%,*}"
+	echo "$ip" | tr ',' '\n' | sed 's/^/  - ip: /'
 	printf '  conditions:\n  - type: Ready\n    status: "True"\n'
 }
 

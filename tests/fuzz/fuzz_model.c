@@ -5,6 +5,7 @@
  * nft text writer when the manifests are valid -- everything `svcnft plan`
  * does short of printing.
  */
+#include <sys/socket.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@ static void compile_to_text(const struct model *m)
 	struct rs_table table;
 	FILE *sink = fopen("/dev/null", "we");
 
-	ruleset_from_model(&table, m, "svcnft");
+	ruleset_from_model(&table, m, "svcnft", AF_INET);
 	if (sink) {
 		nft_text_write(sink, &table, true);
 		fclose(sink);

@@ -6,6 +6,11 @@
  * to. With -s the reply also names the source address the server saw, so a
  * test can tell whether the traffic was masqueraded.
  *
+ * Every port listens on both families: an IPv4 socket and, beside it, an
+ * IPv6 one with IPV6_V6ONLY (so the two never fight over the port and an
+ * IPv4 peer is never shown as ::ffff:a.b.c.d). Where the kernel has no IPv6
+ * the IPv6 socket is left out.
+ *
  *   podserver [-s] [-p PIDFILE] [-T SECONDS] NAME tcp:PORT|udp:PORT|sctp:PORT|hold:PORT...
  *
  * hold:PORT is TCP that keeps each connection open and answers every line
@@ -31,7 +36,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_LISTENERS 32
+#define MAX_LISTENERS 64	/* two per port: IPv4 and IPv6 */
 #define MAX_HELD 32
 #define REPLY_MAX 128
 
@@ -69,23 +74,45 @@ static int parse_port(const char *s, unsigned short *port)
 	return 0;
 }
 
-/*
- * One listening socket for "PROTO:PORT". Returns the fd, -EPROTONOSUPPORT
- * when the kernel lacks the protocol, or another -errno.
- */
-static int open_listener(int type, int proto, unsigned short port)
+/* The wildcard address of FAMILY on PORT. Returns its length. */
+static socklen_t any_address(int family, unsigned short port,
+			     struct sockaddr_storage *ss)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		sin6->sin6_addr = in6addr_any;
+		return sizeof(*sin6);
+	}
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	sin->sin_addr.s_addr = htonl(INADDR_ANY);
+	return sizeof(*sin);
+}
+
+/*
+ * One listening socket of FAMILY for "PROTO:PORT". Returns the fd,
+ * -EPROTONOSUPPORT when the kernel lacks the protocol, -EAFNOSUPPORT when
+ * it lacks the family, or another -errno.
+ */
+static int open_listener(int family, int type, int proto, unsigned short port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = any_address(family, port, &ss);
 	int one = 1;
 	int fd, err;
 
-	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	if (fd < 0)
 		return -errno;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_ANY);
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    (family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 ||
 	    (type == SOCK_STREAM && listen(fd, 128) < 0))
 		goto fail;
 	return fd;
@@ -119,21 +146,23 @@ static const struct protocol *find_protocol(const char *spec)
 	return NULL;
 }
 
-static int add_listener(struct server *srv, const char *spec)
+/* The socket of one family for a port spec, kept in srv. */
+static int add_family_listener(struct server *srv, const struct protocol *p,
+			       int family, unsigned short port)
 {
-	const struct protocol *p = find_protocol(spec);
-	unsigned short port;
 	int fd;
 
 	if (srv->nlisteners == MAX_LISTENERS)
 		return -E2BIG;
-	if (!p || parse_port(spec + strlen(p->prefix), &port) < 0)
-		return -EINVAL;
-	fd = open_listener(p->type, p->proto, port);
+	fd = open_listener(family, p->type, p->proto, port);
 	/* A kernel built without SCTP (or with it blacklisted) says so at
 	 * socket(); the tests treat SCTP as optional, so skip it quietly. */
 	if (fd == -EPROTONOSUPPORT || fd == -ESOCKTNOSUPPORT)
 		return p->proto == IPPROTO_SCTP ? 0 : fd;
+	/* A kernel without IPv6 (ipv6.disable=1) refuses the family at
+	 * socket(); the IPv4 tests must still run there. */
+	if (fd == -EAFNOSUPPORT && family == AF_INET6)
+		return 0;
 	if (fd < 0)
 		return fd;
 	srv->listeners[srv->nlisteners].fd = fd;
@@ -142,16 +171,45 @@ static int add_listener(struct server *srv, const char *spec)
 	return 0;
 }
 
-static int format_reply(const struct server *srv, const struct sockaddr_in *peer,
-			char *buf, size_t len)
+static int add_listener(struct server *srv, const char *spec)
 {
-	char addr[INET_ADDRSTRLEN] = "?";
+	const struct protocol *p = find_protocol(spec);
+	unsigned short port;
+	int err;
+
+	if (!p || parse_port(spec + strlen(p->prefix), &port) < 0)
+		return -EINVAL;
+	err = add_family_listener(srv, p, AF_INET, port);
+	if (err < 0)
+		return err;
+	return add_family_listener(srv, p, AF_INET6, port);
+}
+
+/* The peer's address as text, "?" when it is neither family. */
+static void peer_text(const struct sockaddr_storage *peer, char *buf,
+		      size_t len)
+{
+	const void *addr = NULL;
+
+	if (peer->ss_family == AF_INET)
+		addr = &((const struct sockaddr_in *)peer)->sin_addr;
+	else if (peer->ss_family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *)peer)->sin6_addr;
+	if (!addr || !inet_ntop(peer->ss_family, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+static int format_reply(const struct server *srv,
+			const struct sockaddr_storage *peer, char *buf,
+			size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
 	int n;
 
 	if (!srv->show_source)
 		n = snprintf(buf, len, "%s\n", srv->name);
 	else {
-		inet_ntop(AF_INET, &peer->sin_addr, addr, sizeof(addr));
+		peer_text(peer, addr, sizeof(addr));
 		n = snprintf(buf, len, "%s %s\n", srv->name, addr);
 	}
 	return n < 0 || (size_t)n >= len ? (int)len - 1 : n;
@@ -159,7 +217,7 @@ static int format_reply(const struct server *srv, const struct sockaddr_in *peer
 
 static void serve_stream(const struct server *srv, int lfd)
 {
-	struct sockaddr_in peer;
+	struct sockaddr_storage peer;
 	socklen_t plen = sizeof(peer);
 	char reply[REPLY_MAX];
 	int fd, n;
@@ -177,7 +235,7 @@ static void serve_stream(const struct server *srv, int lfd)
 
 static void serve_dgram(const struct server *srv, int fd)
 {
-	struct sockaddr_in peer;
+	struct sockaddr_storage peer;
 	socklen_t plen = sizeof(peer);
 	char buf[512], reply[REPLY_MAX];
 	int n;
@@ -207,7 +265,7 @@ static void hold_accept(struct server *srv, int lfd)
  * false when the connection is gone. */
 static bool hold_serve(const struct server *srv, int fd)
 {
-	struct sockaddr_in peer;
+	struct sockaddr_storage peer;
 	socklen_t plen = sizeof(peer);
 	char buf[512], reply[REPLY_MAX];
 	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);

@@ -14,6 +14,8 @@
  * meanwhile. Once an exchange fails, the connection is given up and the
  * exchanges left count as "lost".
  *
+ * ADDR, and -s SOURCE, are IPv4 or IPv6 addresses (of the same family).
+ *
  * With -p every attempt uses the same source port, so UDP attempts share
  * one conntrack entry (a long-lived UDP client, as stale-flow tests need).
  *
@@ -41,11 +43,19 @@
 #define KEY_MAX 64
 #define REPLY_MAX 256
 
+/* An IPv4 or IPv6 socket address; sa.sa_family says which. */
+union endpoint {
+	struct sockaddr sa;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+};
+
 struct probe_options {
 	int type, proto;
 	bool hold;		/* one connection, COUNT exchanges */
-	struct sockaddr_in dest;
-	struct sockaddr_in source;	/* sin_family 0: let the kernel pick */
+	union endpoint dest;
+	union endpoint source;	/* sa_family 0: let the kernel pick */
+	unsigned short source_port;	/* -p, host order; 0: any */
 	unsigned long count;
 	int timeout_ms;
 	int interval_ms;	/* pause between attempts */
@@ -165,20 +175,24 @@ static void exchange_datagram(int fd, long long deadline, struct attempt *a)
 		set_error(a, EPERM);
 }
 
+static socklen_t endpoint_len(const union endpoint *e)
+{
+	return e->sa.sa_family == AF_INET6 ? sizeof(e->sin6) : sizeof(e->sin);
+}
+
 static int connect_now(int fd, const struct probe_options *o,
 		       long long deadline)
 {
 	socklen_t elen;
 	int err = 0;
 
-	if (o->source.sin_port &&
+	if (o->source_port &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)) < 0)
 		return errno;
-	if (o->source.sin_family &&
-	    bind(fd, (const struct sockaddr *)&o->source,
-		 sizeof(o->source)) < 0)
+	if (o->source.sa.sa_family &&
+	    bind(fd, &o->source.sa, endpoint_len(&o->source)) < 0)
 		return errno;
-	if (connect(fd, (const struct sockaddr *)&o->dest, sizeof(o->dest)) == 0)
+	if (connect(fd, &o->dest.sa, endpoint_len(&o->dest)) == 0)
 		return 0;
 	if (errno != EINPROGRESS)
 		return errno;
@@ -196,7 +210,8 @@ static void run_attempt(const struct probe_options *o, struct attempt *a)
 	int fd, err;
 
 	a->replied = false;
-	fd = socket(AF_INET, o->type | SOCK_NONBLOCK | SOCK_CLOEXEC, o->proto);
+	fd = socket(o->dest.sa.sa_family, o->type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    o->proto);
 	if (fd < 0) {
 		set_error(a, errno);
 		return;
@@ -231,8 +246,8 @@ static void hold_exchange(int fd, const struct probe_options *o,
 
 static int hold_connect(const struct probe_options *o, struct attempt *a)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			IPPROTO_TCP);
+	int fd = socket(o->dest.sa.sa_family,
+			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	int err;
 
 	if (fd < 0) {
@@ -309,7 +324,7 @@ static void usage(FILE *out)
 		"  -n COUNT       attempts, each a new socket (default 1);\n"
 		"                 hold: exchanges on one connection\n"
 		"  -t TIMEOUT_MS  time allowed per attempt (default 1000)\n"
-		"  -s SOURCE      bind to this source address\n"
+		"  -s SOURCE      bind to this source address (ADDR's family)\n"
 		"  -p PORT        bind every attempt to this source port\n"
 		"  -i MS          pause between attempts\n"
 		"  -q             print the summary line only\n");
@@ -328,6 +343,24 @@ static int parse_number(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/* TEXT as an IPv4 or IPv6 address with PORT (host order) into E. */
+static int parse_endpoint(const char *text, unsigned short port,
+			  union endpoint *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (inet_pton(AF_INET, text, &e->sin.sin_addr) == 1) {
+		e->sin.sin_family = AF_INET;
+		e->sin.sin_port = htons(port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, &e->sin6.sin6_addr) == 1) {
+		e->sin6.sin6_family = AF_INET6;
+		e->sin6.sin6_port = htons(port);
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static int parse_flag(struct probe_options *o, int c, const char *arg)
 {
 	unsigned long v;
@@ -341,14 +374,12 @@ static int parse_flag(struct probe_options *o, int c, const char *arg)
 		o->timeout_ms = (int)v;
 		return 0;
 	case 's':
-		o->source.sin_family = AF_INET;
-		return inet_pton(AF_INET, arg, &o->source.sin_addr) == 1 ?
-			0 : -EINVAL;
+		/* The port comes from -p, in either order: see bind_source. */
+		return parse_endpoint(arg, 0, &o->source);
 	case 'p':
 		if (parse_number(arg, 65535, &v) < 0)
 			return -EINVAL;
-		o->source.sin_family = AF_INET;
-		o->source.sin_port = htons((unsigned short)v);
+		o->source_port = (unsigned short)v;
 		return 0;
 	case 'i':
 		if (parse_number(arg, 60000, &v) < 0)
@@ -388,6 +419,28 @@ static int parse_protocol(struct probe_options *o, const char *s)
 	return -EINVAL;
 }
 
+/*
+ * The address attempts bind to, from -s and -p: -p alone binds the
+ * wildcard address of the destination's family. A source of the other
+ * family than the destination is a usage error.
+ */
+static int bind_source(struct probe_options *o)
+{
+	int family = o->dest.sa.sa_family;
+
+	if (o->source.sa.sa_family && o->source.sa.sa_family != family)
+		return -EINVAL;
+	if (!o->source.sa.sa_family && !o->source_port)
+		return 0;
+	if (!o->source.sa.sa_family)
+		o->source.sa.sa_family = (sa_family_t)family;
+	if (family == AF_INET6)
+		o->source.sin6.sin6_port = htons(o->source_port);
+	else
+		o->source.sin.sin_port = htons(o->source_port);
+	return 0;
+}
+
 /* Flags may come before or after the operands (GNU getopt permutes). */
 static int parse_args(int argc, char **argv, struct probe_options *o)
 {
@@ -407,11 +460,9 @@ static int parse_args(int argc, char **argv, struct probe_options *o)
 	if (argc - optind != 3 || parse_protocol(o, argv[optind]) < 0 ||
 	    parse_number(argv[optind + 2], 65535, &port) < 0)
 		return -EINVAL;
-	o->dest.sin_family = AF_INET;
-	o->dest.sin_port = htons((unsigned short)port);
-	if (inet_pton(AF_INET, argv[optind + 1], &o->dest.sin_addr) != 1)
+	if (parse_endpoint(argv[optind + 1], (unsigned short)port, &o->dest) < 0)
 		return -EINVAL;
-	return 0;
+	return bind_source(o);
 }
 
 /* An attempt, or an exchange on the held connection *fd (-1: lost). */

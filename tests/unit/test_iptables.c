@@ -2,6 +2,7 @@
 /* The iptables backend's text: iptables-restore input for a compiled
  * ruleset, iptables-save output read back, stale chains, jump rules,
  * flush, and the features it refuses. */
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,7 @@ static void compile_yaml(struct compiled *c, const char *text, size_t *nerrors_i
 	ck_assert_uint_eq(dl.nerrors, 0);
 	if (nerrors_iptables)
 		*nerrors_iptables = ipt_check_model(&c->m, &dl);
-	ruleset_from_model(&c->t, &c->m, "svcnft");
+	ruleset_from_model(&c->t, &c->m, "svcnft", AF_INET);
 	diag_list_free(&dl);
 }
 

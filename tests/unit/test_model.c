@@ -2,6 +2,7 @@
 /* The model: selectors, named ports, published endpoints, validation,
  * stable assignments. Manifests are given as YAML text. */
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -424,6 +425,49 @@ START_TEST(local_endpoints_and_policies)
 }
 END_TEST
 
+
+/* Dual-stack: clusterIPs of both families, IPv6 endpoints from slices and
+ * from Pods' podIPs, an IPv6 ClusterIP assigned from the IPv6 range. */
+START_TEST(dual_stack_services)
+{
+	struct model_options o;
+	struct built b;
+	const struct model_service *s;
+	char buf[IP_ADDR_STRLEN];
+
+	model_options_default(&o);
+	ip_prefix_parse(&o.service_cidr6, "fd00:10:96::/112");
+	build_with(&b, "apiVersion: v1\nkind: Service\nmetadata: {name: both}\n"
+		   "spec: {ipFamilyPolicy: RequireDualStack, ipFamilies: [IPv4, IPv6],"
+		   " clusterIPs: [198.19.0.10, '2001:db8:ffff::10'], selector: {app: x},"
+		   " ports: [{port: 80, targetPort: 8080}]}\n"
+		   "---\napiVersion: v1\nkind: Service\nmetadata: {name: six}\n"
+		   "spec: {ipFamilies: [IPv6], ports: [{port: 80}]}\n"
+		   "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		   "metadata: {name: six-1, labels: {kubernetes.io/service-name: six}}\n"
+		   "addressType: IPv6\nports: [{port: 8080}]\n"
+		   "endpoints: [{addresses: ['2001:db8:1::2']}]\n"
+		   "---\napiVersion: v1\nkind: Pod\nmetadata: {name: x1, labels: {app: x}}\n"
+		   "status: {podIP: 198.18.1.2, podIPs: [{ip: 198.18.1.2}, {ip: '2001:db8:1::2'}]}\n",
+		   &o);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	s = find(&b, "default", "both");
+	ck_assert_str_eq(ip_addr_str(&s->cluster_ip, buf, sizeof(buf)), "198.19.0.10");
+	ck_assert_str_eq(ip_addr_str(&s->cluster_ip6, buf, sizeof(buf)), "2001:db8:ffff::10");
+	ck_assert_uint_eq(s->ports[0].nendpoints, 2);
+	s = find(&b, "default", "six");
+	ck_assert_int_eq(s->cluster_ip.family, 0);
+	ck_assert(s->cluster_ip6_assigned);
+	ck_assert(!strncmp(ip_addr_str(&s->cluster_ip6, buf, sizeof(buf)), "fd00:10:96::", 12));
+	ck_assert_uint_eq(s->ports[0].nendpoints, 1);
+	ck_assert(model_has_family(&b.m, AF_INET6));
+	built_free(&b);
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: req}\n"
+		     "spec: {ipFamilyPolicy: RequireDualStack, ports: [{port: 80}]}\n",
+		     "asks for an IPv6 ClusterIP and none is given");
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -441,6 +485,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, publish_not_ready_uses_every_endpoint);
 	tcase_add_test(tc, labelled_services_are_left_to_others);
 	tcase_add_test(tc, local_endpoints_and_policies);
+	tcase_add_test(tc, dual_stack_services);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -400,19 +400,19 @@ START_TEST(test_key_bytes)
 	uint8_t key[NL_KEY_MAX];
 
 	set_addr(&e.addr, "198.19.0.10");
-	ck_assert_int_eq(nl_key_encode(RS_MAP_SERVICE_IPS, &e, key), 12);
+	ck_assert_int_eq(nl_key_encode(NFPROTO_IPV4, RS_MAP_SERVICE_IPS, &e, key), 12);
 	ck_assert_mem_eq(key, ips, sizeof(ips));
-	ck_assert_int_eq(nl_key_decode(RS_MAP_SERVICE_IPS, key, 12, &back), 0);
+	ck_assert_int_eq(nl_key_decode(NFPROTO_IPV4, RS_MAP_SERVICE_IPS, key, 12, &back), 0);
 	ck_assert_int_eq(ip_addr_cmp(&back.addr, &e.addr), 0);
 	ck_assert_uint_eq(back.port, 80);
 	e.l4proto = IPPROTO_UDP;
 	e.port = 30080;
-	ck_assert_int_eq(nl_key_encode(RS_MAP_NODEPORTS, &e, key), 8);
+	ck_assert_int_eq(nl_key_encode(NFPROTO_IPV4, RS_MAP_NODEPORTS, &e, key), 8);
 	ck_assert_mem_eq(key, ports, sizeof(ports));
 	key[2] = 1;	/* padding that svcnft never writes */
-	ck_assert_int_eq(nl_key_decode(RS_MAP_NODEPORTS, key, 8, &back), -EPROTO);
-	ck_assert_uint_eq(nl_key_desc(RS_MAP_SERVICE_IPS)->type, 0x730d);
-	ck_assert_uint_eq(nl_key_desc(RS_MAP_NODEPORTS)->type, 0x30d);
+	ck_assert_int_eq(nl_key_decode(NFPROTO_IPV4, RS_MAP_NODEPORTS, key, 8, &back), -EPROTO);
+	ck_assert_uint_eq(nl_key_desc(NFPROTO_IPV4, RS_MAP_SERVICE_IPS)->type, 0x730d);
+	ck_assert_uint_eq(nl_key_desc(NFPROTO_IPV4, RS_MAP_NODEPORTS)->type, 0x30d);
 }
 END_TEST
 
@@ -429,20 +429,20 @@ START_TEST(test_key_bytes_sets)
 
 	set_addr(&e.addr, "198.18.1.2");
 	set_addr(&e.addr2, "198.18.1.2");
-	ck_assert_int_eq(nl_key_encode(RS_SET_ADDRS, &e, key), 4);
+	ck_assert_int_eq(nl_key_encode(NFPROTO_IPV4, RS_SET_ADDRS, &e, key), 4);
 	ck_assert_mem_eq(key, pair, 4);
-	ck_assert_int_eq(nl_key_encode(RS_SET_ADDR_PAIRS, &e, key), 8);
+	ck_assert_int_eq(nl_key_encode(NFPROTO_IPV4, RS_SET_ADDR_PAIRS, &e, key), 8);
 	ck_assert_mem_eq(key, pair, sizeof(pair));
 	set_addr(&e.addr, "198.18.200.2");
 	set_addr(&e.addr2, "198.19.0.10");
-	ck_assert_int_eq(nl_key_encode(RS_MAP_AFFINITY, &e, key), 12);
+	ck_assert_int_eq(nl_key_encode(NFPROTO_IPV4, RS_MAP_AFFINITY, &e, key), 12);
 	ck_assert_mem_eq(key, aff, sizeof(aff));
-	ck_assert_int_eq(nl_key_decode(RS_MAP_AFFINITY, key, 12, &back), 0);
+	ck_assert_int_eq(nl_key_decode(NFPROTO_IPV4, RS_MAP_AFFINITY, key, 12, &back), 0);
 	ck_assert_str_eq(ip_addr_str(&back.addr2, a, sizeof(a)), "198.19.0.10");
 	ck_assert_uint_eq(back.port, 80);
-	ck_assert_int_eq(nl_key_decode(RS_SET_ADDR_PAIRS, key, 12, &back), -EPROTO);
-	ck_assert_uint_eq(nl_key_desc(RS_SET_ADDR_PAIRS)->type, 0x1c7);
-	ck_assert_uint_eq(nl_key_desc(RS_MAP_AFFINITY)->type, 0x71cd);
+	ck_assert_int_eq(nl_key_decode(NFPROTO_IPV4, RS_SET_ADDR_PAIRS, key, 12, &back), -EPROTO);
+	ck_assert_uint_eq(nl_key_desc(NFPROTO_IPV4, RS_SET_ADDR_PAIRS)->type, 0x1c7);
+	ck_assert_uint_eq(nl_key_desc(NFPROTO_IPV4, RS_MAP_AFFINITY)->type, 0x71cd);
 }
 END_TEST
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Running on a host: the run lock, the metrics file, JSON output, expose. */
+#include <sys/socket.h>
 #include <errno.h>
 #include <json.h>
 #include <stdio.h>
@@ -285,7 +286,7 @@ START_TEST(json_is_parsed_back_with_services_and_rules)
 	read_yaml(&set, "pods.yaml", pods_yaml);
 	model_options_default(&mo);
 	ck_assert_int_eq(model_build(&m, &set, &mo, &dl), 0);
-	ruleset_from_model(&t, &m, "svcnft");
+	ruleset_from_model(&t, &m, "svcnft", AF_INET);
 	ck_assert_int_eq(json_ruleset_write(out, &t, "plan"), 0);
 	fclose(out);
 	doc = json_tokener_parse(buf);

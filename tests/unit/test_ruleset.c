@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The ruleset compiled from a model, its text form and its summary. */
+#include <sys/socket.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +42,7 @@ static void compile(struct compiled *c)
 	ck_assert_int_eq(manifest_read_buffer(&c->set, "t.yaml", yaml, strlen(yaml), &dl), 0);
 	ck_assert_int_eq(model_build(&c->m, &c->set, &o, &dl), 0);
 	ck_assert_uint_eq(dl.nerrors, 0);
-	ruleset_from_model(&c->t, &c->m, "svcnft");
+	ruleset_from_model(&c->t, &c->m, "svcnft", AF_INET);
 	diag_list_free(&dl);
 }
 
@@ -196,7 +197,7 @@ static void compile_yaml(struct compiled *c, const char *text)
 	model_options_default(&o);
 	ck_assert_int_eq(manifest_read_buffer(&c->set, "t.yaml", text, strlen(text), &dl), 0);
 	ck_assert_int_eq(model_build(&c->m, &c->set, &o, &dl), 0);
-	ruleset_from_model(&c->t, &c->m, "svcnft");
+	ruleset_from_model(&c->t, &c->m, "svcnft", AF_INET);
 	diag_list_free(&dl);
 }
 

@@ -1,0 +1,310 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Dual-stack Services (issue #3), with real IPv6 connections: a Service
+# with ClusterIPs of both families spreads over its pods on either, whether
+# its endpoints come from one EndpointSlice per address type or from Pods'
+# status.podIPs; an IPv6-only Service lives in table ip6 svcnft only; a
+# node port answers on the node's IPv6 address; load-balancer IPs work over
+# IPv6; masquerade follows --cluster-cidr for IPv6 sources too; a Service
+# without endpoints is refused at once over IPv6 (TCP reset, ICMPv6 port
+# unreachable). Then the two tables as a whole: both exist after apply,
+# `svcnft plan` loaded with nft -f lists like apply, a second apply changes
+# nothing, a batch the kernel refuses leaves both byte-identical, and flush
+# removes both and nothing else.
+#
+# The pods are 198.18.N.2 and 2001:db8:N::2, the client 2001:db8:200::2
+# (lib.sh, topo_up6). 2001:db8::/40 covers the pods (2001:db8:0-ff::) and
+# not the client (2001:db8:200::), as 198.18.0.0/20 does for IPv4.
+#
+# e2e-backends: nftables (the iptables backend is IPv4 only)
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sem_lib.sh"
+. "$(dirname "$0")/fault_lib.sh"
+e2e_init
+need_svcnft
+topo_up 3
+topo_up6
+for i in 1 2 3; do
+	start_pod -s "pod$i" "pod$i" tcp:8080 udp:8080
+done
+ns_add planned || e2e_bail "cannot create a namespace"
+out=$E2E_WORKDIR
+CIDRS=198.18.0.0/20,2001:db8::/40
+PODS="pod1 pod2 pod3"
+NODE_SIDES6="2001:db8:1::1 2001:db8:2::1 2001:db8:3::1"
+NODE_SIDES4="198.18.1.1 198.18.2.1 198.18.3.1"
+
+# ds_service NAME TYPE V4 V6 [SELECTOR]: a RequireDualStack Service with
+# ClusterIPs V4 and V6 (port 80 to 8080, TCP; node port 30000 + last octet
+# of V4 when TYPE is not ClusterIP), written as kubectl prints it.
+ds_service() {
+	printf -- '---\napiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n' "$1"
+	printf '  namespace: default\nspec:\n  type: %s\n' "$2"
+	printf '  ipFamilyPolicy: RequireDualStack\n  ipFamilies:\n  - IPv4\n  - IPv6\n'
+	printf '  clusterIP: %s\n  clusterIPs:\n  - %s\n  - %s\n' "$3" "$3" "$4"
+	[ -n "${5:-}" ] && printf '  selector:\n    app: %s\n' "$5"
+	printf '  ports:\n  - name: tcp\n    protocol: TCP\n    port: 80\n'
+	printf '    targetPort: 8080\n'
+	[ "$2" = ClusterIP ] || printf '    nodePort: %s\n' $((30000 + ${3##*.}))
+}
+
+# ds_slice SERVICE IPv4|IPv6 ADDR...: one EndpointSlice of that type.
+ds_slice() {
+	local svc=$1 type=$2 addr
+	shift 2
+	printf -- '---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n'
+	printf 'metadata:\n  name: %s-%s\n  namespace: default\n' "$svc" "$type"
+	printf '  labels:\n    kubernetes.io/service-name: %s\n' "$svc"
+	printf 'addressType: %s\nports:\n- name: tcp\n  port: 8080\n  protocol: TCP\n' "$type"
+	printf 'endpoints:\n'
+	for addr in "$@"; do
+		printf -- '- addresses:\n  - %s\n  conditions:\n    ready: true\n' "$addr"
+	done
+}
+
+m=$(manifest_dir dualstack)
+{
+	for i in 1 2 3; do
+		k8s_pod "web-$i" default "198.18.$i.2,2001:db8:$i::2" app=web
+	done
+} >"$m/pods.yaml"
+{
+	# endpoints from one slice per address type (slices.yaml)
+	ds_service sliced ClusterIP 198.19.0.10 2001:db8:ffff::10
+	# endpoints from the Pods' status.podIPs
+	ds_service web ClusterIP 198.19.0.11 2001:db8:ffff::11 web
+	ds_service web-np NodePort 198.19.0.12 2001:db8:ffff::12 web
+	ds_service web-lb LoadBalancer 198.19.0.13 2001:db8:ffff::13 web
+	cat <<'YAML'
+status:
+  loadBalancer:
+    ingress:
+    - ip: 198.19.255.13
+    - ip: 2001:db8:fffe::13
+YAML
+	ds_service empty ClusterIP 198.19.0.14 2001:db8:ffff::14 nothing
+	cat <<'YAML'
+  - name: dns
+    protocol: UDP
+    port: 53
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: v6only
+  namespace: default
+spec:
+  ipFamilyPolicy: SingleStack
+  ipFamilies: [IPv6]
+  clusterIP: "2001:db8:ffff::20"
+  clusterIPs: ["2001:db8:ffff::20"]
+  selector: {app: web}
+  ports:
+  - {name: tcp, protocol: TCP, port: 80, targetPort: 8080}
+  - {name: udp, protocol: UDP, port: 53, targetPort: 8080}
+YAML
+} >"$m/services.yaml"
+# ds_slices N: the slices of "sliced", with pods 1..N.
+ds_slices() {
+	ds_slice sliced IPv4 $(seq -f '198.18.%g.2' 1 "$1")
+	ds_slice sliced IPv6 $(seq -f '2001:db8:%g::2' 1 "$1")
+}
+ds_slices 3 >"$m/slices.yaml"
+
+# Other programs' tables, of both families, that svcnft must leave alone.
+fl_foreign node || e2e_bail "cannot load the foreign tables"
+nft_in node -f - <<'NFT' || e2e_bail "cannot load the foreign ip6 table"
+table ip6 other6 {
+	set blocked6 { type ipv6_addr; elements = { 2001:db8:250::1 } }
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ip6 saddr @blocked6 drop
+	}
+}
+NFT
+ruleset_snapshot node "$out/foreign"
+
+# ------------------------------------------------------------ apply, tables
+
+assert_exit "apply of the dual-stack manifests with --cluster-cidr $CIDRS" 0 \
+	svcnft_in node apply --cluster-cidr "$CIDRS" "$m"
+diag_file "apply output" "$out/last.out"
+t_check "table ip svcnft exists" nft_in node list table ip svcnft
+cp "$out/check.out" "$out/table4"
+t_check "table ip6 svcnft exists" nft_in node list table ip6 svcnft
+cp "$out/check.out" "$out/table6"
+t_check "nft list ruleset lists everything svcnft programmed" \
+	nft_in node list ruleset
+assert_no_grep "table ip6 svcnft holds no IPv4 address" \
+	'198\.1[89]\.' "$out/table6"
+assert_no_grep "table ip svcnft holds no IPv6 address" '2001:db8' "$out/table4"
+assert_no_grep "the IPv6-only Service is not in table ip svcnft" \
+	'v6only' "$out/table4"
+assert_grep "the IPv6-only Service is in table ip6 svcnft" \
+	'default/v6only' "$out/table6"
+
+# ------------------------------------------------------------ traffic
+
+# Does IPv6 reach a pod at all? When it does not, every attempt below would
+# wait out its timeout: the IPv6 probes then make N6=3 attempts (each still
+# reported) and the 300-connection spreads are not run, so that the test
+# fails in bounded time.
+N6=30
+probe_in node tcp 2001:db8:ffff::10 80 -n 3 -t 1000 >"$out/gate6"
+if ! grep -q '^pod' "$out/gate6"; then
+	N6=3
+	diag "no answer from [2001:db8:ffff::10]:80: IPv6 probes cut to $N6 attempts"
+	diag_ruleset
+fi
+
+# spread6 DESC ADDR: 300 connections from the node to [ADDR]:80 reach
+# pod1..pod3, each 60..140 times.
+spread6() {
+	local s p
+	if [ "$N6" != 30 ]; then
+		not_ok "$1"
+		echo "#   not run: IPv6 does not reach the pods (see above)"
+		return 1
+	fi
+	probe_in node tcp "$2" 80 -n 300 -t 1000 -q >"$out/spread"
+	assert_probe "$1" "$PODS" "$out/spread" || diag_ruleset
+	s=$(probe_summary "$out/spread")
+	for p in $PODS; do
+		assert_range "... $p answered between 60 and 140 of 300" 60 140 \
+			"$(count_of "$p" "$s")"
+	done
+}
+
+spread6 "node -> [2001:db8:ffff::10]:80 (slices): 300 connections spread over pod1..pod3" \
+	2001:db8:ffff::10
+probe_in client tcp 2001:db8:ffff::10 80 -n "$N6" >"$out/client6"
+assert_probe "client -> [2001:db8:ffff::10]:80 (slices): pod1..pod3 answer" \
+	"$PODS" "$out/client6"
+assert_eq "... masqueraded: the pods see the node's addresses" \
+	"$NODE_SIDES6" "$(sem_sources "$out/client6")"
+probe_in node tcp 198.19.0.10 80 -n 30 >"$out/node4"
+assert_probe "node -> 198.19.0.10:80: the IPv4 ClusterIP still works" \
+	"$PODS" "$out/node4"
+probe_in client tcp 198.19.0.10 80 -n 30 >"$out/client4"
+assert_probe "client -> 198.19.0.10:80: pod1..pod3 answer" "$PODS" "$out/client4"
+assert_eq "... masqueraded to the node's IPv4 addresses" \
+	"$NODE_SIDES4" "$(sem_sources "$out/client4")"
+
+spread6 "node -> [2001:db8:ffff::11]:80 (Pods' podIPs): 300 connections spread over pod1..pod3" \
+	2001:db8:ffff::11
+probe_in client tcp 2001:db8:ffff::11 80 -n "$N6" >"$out/sel6c"
+assert_probe "client -> [2001:db8:ffff::11]:80 (Pods' podIPs): pod1..pod3 answer" \
+	"$PODS" "$out/sel6c"
+probe_in node tcp 198.19.0.11 80 -n 30 >"$out/sel4"
+assert_probe "node -> 198.19.0.11:80 (Pods' podIP): pod1..pod3 answer" \
+	"$PODS" "$out/sel4"
+probe_in pod2 tcp 2001:db8:ffff::11 80 -n "$N6" -t 500 >"$out/pod6"
+assert_grep "pod2 -> [2001:db8:ffff::11]:80: another pod sees pod2's own address" \
+	'^pod[13] 2001:db8:2::2$' "$out/pod6"
+assert_grep "pod2 -> [2001:db8:ffff::11]:80 -> pod2 (hairpin) is answered, masqueraded" \
+	'^pod2 2001:db8:2::1$' "$out/pod6"
+assert_no_grep "... no hairpin attempt is lost" '^timeout$' "$out/pod6"
+
+probe_in node tcp 2001:db8:ffff::20 80 -n "$N6" >"$out/v6only"
+assert_probe "node -> [2001:db8:ffff::20]:80 (IPv6-only Service): pod1..pod3 answer" \
+	"$PODS" "$out/v6only"
+probe_in client udp 2001:db8:ffff::20 53 -n "$N6" >"$out/v6only-udp"
+assert_probe "client -> [2001:db8:ffff::20]:53/udp: pod1..pod3 answer" \
+	"$PODS" "$out/v6only-udp"
+
+probe_in client tcp "$NODE_IP6" 30012 -n "$N6" >"$out/np6"
+assert_probe "client -> [$NODE_IP6]:30012 (node port over IPv6): pod1..pod3 answer" \
+	"$PODS" "$out/np6"
+assert_eq "... masqueraded to the node's addresses" \
+	"$NODE_SIDES6" "$(sem_sources "$out/np6")"
+probe_in client tcp "$NODE_IP" 30012 -n 30 >"$out/np4"
+assert_probe "client -> $NODE_IP:30012 (the same node port over IPv4)" \
+	"$PODS" "$out/np4"
+probe_in client tcp 2001:db8:fffe::13 80 -n "$N6" >"$out/lb6"
+assert_probe "client -> [2001:db8:fffe::13]:80 (load-balancer IP): pod1..pod3 answer" \
+	"$PODS" "$out/lb6"
+probe_in client tcp 2001:db8:ffff::10 81 -n 3 -t 1000 >"$out/badport6"
+assert_probe "a live IPv6 ClusterIP on an undefined port is refused at once" \
+	refused "$out/badport6"
+
+probe_in client tcp 2001:db8:ffff::14 80 -n 3 -t 1000 >"$out/empty-tcp"
+assert_probe "client -> [2001:db8:ffff::14]:80, no endpoints: refused at once (TCP reset)" \
+	refused "$out/empty-tcp"
+probe_in node tcp 2001:db8:ffff::14 80 -n 3 -t 1000 >"$out/empty-tcp-node"
+assert_probe "node -> [2001:db8:ffff::14]:80, no endpoints: refused at once" \
+	refused "$out/empty-tcp-node"
+probe_in client udp 2001:db8:ffff::14 53 -n 3 -t 1000 >"$out/empty-udp"
+assert_probe "client -> [2001:db8:ffff::14]:53/udp, no endpoints: refused at once (ICMPv6 port unreachable)" \
+	refused "$out/empty-udp"
+
+# ------------------------------------------------------------ plan, apply again
+
+# compare_tables DESC A B: the two listings, raw or with elements sorted
+# (the kernel hashes map elements, so two namespaces may order them apart).
+compare_tables() {
+	if cmp -s "$2" "$3"; then
+		ok "$1 (byte-identical)"
+		return 0
+	fi
+	normalize_elements <"$2" >"$2.sorted"
+	normalize_elements <"$3" >"$3.sorted"
+	if cmp -s "$2.sorted" "$3.sorted"; then
+		ok "$1 (after sorting map elements: only their order differs)"
+		return 0
+	fi
+	assert_same_file "$1" "$2" "$3"
+}
+
+svcnft_in planned plan --cluster-cidr "$CIDRS" "$m" >"$out/plan.nft" 2>"$out/plan.err"
+assert_eq "svcnft plan exits 0" 0 $?
+assert_grep "the plan holds table ip6 svcnft" '^table ip6 svcnft \{' "$out/plan.nft"
+t_check "nft -f loads the plan in a fresh namespace" \
+	nft_in planned -f "$out/plan.nft" || diag_file plan "$out/plan.nft"
+for family in ip ip6; do
+	nft_in planned list table "$family" svcnft >"$out/planned.$family" 2>&1
+	nft_in node list table "$family" svcnft >"$out/applied.$family" 2>&1
+	compare_tables "plan loaded with nft -f lists like apply: table $family svcnft" \
+		"$out/planned.$family" "$out/applied.$family"
+done
+
+ruleset_snapshot node "$out/first"
+assert_exit "a second apply of the same manifests succeeds" 0 \
+	svcnft_in node apply --cluster-cidr "$CIDRS" "$m"
+cp "$out/last.out" "$out/second.out"
+assert_grep "... and says \"no changes\"" 'no changes' "$out/second.out"
+assert_no_grep "... for every table" 'created|replaced|[1-9][0-9]* (chains|elements) added|[1-9][0-9]* (refilled|deleted|removed)' \
+	"$out/second.out"
+ruleset_snapshot node "$out/second"
+assert_same_file "... the ruleset is byte-identical" "$out/first" "$out/second"
+
+# ------------------------------------------------------------ a refused batch
+
+# A change to both tables: pod3 leaves both slices of "sliced".
+b=$(manifest_dir changed)
+cp "$m/pods.yaml" "$m/services.yaml" "$b/"
+ds_slices 2 >"$b/slices.yaml"
+for spec in type:1 type:last attr:last; do
+	SVCNFT_TEST_FAULT=$spec svcnft_in node apply --cluster-cidr "$CIDRS" "$b" \
+		>"$out/fault.out" 2>&1
+	assert_eq "a batch the kernel refuses ($spec): exit 3" 3 $? ||
+		diag_file output "$out/fault.out"
+	ruleset_snapshot node "$out/after-fault"
+	assert_same_file "... both tables (and the foreign ones) byte-identical" \
+		"$out/first" "$out/after-fault"
+done
+assert_exit "the change applies without the fault" 0 \
+	svcnft_in node apply --cluster-cidr "$CIDRS" "$b"
+probe_in node tcp 2001:db8:ffff::10 80 -n "$N6" >"$out/changed6"
+assert_probe "... pod3 no longer answers on the IPv6 ClusterIP" "pod1 pod2" "$out/changed6"
+
+# ------------------------------------------------------------ flush
+
+assert_exit "svcnft flush succeeds" 0 svcnft_in node flush
+assert_exit "... table ip svcnft is gone" 1 nft_in node list table ip svcnft
+assert_exit "... table ip6 svcnft is gone" 1 nft_in node list table ip6 svcnft
+ruleset_snapshot node "$out/flushed"
+assert_same_file "... and nothing else changed (the foreign tables as before)" \
+	"$out/foreign" "$out/flushed"
+t_done
