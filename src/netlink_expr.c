@@ -532,9 +532,14 @@ static int verdict_rule_exprs(struct nftnl_rule *r, const struct rs_table *t,
 		put_reject(r, f, rr);
 		break;
 	case RS_RULE_REJECT_TO_SET:
+		/* TCP gets a reset: an ICMPv6 error that reaches a socket
+		 * still in connect() is dropped as soft (the kernel's
+		 * TcpExtLockDroppedIcmps) and refuses only a second later */
+		if (rr->l4proto == IPPROTO_TCP)
+			put_l4proto_match(r, IPPROTO_TCP);
 		put_daddr(r, f, 0);
 		put_lookup(r, t, rr->target, LOOKUP_SET);
-		put_reject_expr(r, f, IPPROTO_UDP);	/* port-unreachable */
+		put_reject_expr(r, f, rr->l4proto == IPPROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP);
 		break;
 	default:
 		ret = mark_rule_exprs(r, t, f, rr);

@@ -622,10 +622,16 @@ static bool match_goto_if_local(struct cursor *c, struct rs_rule *r)
 	       take_goto(c, NFT_GOTO, r);
 }
 
+/* [meta l4proto tcp] daddr @set reject [with tcp reset] */
 static bool match_reject_to_set(struct cursor *c, struct rs_rule *r)
 {
+	uint8_t proto = 0;
+
+	if (take_l4proto(c, &proto) && proto != IPPROTO_TCP)
+		return false;
+	r->l4proto = proto;
 	return take_daddr(c, 0) && take_set_lookup(c, r) &&
-	       take_reject(c, IPPROTO_UDP);
+	       take_reject(c, proto == IPPROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP);
 }
 
 /* The kinds that are a verdict, a mark change or both. */

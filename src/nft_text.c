@@ -216,7 +216,9 @@ static void write_rule_core(FILE *out, const struct rs_rule *r, const struct fam
 			p, r->target, f->ip, f->ip, r->timeout, f->ip, p);
 		break;
 	case RS_RULE_REJECT_TO_SET:
-		fprintf(out, "%s daddr @%s reject", f->ip, r->target);
+		/* nft writes and lists the tcp dependency of a reset itself */
+		fprintf(out, "%s daddr @%s reject%s", f->ip, r->target,
+			r->l4proto == IPPROTO_TCP ? " with tcp reset" : "");
 		break;
 	case RS_RULE_GOTO_IF_MARK:
 		write_mark_match(out, r->mark, r->mark);

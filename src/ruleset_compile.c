@@ -222,6 +222,7 @@ static void add_services_chain(struct compile_ctx *x)
 	add_rule(c, x->restrict_node_ips ? RS_RULE_VMAP_NODEPORTS_NODE_IPS : RS_RULE_VMAP_NODEPORTS,
 		 RS_MAP_NODEPORTS_NAME);
 	/* a live ClusterIP on a port no Service defines */
+	add_rule(c, RS_RULE_REJECT_TO_SET, RS_SET_CLUSTER_IPS_NAME)->l4proto = IPPROTO_TCP;
 	add_rule(c, RS_RULE_REJECT_TO_SET, RS_SET_CLUSTER_IPS_NAME);
 }
 

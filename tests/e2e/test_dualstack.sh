@@ -225,9 +225,16 @@ assert_probe "client -> $NODE_IP:30012 (the same node port over IPv4)" \
 probe_in client tcp 2001:db8:fffe::13 80 -n "$N6" >"$out/lb6"
 assert_probe "client -> [2001:db8:fffe::13]:80 (load-balancer IP): pod1..pod3 answer" \
 	"$PODS" "$out/lb6"
+# Over IPv6 here the ICMPv6 port unreachable for a SYN comes back while
+# connect() still holds the socket lock, and Linux TCP then keeps it as a
+# soft error only (TcpExtLockDroppedIcmps): the connection is refused at
+# the SYN's retransmission, a second later. Only a TCP reset refuses it at
+# once, as the test asks.
 probe_in client tcp 2001:db8:ffff::10 81 -n 3 -t 1000 >"$out/badport6"
-assert_probe "a live IPv6 ClusterIP on an undefined port is refused at once" \
+assert_probe "a live IPv6 ClusterIP on an undefined port is refused at once (TCP)" \
 	refused "$out/badport6"
+probe_in client udp 2001:db8:ffff::10 81 -n 3 -t 1000 >"$out/badport6u"
+assert_probe "... and (UDP, ICMPv6 port unreachable)" refused "$out/badport6u"
 
 probe_in client tcp 2001:db8:ffff::14 80 -n 3 -t 1000 >"$out/empty-tcp"
 assert_probe "client -> [2001:db8:ffff::14]:80, no endpoints: refused at once (TCP reset)" \
