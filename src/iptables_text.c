@@ -149,6 +149,22 @@ static void write_cluster_ip_rejects(FILE *out, const struct rs_table *t)
 			ip_addr_str(&cips->elems[i].addr, buf, sizeof(buf)));
 }
 
+/* Node ports answer on every local address, or on --node-ip's only (the
+ * nftables layout's node-ips set). */
+static void write_nodeports_jump(FILE *out, const struct rs_table *t)
+{
+	const struct rs_map *ips = rs_table_find_map(t, RS_SET_NODE_IPS_NAME);
+	char buf[IP_ADDR_STRLEN];
+
+	if (!ips) {
+		fputs("-A " IPT_SERVICES " -m addrtype --dst-type LOCAL -j " IPT_NODEPORTS "\n", out);
+		return;
+	}
+	for (size_t i = 0; i < ips->nelems; i++)
+		fprintf(out, "-A " IPT_SERVICES " -d %s/32 -j " IPT_NODEPORTS "\n",
+			ip_addr_str(&ips->elems[i].addr, buf, sizeof(buf)));
+}
+
 /* The dispatch rules of one map: to the service chain in nat, or to
  * REJECT in filter for ports that have no endpoints. */
 static void write_dispatch(FILE *out, const struct rs_table *t,
@@ -303,7 +319,7 @@ int ipt_restore_write(FILE *out, const struct rs_table *t, enum ipt_table which,
 	if (which == IPT_NAT) {
 		/* node ports last: a service address that is also local must
 		 * reach its own service, not a node port */
-		fputs("-A " IPT_SERVICES " -m addrtype --dst-type LOCAL -j " IPT_NODEPORTS "\n", out);
+		write_nodeports_jump(out, t);
 		if (nodeports)
 			write_dispatch(out, t, nodeports, which);
 		write_service_chains(out, t);
