@@ -499,8 +499,9 @@ static int add_table(struct nl_batch *b, const struct rs_table *t, bool replace)
 	return part_done(b, ret);
 }
 
-int nl_batch_build_replace(struct nl_batch *b, const struct rs_table *t,
-			   uint32_t seq, uint32_t genid)
+/* A batch of one table, created whole (replace: deleting it first). */
+static int build_whole(struct nl_batch *b, const struct rs_table *t,
+		       uint32_t seq, uint32_t genid, bool replace)
 {
 	int ret;
 
@@ -510,8 +511,14 @@ int nl_batch_build_replace(struct nl_batch *b, const struct rs_table *t,
 		return -EINVAL;
 	ret = nl_batch_open(b, seq, genid);
 	if (!ret)
-		ret = add_table(b, t, true);
+		ret = add_table(b, t, replace);
 	return ret ? ret : nl_batch_close(b);
+}
+
+int nl_batch_build_replace(struct nl_batch *b, const struct rs_table *t,
+			   uint32_t seq, uint32_t genid)
+{
+	return build_whole(b, t, seq, genid, true);
 }
 
 int nl_batch_add_delete(struct nl_batch *b, uint8_t family, const char *name)
@@ -594,16 +601,7 @@ const struct nl_msg_ref *nl_batch_ref(const struct nl_batch *b, uint32_t seq)
 int nl_batch_build_create(struct nl_batch *b, const struct rs_table *t,
 			  uint32_t seq, uint32_t genid)
 {
-	int ret;
-
-	if (!nl_family_of(t->family))
-		return -EAFNOSUPPORT;
-	if (!t->name)
-		return -EINVAL;
-	ret = nl_batch_open(b, seq, genid);
-	if (!ret)
-		ret = add_table(b, t, false);
-	return ret ? ret : nl_batch_close(b);
+	return build_whole(b, t, seq, genid, false);
 }
 
 /* DELRULE naming only the chain flushes it; DELCHAIN deletes it (with its
