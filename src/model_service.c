@@ -127,7 +127,8 @@ static int parse_families(struct model_ctx *ctx, const struct obj_ref *obj,
 
 /* spec.clusterIP and spec.clusterIPs: one address per family. */
 static int parse_cluster_ips(struct model_ctx *ctx, const struct obj_ref *obj,
-			     const struct k8s_strv *ips, struct model_service *s)
+			     const struct k8s_strv *ips, bool listed,
+			     struct model_service *s)
 {
 	char field[64];
 
@@ -135,7 +136,10 @@ static int parse_cluster_ips(struct model_ctx *ctx, const struct obj_ref *obj,
 		struct ip_addr a;
 		struct ip_addr *slot;
 
-		snprintf(field, sizeof(field), "spec.clusterIPs[%zu]", i);
+		if (listed)
+			snprintf(field, sizeof(field), "spec.clusterIPs[%zu]", i);
+		else
+			snprintf(field, sizeof(field), "spec.clusterIP");
 		if (parse_ip(ctx, obj, field, &ips->v[i], &a) < 0)
 			return -EINVAL;
 		slot = a.family == AF_INET ? &s->cluster_ip : &s->cluster_ip6;
@@ -189,7 +193,8 @@ static int parse_cluster_ip(struct model_ctx *ctx, const struct obj_ref *obj,
 	}
 	if (parse_families(ctx, obj, k, ips, s) < 0)
 		return -EINVAL;
-	return parse_cluster_ips(ctx, obj, ips, s);	/* missing: assigned later */
+	/* missing: assigned later */
+	return parse_cluster_ips(ctx, obj, ips, ips == &k->cluster_ips, s);
 }
 
 static int parse_addresses(struct model_ctx *ctx, const struct obj_ref *obj,
