@@ -148,6 +148,61 @@ static void write_mark_or(FILE *out, uint32_t bits)
 	fprintf(out, "meta mark set meta mark | 0x%08x", bits);
 }
 
+/* Marks, masquerade and session affinity (ruleset.h names each form). */
+static void write_semantics_rule(FILE *out, const struct rs_rule *r,
+				 const struct fam *f)
+{
+	char buf[IP_ADDR_STRLEN];
+	const char *p = protocol_name(r->l4proto);
+
+	switch (r->kind) {
+	case RS_RULE_MARK_SADDR:
+		fprintf(out, "%s saddr %s/%u ", f->ip, ip_addr_str(&r->addr, buf, sizeof(buf)),
+			r->prefix_len);
+		write_mark_or(out, r->mark);
+		break;
+	case RS_RULE_MARK_NOT_POD_TO_SET:
+		write_mark_match(out, RS_MARK_FROM_POD, 0);
+		fprintf(out, "%s daddr @%s ", f->ip, r->target);
+		write_mark_or(out, r->mark);
+		break;
+	case RS_RULE_MARK:
+		write_mark_or(out, r->mark);
+		break;
+	case RS_RULE_AFFINITY_HIT:
+		fprintf(out, "%s saddr . %s daddr . %s dport @%s ", f->ip, f->ip, p, r->target);
+		write_mark_or(out, r->mark);
+		break;
+	case RS_RULE_AFFINITY_DNAT:
+		write_mark_match(out, RS_MARK_AFFINITY, r->mark);
+		fprintf(out, "dnat %s to %s saddr . %s daddr . %s dport map @%s", f->ip, f->ip,
+			f->ip, p, r->target);
+		break;
+	case RS_RULE_AFFINITY_RECORD:
+		write_mark_match(out, RS_MARK_AFFINITY, r->mark);
+		/* nft 1.0.6 lists this rule without the protocol (implied by
+		 * "P dport") but cannot read that listing back: the ct
+		 * proto-dst key needs the protocol spelled out first */
+		fprintf(out, "meta l4proto %s update @%s { %s saddr . ct original %s daddr . ct original proto-dst timeout %us : %s daddr . %s dport }",
+			p, r->target, f->ip, f->ip, r->timeout, f->ip, p);
+		break;
+	case RS_RULE_MASQUERADE_MARKED:
+		write_mark_match(out, RS_MARK_MASQUERADE, RS_MARK_MASQUERADE);
+		fprintf(out, "meta mark set meta mark & 0x%08x masquerade fully-random",
+			~RS_MARK_ALL);
+		break;
+	case RS_RULE_MASQUERADE_HAIRPIN:
+		fprintf(out, "ct status dnat %s saddr . %s daddr @%s masquerade fully-random", f->ip, f->ip,
+			r->target);
+		break;
+	case RS_RULE_MARK_CLEAR:
+		fprintf(out, "meta mark set meta mark & 0x%08x", ~RS_MARK_ALL);
+		break;
+	default:
+		break;
+	}
+}
+
 /* The forms nft lists for what svcnft writes (ruleset.h names each). */
 static void write_rule_core(FILE *out, const struct rs_rule *r, const struct fam *f)
 {
@@ -185,36 +240,6 @@ static void write_rule_core(FILE *out, const struct rs_rule *r, const struct fam
 		else
 			fprintf(out, "meta l4proto %s ct state new reject", p);
 		break;
-	case RS_RULE_MARK_SADDR:
-		fprintf(out, "%s saddr %s/%u ", f->ip, ip_addr_str(&r->addr, buf, sizeof(buf)),
-			r->prefix_len);
-		write_mark_or(out, r->mark);
-		break;
-	case RS_RULE_MARK_NOT_POD_TO_SET:
-		write_mark_match(out, RS_MARK_FROM_POD, 0);
-		fprintf(out, "%s daddr @%s ", f->ip, r->target);
-		write_mark_or(out, r->mark);
-		break;
-	case RS_RULE_MARK:
-		write_mark_or(out, r->mark);
-		break;
-	case RS_RULE_AFFINITY_HIT:
-		fprintf(out, "%s saddr . %s daddr . %s dport @%s ", f->ip, f->ip, p, r->target);
-		write_mark_or(out, r->mark);
-		break;
-	case RS_RULE_AFFINITY_DNAT:
-		write_mark_match(out, RS_MARK_AFFINITY, r->mark);
-		fprintf(out, "dnat %s to %s saddr . %s daddr . %s dport map @%s", f->ip, f->ip,
-			f->ip, p, r->target);
-		break;
-	case RS_RULE_AFFINITY_RECORD:
-		write_mark_match(out, RS_MARK_AFFINITY, r->mark);
-		/* nft 1.0.6 lists this rule without the protocol (implied by
-		 * "P dport") but cannot read that listing back: the ct
-		 * proto-dst key needs the protocol spelled out first */
-		fprintf(out, "meta l4proto %s update @%s { %s saddr . ct original %s daddr . ct original proto-dst timeout %us : %s daddr . %s dport }",
-			p, r->target, f->ip, f->ip, r->timeout, f->ip, p);
-		break;
 	case RS_RULE_REJECT_TO_SET:
 		/* nft writes and lists the tcp dependency of a reset itself */
 		fprintf(out, "%s daddr @%s reject%s", f->ip, r->target,
@@ -239,21 +264,12 @@ static void write_rule_core(FILE *out, const struct rs_rule *r, const struct fam
 		fprintf(out, "%s saddr %s/%u return", f->ip, ip_addr_str(&r->addr, buf, sizeof(buf)),
 			r->prefix_len);
 		break;
-	case RS_RULE_MASQUERADE_MARKED:
-		write_mark_match(out, RS_MARK_MASQUERADE, RS_MARK_MASQUERADE);
-		fprintf(out, "meta mark set meta mark & 0x%08x masquerade fully-random",
-			~RS_MARK_ALL);
-		break;
-	case RS_RULE_MASQUERADE_HAIRPIN:
-		fprintf(out, "ct status dnat %s saddr . %s daddr @%s masquerade fully-random", f->ip, f->ip,
-			r->target);
-		break;
-	case RS_RULE_MARK_CLEAR:
-		fprintf(out, "meta mark set meta mark & 0x%08x", ~RS_MARK_ALL);
-		break;
 	case RS_RULE_UNKNOWN:
 		fprintf(out, "# a rule svcnft did not write (handle %llu)",
 			(unsigned long long)r->handle);
+		break;
+	default:
+		write_semantics_rule(out, r, f);
 		break;
 	}
 }
