@@ -4,7 +4,8 @@
 # An apply killed with SIGKILL at a random moment leaves the old ruleset or
 # the new one, never a mix: KILL_ROUNDS times (50), apply a change to every
 # one of KILL_SERVICES Services (2,000: each Service's endpoints switch
-# between two manifest sets), SIGKILL svcnft after a random 0-300 ms, and
+# between two manifest sets), SIGKILL svcnft after a random pause of up to
+# 1.2 times an apply's duration here, and
 # compare svcnft's table with the listing of each plan, loaded into scratch
 # namespaces (blocks and elements in canonical order). Both sets hold the
 # same Services, so no chain is deleted late (see test_kernel_faults.sh for
@@ -69,11 +70,24 @@ which() {
 	fi
 }
 
-# Milliseconds to sleep before each kill, 0-300, from KILL_SEED.
-awk -v n="$KILL_ROUNDS" -v seed="$KILL_SEED" \
-	'BEGIN { srand(seed); for (i = 0; i < n; i++) printf "%d.%03d\n", 0, int(rand() * 301) }' \
-	>"$out/sleeps"
-diag "KILL_SEED=$KILL_SEED"
+# How long an apply takes here: the kills must land during it, on a fast
+# machine as on a slow one. Two updates (to b and back to a), timed.
+ms_now() {
+	date +%s%N | cut -c1-13
+}
+t0=$(ms_now)
+svcnft_in node apply -q --lock-file "$lock" "$b" && svcnft_in node apply -q --lock-file "$lock" "$a" ||
+	e2e_bail "cannot apply the two sets"
+# 1.2 times one apply, in ms (two were timed)
+span=$(( ($(ms_now) - t0) * 6 / 10 ))
+[ "$span" -ge 20 ] || span=20
+
+# Milliseconds to sleep before each kill, 0 to 1.2 times an apply, from
+# KILL_SEED.
+awk -v n="$KILL_ROUNDS" -v seed="$KILL_SEED" -v span="$span" \
+	'BEGIN { srand(seed); for (i = 0; i < n; i++) { ms = int(rand() * (span + 1));
+		printf "%d.%03d\n", int(ms / 1000), ms % 1000 } }' >"$out/sleeps"
+diag "KILL_SEED=$KILL_SEED; kills within ${span} ms"
 
 state=a round=0 killed=0 finished=0 old=0 new=0 mixes=0
 while read -r pause; do
