@@ -68,7 +68,7 @@ $(B)/libsvcnft.a: $(LIB_OBJ)
 $(SVCNFT_BIN): $(CLI_OBJ) $(B)/libsvcnft.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(B)/libsvcnft.a $(LDLIBS_ALL)
 
-$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libsvcnft.a | deps $(B)/.dirs
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libsvcnft.a | deps $(B)/.dirs
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libsvcnft.a $(CHECK_LIBS) $(LDLIBS_ALL)
 
 $(B)/tools/%: tests/tools/%.c | deps $(B)/.dirs

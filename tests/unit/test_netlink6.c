@@ -22,10 +22,10 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "netlink.h"
+#include "nl_walk.h"
 #include "unit.h"
 #include "util.h"
 
-#define NFT(t) ((NFNL_SUBSYS_NFTABLES << 8) | (t))
 
 static void set_addr6(struct ip_addr *a, const char *s)
 {
@@ -175,24 +175,6 @@ static void shapes6(struct rs_table *t, const char *name, bool with_affinity_nat
 	shapes6_chains(t, with_affinity_nat);
 }
 
-typedef void (*msg_fn)(const struct nlmsghdr *nlh, void *data);
-
-static void walk(const struct nl_batch *b, msg_fn fn, void *data)
-{
-	int n = nftnl_batch_iovec_len(b->batch);
-	struct iovec *iov = xcalloc(n, sizeof(*iov));
-
-	nftnl_batch_iovec(b->batch, iov, n);
-	for (int i = 0; i < n; i++) {
-		const struct nlmsghdr *nlh = iov[i].iov_base;
-		int len = iov[i].iov_len;
-
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
-			fn(nlh, data);
-		ck_assert_int_eq(len, 0);
-	}
-	free(iov);
-}
 
 static void parse_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -261,39 +243,7 @@ START_TEST(test_ip6_wrong_family)
 }
 END_TEST
 
-struct listing {
-	const char *chain;
-	char text[8192];
-};
 
-static void listing_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct listing *l = data;
-	struct nftnl_rule *r;
-	char buf[2048];
-	const char *body;
-
-	if (nlh->nlmsg_type != NFT(NFT_MSG_NEWRULE))
-		return;
-	r = nftnl_rule_alloc();
-	ck_assert_int_eq(nftnl_rule_nlmsg_parse(nlh, r), 0);
-	if (!strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), l->chain)) {
-		nftnl_rule_snprintf(buf, sizeof(buf), r, NFTNL_OUTPUT_DEFAULT, 0);
-		body = strchr(buf, '\n');
-		ck_assert_ptr_nonnull(body);
-		strncat(l->text, body + 1, sizeof(l->text) - strlen(l->text) - 1);
-	}
-	nftnl_rule_free(r);
-}
-
-static void assert_listing(const struct nl_batch *b, const char *chain,
-			   const char *want)
-{
-	struct listing l = { .chain = chain };
-
-	walk(b, listing_cb, &l);
-	ck_assert_str_eq(l.text, want);
-}
 
 /* Golden listings: `nft --debug=netlink -c` (nft 1.0.6) for every ip6
  * shape it can compile; see test_ip6_affinity_registers for the two it

@@ -18,6 +18,7 @@
 #include "backend.h"
 #include "netlink.h"
 #include "ruleset_diff.h"
+#include "nl_walk.h"
 #include "unit.h"
 #include "util.h"
 
@@ -109,25 +110,6 @@ static void world_init(struct world *w, unsigned n)
 					.nodeport = i % 4 == 0 };
 }
 
-typedef void (*msg_fn)(const struct nlmsghdr *nlh, void *data);
-
-static void walk(const struct nl_batch *b, msg_fn fn, void *data)
-{
-	int n = nftnl_batch_iovec_len(b->batch);
-	struct iovec *iov = calloc(n, sizeof(*iov));
-
-	ck_assert_ptr_nonnull(iov);
-	nftnl_batch_iovec(b->batch, iov, n);
-	for (int i = 0; i < n; i++) {
-		const struct nlmsghdr *nlh = iov[i].iov_base;
-		int len = iov[i].iov_len;
-
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
-			fn(nlh, data);
-		ck_assert_int_eq(len, 0);
-	}
-	free(iov);
-}
 
 /* The parser plays the kernel: every message must apply cleanly. */
 static void replay_cb(const struct nlmsghdr *nlh, void *data)
