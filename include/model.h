@@ -116,6 +116,9 @@ void model_free(struct model *m);
 /* Whether any Service has an address of this family (AF_INET6: the ip6
  * table is needed). */
 bool model_has_family(const struct model *m, int family);
+/* Whether this Service has a ClusterIP, external or load balancer IP of
+ * the family. */
+bool model_service_has_family(const struct model_service *s, int family);
 
 const char *service_type_name(enum service_type t);
 const char *protocol_name(uint8_t proto);	/* "tcp", "udp", "sctp" */

@@ -157,17 +157,19 @@ static bool addrs_have(const struct ip_addr *v, size_t n, int family)
 	return false;
 }
 
+bool model_service_has_family(const struct model_service *s, int family)
+{
+	const struct ip_addr *cip = family == AF_INET ? &s->cluster_ip : &s->cluster_ip6;
+
+	return cip->family == family ||
+	       addrs_have(s->external_ips, s->nexternal_ips, family) ||
+	       addrs_have(s->lb_ips, s->nlb_ips, family);
+}
+
 bool model_has_family(const struct model *m, int family)
 {
-	for (size_t i = 0; i < m->nservices; i++) {
-		const struct model_service *s = &m->services[i];
-		const struct ip_addr *cip = family == AF_INET ? &s->cluster_ip :
-					    &s->cluster_ip6;
-
-		if (cip->family == family ||
-		    addrs_have(s->external_ips, s->nexternal_ips, family) ||
-		    addrs_have(s->lb_ips, s->nlb_ips, family))
+	for (size_t i = 0; i < m->nservices; i++)
+		if (model_service_has_family(&m->services[i], family))
 			return true;
-	}
 	return false;
 }

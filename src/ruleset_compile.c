@@ -522,17 +522,9 @@ static void view_service(struct model_service *out, const struct model_service *
  * address of it, or (ExternalName, whose alias lives in the ip table) none. */
 static bool in_family(const struct model_service *s, int family)
 {
-	if (s->type == SERVICE_EXTERNAL_NAME)
+	if (s->type == SERVICE_EXTERNAL_NAME || s->headless)
 		return family == AF_INET;
-	for (size_t i = 0; i < s->nexternal_ips; i++)
-		if (s->external_ips[i].family == family)
-			return true;
-	for (size_t i = 0; i < s->nlb_ips; i++)
-		if (s->lb_ips[i].family == family)
-			return true;
-	if (s->headless)
-		return family == AF_INET;
-	return (family == AF_INET ? s->cluster_ip : s->cluster_ip6).family == family;
+	return model_service_has_family(s, family);
 }
 
 static void view_build(struct family_view *v, const struct model *m, int family)
