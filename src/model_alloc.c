@@ -129,9 +129,6 @@ static int claim_explicit_ips(struct model_ctx *ctx, struct u64set *taken,
 				model_error(ctx, &obj, &src[i]->cluster_ip.pos, "spec.clusterIP",
 					    "\"%s\" is already the clusterIP of Service %s/%s (%s:%u): each ClusterIP belongs to one Service",
 					    buf, o->ns, o->name, o->pos.file, o->pos.line);
-				/* reported once: the address check after this
-				 * must not report the same clash again */
-				s->headless = true;
 				ret = -EINVAL;
 				continue;
 			}
@@ -324,9 +321,11 @@ int model_assign_node_ports(struct model_ctx *ctx,
 	return ret;
 }
 
+/* owner maps "addr/proto/port" to the Service's index << 1 | whether the
+ * address is its ClusterIP. */
 static void claim_address(struct model_ctx *ctx, struct strmap *owner, size_t i,
 			  const struct ip_addr *a, const struct model_port *p,
-			  const char *field)
+			  const char *field, bool cluster)
 {
 	const struct model_service *s = &ctx->m->services[i];
 	char buf[IP_ADDR_STRLEN], *key;
@@ -335,16 +334,18 @@ static void claim_address(struct model_ctx *ctx, struct strmap *owner, size_t i,
 	ip_addr_str(a, buf, sizeof(buf));
 	key = xasprintf("%s/%u/%u", buf, p->protocol, p->port);
 	prev = strmap_get(owner, key);
-	if (prev && prev->vals[0] != i) {
-		const struct model_service *o = &ctx->m->services[prev->vals[0]];
+	if (!prev) {
+		strmap_add(owner, key, i << 1 | cluster);
+	} else if (prev->vals[0] >> 1 != i && !(cluster && (prev->vals[0] & 1))) {
+		/* two ClusterIPs that clash were reported when they were
+		 * claimed (claim_explicit_ips): not again here */
+		const struct model_service *o = &ctx->m->services[prev->vals[0] >> 1];
 		struct obj_ref obj = { "Service", s->ns, s->name };
 
 		model_error(ctx, &obj, &s->pos, field,
 			    "\"%s\" port %u/%s is already served by Service %s/%s (%s:%u): an address and port may lead to one Service only",
 			    buf, p->port, protocol_name(p->protocol), o->ns, o->name,
 			    o->pos.file, o->pos.line);
-	} else if (!prev) {
-		strmap_add(owner, key, i);
 	}
 	free(key);
 }
@@ -365,14 +366,15 @@ int model_check_address_conflicts(struct model_ctx *ctx)
 			const struct model_port *p = &s->ports[j];
 
 			if (s->cluster_ip.family)
-				claim_address(ctx, &owner, i, &s->cluster_ip, p, "spec.clusterIP");
+				claim_address(ctx, &owner, i, &s->cluster_ip, p, "spec.clusterIP", true);
 			if (s->cluster_ip6.family)
-				claim_address(ctx, &owner, i, &s->cluster_ip6, p, "spec.clusterIPs");
+				claim_address(ctx, &owner, i, &s->cluster_ip6, p, "spec.clusterIPs", true);
 			for (size_t k = 0; k < s->nexternal_ips; k++)
-				claim_address(ctx, &owner, i, &s->external_ips[k], p, "spec.externalIPs");
+				claim_address(ctx, &owner, i, &s->external_ips[k], p,
+					      "spec.externalIPs", false);
 			for (size_t k = 0; k < s->nlb_ips; k++)
 				claim_address(ctx, &owner, i, &s->lb_ips[k], p,
-					      "status.loadBalancer.ingress");
+					      "status.loadBalancer.ingress", false);
 		}
 	}
 	strmap_free(&owner);
