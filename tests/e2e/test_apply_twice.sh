@@ -36,7 +36,7 @@ assert_exit "second apply of the same manifests succeeds" 0 svcnft_in node apply
 ruleset_snapshot node "$out/second"
 assert_same_file "the ruleset is byte-identical after the second apply" \
 	"$out/first" "$out/second"
-probe_in node tcp 198.19.0.10 80 -n 30 >"$out/traffic1"
+probe_in node tcp 198.19.0.10 80 -n "$EVERY_POD_PROBES" >"$out/traffic1"
 assert_probe "traffic reaches pod1..pod3" "pod1 pod2 pod3" "$out/traffic1"
 
 assert_exit "apply without web-3 succeeds" 0 svcnft_in node apply "$fewer"
@@ -44,14 +44,14 @@ svc_listing node "$out/fewer"
 service_rules "$out/fewer" default/web >"$out/fewer.web"
 assert_grep "the web Service's chain is still there" "$(dnat_re)" "$out/fewer.web"
 assert_no_grep "... without a DNAT to web-3" '198\.18\.3\.2' "$out/fewer.web"
-probe_in node tcp 198.19.0.10 80 -n 30 >"$out/traffic2"
+probe_in node tcp 198.19.0.10 80 -n "$EVERY_POD_PROBES" >"$out/traffic2"
 assert_probe "pod3 no longer answers" "pod1 pod2" "$out/traffic2"
 
 assert_exit "apply of the first manifests again succeeds" 0 svcnft_in node apply "$m"
 ruleset_snapshot node "$out/third"
 assert_same_file "the ruleset is byte-identical to the first apply" \
 	"$out/first" "$out/third"
-probe_in node tcp 198.19.0.10 80 -n 30 >"$out/traffic3"
+probe_in node tcp 198.19.0.10 80 -n "$EVERY_POD_PROBES" >"$out/traffic3"
 assert_probe "pod3 answers again" "pod1 pod2 pod3" "$out/traffic3"
 
 # A Service removed: its chains go, nothing refers to it, it stops answering.
@@ -59,7 +59,7 @@ svc_listing node "$out/with-multi"
 service_chains "$out/with-multi" default/multi >"$out/multi.chains"
 assert_eq "default/multi has a chain per port (2) before" 2 \
 	"$(grep -c . "$out/multi.chains")"
-probe_in node tcp 198.19.0.13 80 -n 30 >"$out/multi1"
+probe_in node tcp 198.19.0.13 80 -n "$EVERY_POD_PROBES" >"$out/multi1"
 assert_probe "default/multi answers before" "pod1 pod2 pod3" "$out/multi1"
 assert_exit "apply without Service default/multi succeeds" 0 svcnft_in node apply "$gone"
 svc_listing node "$out/without-multi"
@@ -69,7 +69,7 @@ assert_no_grep "its chains are gone (no stale chain left)" \
 	"$(sed 's/\./\\./g' "$out/multi.chains" | paste -sd '|' -)" "$out/without-multi"
 probe_in node tcp 198.19.0.13 80 -n 3 -t 300 >"$out/multi2"
 assert_probe "default/multi no longer answers" "timeout" "$out/multi2"
-probe_in node tcp 198.19.0.10 80 -n 30 >"$out/traffic4"
+probe_in node tcp 198.19.0.10 80 -n "$EVERY_POD_PROBES" >"$out/traffic4"
 assert_probe "default/web still answers" "pod1 pod2 pod3" "$out/traffic4"
 
 # Five applies in all: one jump rule per hook, none duplicated.

@@ -52,14 +52,14 @@ done
 assert_eq "the pod with other labels never answered" 0 "$(count_of pod4 "$s")"
 assert_eq "the pod in namespace other never answered" 0 "$(count_of pod5 "$s")"
 
-probe_in client tcp 198.19.0.10 80 -n 30 >"$out/client"
+probe_in client tcp 198.19.0.10 80 -n "$EVERY_POD_PROBES" >"$out/client"
 assert_probe "ClusterIP from the client namespace (prerouting hook)" \
 	"pod1 pod2 pod3" "$out/client"
 # svcnft's ruleset has no SNAT: the Pod sees the client as it is.
-assert_eq "pods see the client's own address (not masqueraded)" 30 \
+assert_eq "pods see the client's own address (not masqueraded)" "$EVERY_POD_PROBES" \
 	"$(grep -cE '^pod[123] 198\.18\.200\.2$' "$out/client")"
 
-probe_in pod4 tcp 198.19.0.10 80 -n 30 >"$out/pod4"
+probe_in pod4 tcp 198.19.0.10 80 -n "$EVERY_POD_PROBES" >"$out/pod4"
 assert_probe "ClusterIP from another pod (pod4, not selected)" \
 	"pod1 pod2 pod3" "$out/pod4"
 t_done

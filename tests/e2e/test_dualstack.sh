@@ -151,7 +151,7 @@ assert_grep "the IPv6-only Service is in table ip6 svcnft" \
 # wait out its timeout: the IPv6 probes then make N6=3 attempts (each still
 # reported) and the 300-connection spreads are not run, so that the test
 # fails in bounded time.
-N6=30
+N6=$EVERY_POD_PROBES
 probe_in node tcp 2001:db8:ffff::10 80 -n 3 -t 1000 >"$out/gate6"
 if ! grep -q '^pod' "$out/gate6"; then
 	N6=3
@@ -163,7 +163,7 @@ fi
 # pod1..pod3, each 60..140 times.
 spread6() {
 	local s p
-	if [ "$N6" != 30 ]; then
+	if [ "$N6" != "$EVERY_POD_PROBES" ]; then
 		not_ok "$1"
 		echo "#   not run: IPv6 does not reach the pods (see above)"
 		return 1
@@ -184,10 +184,10 @@ assert_probe "client -> [2001:db8:ffff::10]:80 (slices): pod1..pod3 answer" \
 	"$PODS" "$out/client6"
 assert_eq "... masqueraded: the pods see the node's addresses" \
 	"$NODE_SIDES6" "$(sem_sources "$out/client6")"
-probe_in node tcp 198.19.0.10 80 -n 30 >"$out/node4"
+probe_in node tcp 198.19.0.10 80 -n "$EVERY_POD_PROBES" >"$out/node4"
 assert_probe "node -> 198.19.0.10:80: the IPv4 ClusterIP still works" \
 	"$PODS" "$out/node4"
-probe_in client tcp 198.19.0.10 80 -n 30 >"$out/client4"
+probe_in client tcp 198.19.0.10 80 -n "$EVERY_POD_PROBES" >"$out/client4"
 assert_probe "client -> 198.19.0.10:80: pod1..pod3 answer" "$PODS" "$out/client4"
 assert_eq "... masqueraded to the node's IPv4 addresses" \
 	"$NODE_SIDES4" "$(sem_sources "$out/client4")"
@@ -197,7 +197,7 @@ spread6 "node -> [2001:db8:ffff::11]:80 (Pods' podIPs): 300 connections spread o
 probe_in client tcp 2001:db8:ffff::11 80 -n "$N6" >"$out/sel6c"
 assert_probe "client -> [2001:db8:ffff::11]:80 (Pods' podIPs): pod1..pod3 answer" \
 	"$PODS" "$out/sel6c"
-probe_in node tcp 198.19.0.11 80 -n 30 >"$out/sel4"
+probe_in node tcp 198.19.0.11 80 -n "$EVERY_POD_PROBES" >"$out/sel4"
 assert_probe "node -> 198.19.0.11:80 (Pods' podIP): pod1..pod3 answer" \
 	"$PODS" "$out/sel4"
 probe_in pod2 tcp 2001:db8:ffff::11 80 -n "$N6" -t 500 >"$out/pod6"
@@ -219,7 +219,7 @@ assert_probe "client -> [$NODE_IP6]:30012 (node port over IPv6): pod1..pod3 answ
 	"$PODS" "$out/np6"
 assert_eq "... masqueraded to the node's addresses" \
 	"$NODE_SIDES6" "$(sem_sources "$out/np6")"
-probe_in client tcp "$NODE_IP" 30012 -n 30 >"$out/np4"
+probe_in client tcp "$NODE_IP" 30012 -n "$EVERY_POD_PROBES" >"$out/np4"
 assert_probe "client -> $NODE_IP:30012 (the same node port over IPv4)" \
 	"$PODS" "$out/np4"
 probe_in client tcp 2001:db8:fffe::13 80 -n "$N6" >"$out/lb6"

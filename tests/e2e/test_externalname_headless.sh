@@ -68,7 +68,7 @@ for svc in headless ext; do
 done
 assert_eq "DNAT appears only for the ordinary Service's 3 endpoints" 3 \
 	"$(grep -c -- "$(dnat_re)" "$out/table")"
-probe_in node tcp 198.19.0.90 80 -n 30 >"$out/web"
+probe_in node tcp 198.19.0.90 80 -n "$EVERY_POD_PROBES" >"$out/web"
 assert_probe "the ordinary Service answers" "pod1 pod2 pod3" "$out/web"
 t_check "svcnft dump succeeds" svcnft_in node dump
 t_done

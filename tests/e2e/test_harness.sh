@@ -87,15 +87,15 @@ for p in pod1 pod2 pod3; do
 	assert_range "$p got between 60 and 140 of 300" 60 140 "$(count_of "$p" "$s")"
 done
 
-probe_in client tcp 198.19.0.10 80 -n 30 >"$out/client"
+probe_in client tcp 198.19.0.10 80 -n "$EVERY_POD_PROBES" >"$out/client"
 assert_probe "ClusterIP from the client (prerouting)" "pod1 pod2 pod3" "$out/client"
-assert_eq "pods see the client's address" 30 \
+assert_eq "pods see the client's address" "$EVERY_POD_PROBES" \
 	"$(grep -cE '^pod[123] 198\.18\.200\.2$' "$out/client")"
-probe_in client tcp "$NODE_IP" 30080 -n 30 >"$out/nodeport"
+probe_in client tcp "$NODE_IP" 30080 -n "$EVERY_POD_PROBES" >"$out/nodeport"
 assert_probe "NodePort from the client" "pod1 pod2 pod3" "$out/nodeport"
-probe_in client udp 198.19.0.10 53 -n 30 >"$out/udp"
+probe_in client udp 198.19.0.10 53 -n "$EVERY_POD_PROBES" >"$out/udp"
 assert_probe "UDP ClusterIP from the client" "pod1 pod2 pod3" "$out/udp"
-probe_in node udp 198.19.0.10 53 -n 30 >"$out/udp-node"
+probe_in node udp 198.19.0.10 53 -n "$EVERY_POD_PROBES" >"$out/udp-node"
 assert_probe "UDP ClusterIP from the node" "pod1 pod2 pod3" "$out/udp-node"
 
 for from in client node; do

@@ -44,8 +44,8 @@ assert_exit "svcnft apply succeeds" 0 svcnft_in node apply "$m"
 probe_in client tcp 198.19.255.10 80 -n 60 >"$out/lb"
 assert_probe "client -> ingress IP 198.19.255.10:80 reaches pod1..pod3" \
 	"pod1 pod2 pod3" "$out/lb" || diag_ruleset
-probe_in client tcp "$NODE_IP" 30090 -n 30 >"$out/np"
+probe_in client tcp "$NODE_IP" 30090 -n "$EVERY_POD_PROBES" >"$out/np"
 assert_probe "its node port works" "pod1 pod2 pod3" "$out/np"
-probe_in client tcp 198.19.0.70 80 -n 30 >"$out/cip"
+probe_in client tcp 198.19.0.70 80 -n "$EVERY_POD_PROBES" >"$out/cip"
 assert_probe "its ClusterIP works" "pod1 pod2 pod3" "$out/cip"
 t_done

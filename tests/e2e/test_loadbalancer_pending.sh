@@ -42,7 +42,7 @@ assert_exit "svcnft apply succeeds" 0 svcnft_in node apply "$m"
 probe_in client tcp "$NODE_IP" 30091 -n 60 >"$out/np"
 assert_probe "client -> $NODE_IP:30091 reaches pod1..pod3" \
 	"pod1 pod2 pod3" "$out/np" || diag_ruleset
-probe_in client tcp 198.19.0.71 80 -n 30 >"$out/cip"
+probe_in client tcp 198.19.0.71 80 -n "$EVERY_POD_PROBES" >"$out/cip"
 assert_probe "its ClusterIP works" "pod1 pod2 pod3" "$out/cip"
 svc_listing node "$out/table"
 assert_grep "the Service is programmed" "$(service_re default/web-pending)" "$out/table"

@@ -92,7 +92,7 @@ assert_exit "svcnft apply of the empty Service alone succeeds" 0 \
 expect_refused alone
 assert_exit "svcnft apply with a Service that has endpoints succeeds" 0 \
 	svcnft_in node apply "$with"
-probe_in client tcp 198.19.0.81 80 -n 30 >"$out/web"
+probe_in client tcp 198.19.0.81 80 -n "$EVERY_POD_PROBES" >"$out/web"
 assert_probe "the Service with endpoints answers" "pod1 pod2 pod3" "$out/web"
 expect_refused "next to web"
 t_done

@@ -41,9 +41,9 @@ assert_exit "svcnft apply succeeds" 0 svcnft_in node apply "$m"
 probe_in client tcp "$NODE_IP" 30080 -n 60 >"$out/np"
 assert_probe "client -> $NODE_IP:30080 reaches pod1..pod3" \
 	"pod1 pod2 pod3" "$out/np" || diag_ruleset
-probe_in client tcp 198.19.0.60 80 -n 30 >"$out/cip"
+probe_in client tcp 198.19.0.60 80 -n "$EVERY_POD_PROBES" >"$out/cip"
 assert_probe "the ClusterIP works too" "pod1 pod2 pod3" "$out/cip"
-probe_in node tcp "$NODE_IP" 30080 -n 30 >"$out/local"
+probe_in node tcp "$NODE_IP" 30080 -n "$EVERY_POD_PROBES" >"$out/local"
 assert_probe "the node port from the node itself (output hook)" \
 	"pod1 pod2 pod3" "$out/local"
 probe_in client tcp "$NODE_IP" 30081 -n 2 >"$out/other"

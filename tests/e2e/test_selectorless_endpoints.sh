@@ -52,6 +52,6 @@ assert_exit "svcnft apply succeeds" 0 svcnft_in node apply "$m"
 probe_in node tcp 198.19.0.40 80 -n 60 >"$out/node"
 assert_probe "the Endpoints addresses answer, not the not-ready one" \
 	"pod1 pod2" "$out/node" || diag_ruleset
-probe_in client tcp 198.19.0.40 80 -n 30 >"$out/client"
+probe_in client tcp 198.19.0.40 80 -n "$EVERY_POD_PROBES" >"$out/client"
 assert_probe "the same from the client" "pod1 pod2" "$out/client"
 t_done

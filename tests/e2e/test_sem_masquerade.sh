@@ -28,7 +28,7 @@ $(sem_slice web a a a)
 YAML
 
 assert_exit "apply with --cluster-cidr" 0 svcnft_in node apply --cluster-cidr "$CLUSTER_CIDR" "$m"
-probe_in client tcp 198.19.0.10 80 -n 12 >"$out/client"
+probe_in client tcp 198.19.0.10 80 -n "$EVERY_POD_PROBES" >"$out/client"
 assert_eq "client -> ClusterIP: the pods see the node, not the client" \
 	"198.18.1.1 198.18.2.1 198.18.3.1" "$(sem_sources "$out/client")"
 probe_in pod2 tcp 198.19.0.10 80 -n 30 -t 500 >"$out/pod"
@@ -37,10 +37,10 @@ assert_grep "pod2 -> ClusterIP: another pod sees pod2's own address" \
 assert_grep "pod2 -> ClusterIP -> pod2 (hairpin) is answered, masqueraded" \
 	"^pod2 198\.18\.2\.1$" "$out/pod"
 assert_no_grep "no hairpin attempt is lost" "^timeout$" "$out/pod"
-probe_in client tcp "$NODE_IP" 30080 -n 12 >"$out/np"
+probe_in client tcp "$NODE_IP" 30080 -n "$EVERY_POD_PROBES" >"$out/np"
 assert_eq "client -> NodePort: masqueraded" \
 	"198.18.1.1 198.18.2.1 198.18.3.1" "$(sem_sources "$out/np")"
-probe_in client tcp 198.19.100.1 80 -n 12 >"$out/ext"
+probe_in client tcp 198.19.100.1 80 -n "$EVERY_POD_PROBES" >"$out/ext"
 assert_eq "client -> externalIP: reaches every pod" "pod1 pod2 pod3" "$(sem_pods "$out/ext")"
 assert_eq "client -> externalIP: masqueraded" \
 	"198.18.1.1 198.18.2.1 198.18.3.1" "$(sem_sources "$out/ext")"

@@ -60,7 +60,7 @@ done
 probe_in pod2 tcp "$NODE_IP" 30081 -n 30 -t 500 >"$out/etp-pod"
 assert_grep "ETP Local: a pod reaching the node port is not restricted" \
 	"^pod3 " "$out/etp-pod"
-probe_in client tcp 198.19.0.20 80 -n 20 >"$out/etp-cluster"
+probe_in client tcp 198.19.0.20 80 -n "$EVERY_POD_PROBES" >"$out/etp-cluster"
 assert_eq "ETP Local: the ClusterIP still reaches every pod" \
 	"pod1 pod2 pod3" "$(sem_pods "$out/etp-cluster")"
 probe_in node tcp 198.19.0.21 80 -n 12 >"$out/itp"
