@@ -216,6 +216,9 @@ struct rs_chain *rs_table_find_chain(const struct rs_table *t,
 struct rs_map *rs_table_find_map(const struct rs_table *t, const char *name);
 void rs_table_free(struct rs_table *t);
 
+/* Order of two elements' keys (addresses, protocol, port); 0 for the same
+ * key, whatever the elements lead to. */
+int rs_elem_key_cmp(const struct rs_elem *a, const struct rs_elem *b);
 /* Sort map elements by key, so that two tables compare element-wise. */
 void rs_table_sort_elems(struct rs_table *t);
 /* True when both hold the same maps, elements, chains and rules (handles

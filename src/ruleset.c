@@ -107,9 +107,8 @@ void rs_table_free(struct rs_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int rs_elem_key_cmp(const void *pa, const void *pb)
+int rs_elem_key_cmp(const struct rs_elem *a, const struct rs_elem *b)
 {
-	const struct rs_elem *a = pa, *b = pb;
 	int r = ip_addr_cmp(&a->addr, &b->addr);
 
 	if (!r)
@@ -123,12 +122,17 @@ static int rs_elem_key_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
+static int elem_qsort_cmp(const void *a, const void *b)
+{
+	return rs_elem_key_cmp(a, b);
+}
+
 void rs_table_sort_elems(struct rs_table *t)
 {
 	for (size_t i = 0; i < t->nmaps; i++)
 		if (t->maps[i].nelems)	/* qsort's array may not be NULL */
 			qsort(t->maps[i].elems, t->maps[i].nelems,
-			      sizeof(struct rs_elem), rs_elem_key_cmp);
+			      sizeof(struct rs_elem), elem_qsort_cmp);
 }
 
 static bool str_equal(const char *a, const char *b)

@@ -110,19 +110,11 @@ static void diff_chains(struct rs_diff *d, const struct rs_table *want,
 	strmap_free(&referenced);
 }
 
+/* For arrays of element pointers. */
 static int elem_cmp(const void *pa, const void *pb)
 {
-	const struct rs_elem *a = *(const struct rs_elem *const *)pa;
-	const struct rs_elem *b = *(const struct rs_elem *const *)pb;
-	int r = ip_addr_cmp(&a->addr, &b->addr);
-
-	if (!r)
-		r = ip_addr_cmp(&a->addr2, &b->addr2);
-	if (r)
-		return r;
-	if (a->l4proto != b->l4proto)
-		return a->l4proto < b->l4proto ? -1 : 1;
-	return a->port < b->port ? -1 : a->port > b->port;
+	return rs_elem_key_cmp(*(const struct rs_elem *const *)pa,
+			       *(const struct rs_elem *const *)pb);
 }
 
 static const struct rs_elem **sorted_elems(const struct rs_map *m)
