@@ -181,7 +181,60 @@ static void chain_fill(struct rs_chain *c, const struct nftnl_chain *nc)
 		  RS_CHAIN_NAT : RS_CHAIN_FILTER;
 }
 
-static int parse_chain(struct nl_parser *p, const struct nlmsghdr *nlh)
+/*
+ * The deletions of an incremental update, applied to what was read so far
+ * as the kernel applies them: a unit test replays a table and an update
+ * batch and compares the result with the compiled table.
+ */
+static void flush_rules(struct rs_chain *c, bool by_handle, uint64_t handle)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < c->nrules; i++) {
+		if (by_handle && c->rules[i].handle != handle)
+			c->rules[kept++] = c->rules[i];
+		else
+			free(c->rules[i].target);
+	}
+	c->nrules = kept;
+}
+
+static void remove_chain(struct nl_parser *p, struct rs_chain *c)
+{
+	struct rs_table *t = p->out;
+	size_t i = c - t->chains;
+
+	flush_rules(c, false, 0);
+	free(c->rules);
+	free(c->name);
+	free(c->comment);
+	memmove(c, c + 1, (t->nchains - i - 1) * sizeof(*c));
+	t->nchains--;
+	chain_index_rebuild(p, p->chain_cap);
+}
+
+static int add_chain(struct nl_parser *p, const char *name,
+		     const struct nftnl_chain *nc)
+{
+	if (!p->have_table || !name)
+		return -EPROTO;	/* a chain before its table, or nameless */
+	chain_fill(rs_table_add_chain(p->out, name), nc);
+	chain_index_add(p, p->out->nchains - 1);
+	return 0;
+}
+
+static int del_chain(struct nl_parser *p, const char *name)
+{
+	struct rs_chain *c = chain_find(p, name);
+
+	if (!c)
+		return -ENOENT;
+	remove_chain(p, c);
+	return 0;
+}
+
+static int parse_chain(struct nl_parser *p, const struct nlmsghdr *nlh,
+		       bool deleted)
 {
 	struct nftnl_chain *nc = nftnl_chain_alloc();
 	const char *name;
@@ -195,12 +248,7 @@ static int parse_chain(struct nl_parser *p, const struct nlmsghdr *nlh)
 	if (!our_table(p, nftnl_chain_get_str(nc, NFTNL_CHAIN_TABLE)))
 		goto out;
 	name = nftnl_chain_get_str(nc, NFTNL_CHAIN_NAME);
-	ret = -EPROTO;		/* a chain before its table, or nameless */
-	if (!p->have_table || !name)
-		goto out;
-	ret = 0;
-	chain_fill(rs_table_add_chain(p->out, name), nc);
-	chain_index_add(p, p->out->nchains - 1);
+	ret = deleted ? del_chain(p, name) : add_chain(p, name, nc);
 out:
 	nftnl_chain_free(nc);
 	return ret;
@@ -329,125 +377,6 @@ static int add_elems(struct nl_parser *p, struct nftnl_set *s)
 	return 0;
 }
 
-static int parse_elems(struct nl_parser *p, const struct nlmsghdr *nlh)
-{
-	struct nftnl_set *s = nftnl_set_alloc();
-	int ret = -EPROTO;
-
-	if (!s)
-		abort();
-	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
-		goto out;
-	ret = 0;
-	if (!our_table(p, nftnl_set_get_str(s, NFTNL_SET_TABLE)))
-		goto out;
-	ret = p->have_table ? add_elems(p, s) : -EPROTO;
-out:
-	nftnl_set_free(s);
-	return ret;
-}
-
-static int parse_rule(struct nl_parser *p, const struct nlmsghdr *nlh)
-{
-	struct nftnl_rule *nr = nftnl_rule_alloc();
-	struct rs_chain *c;
-	int ret = -EPROTO;
-
-	if (!nr)
-		abort();
-	if (nftnl_rule_nlmsg_parse(nlh, nr) < 0)
-		goto out;
-	ret = 0;
-	if (!our_table(p, nftnl_rule_get_str(nr, NFTNL_RULE_TABLE)))
-		goto out;
-	c = chain_find(p, nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN));
-	ret = -EPROTO;	/* a rule before its chain */
-	if (!p->have_table || !c)
-		goto out;
-	ret = 0;
-	nl_rule_match(rs_chain_add_rule(c, RS_RULE_UNKNOWN), nr);
-out:
-	nftnl_rule_free(nr);
-	return ret;
-}
-
-/*
- * The deletions of an incremental update, applied to what was read so far
- * as the kernel applies them: a unit test replays a table and an update
- * batch and compares the result with the compiled table.
- */
-static void flush_rules(struct rs_chain *c, bool by_handle, uint64_t handle)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < c->nrules; i++) {
-		if (by_handle && c->rules[i].handle != handle)
-			c->rules[kept++] = c->rules[i];
-		else
-			free(c->rules[i].target);
-	}
-	c->nrules = kept;
-}
-
-static int parse_del_rule(struct nl_parser *p, const struct nlmsghdr *nlh)
-{
-	struct nftnl_rule *nr = nftnl_rule_alloc();
-	struct rs_chain *c;
-	int ret = -EPROTO;
-
-	if (!nr)
-		abort();
-	if (nftnl_rule_nlmsg_parse(nlh, nr) < 0)
-		goto out;
-	ret = 0;
-	if (!our_table(p, nftnl_rule_get_str(nr, NFTNL_RULE_TABLE)))
-		goto out;
-	c = chain_find(p, nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN));
-	ret = c ? 0 : -ENOENT;
-	if (c)
-		flush_rules(c, nftnl_rule_is_set(nr, NFTNL_RULE_HANDLE),
-			    nftnl_rule_get_u64(nr, NFTNL_RULE_HANDLE));
-out:
-	nftnl_rule_free(nr);
-	return ret;
-}
-
-static void remove_chain(struct nl_parser *p, struct rs_chain *c)
-{
-	struct rs_table *t = p->out;
-	size_t i = c - t->chains;
-
-	flush_rules(c, false, 0);
-	free(c->rules);
-	free(c->name);
-	free(c->comment);
-	memmove(c, c + 1, (t->nchains - i - 1) * sizeof(*c));
-	t->nchains--;
-	chain_index_rebuild(p, p->chain_cap);
-}
-
-static int parse_del_chain(struct nl_parser *p, const struct nlmsghdr *nlh)
-{
-	struct nftnl_chain *nc = nftnl_chain_alloc();
-	struct rs_chain *c;
-	int ret = -EPROTO;
-
-	if (!nc)
-		abort();
-	if (nftnl_chain_nlmsg_parse(nlh, nc) < 0)
-		goto out;
-	ret = 0;
-	if (!our_table(p, nftnl_chain_get_str(nc, NFTNL_CHAIN_TABLE)))
-		goto out;
-	c = chain_find(p, nftnl_chain_get_str(nc, NFTNL_CHAIN_NAME));
-	ret = c ? 0 : -ENOENT;
-	if (c)
-		remove_chain(p, c);
-out:
-	nftnl_chain_free(nc);
-	return ret;
-}
-
 static int remove_elem(uint8_t family, struct rs_map *m,
 		       struct nftnl_set_elem *e)
 {
@@ -461,9 +390,7 @@ static int remove_elem(uint8_t family, struct rs_map *m,
 	for (size_t i = 0; i < m->nelems; i++) {
 		struct rs_elem *el = &m->elems[i];
 
-		if (!ip_addr_cmp(&el->addr, &key.addr) &&
-		    !ip_addr_cmp(&el->addr2, &key.addr2) &&
-		    el->l4proto == key.l4proto && el->port == key.port) {
+		if (!rs_elem_key_cmp(el, &key)) {
 			free(el->chain);
 			*el = m->elems[--m->nelems];
 			return 0;
@@ -472,12 +399,29 @@ static int remove_elem(uint8_t family, struct rs_map *m,
 	return -ENOENT;
 }
 
-static int parse_del_elems(struct nl_parser *p, const struct nlmsghdr *nlh)
+static int remove_elems(struct nl_parser *p, struct nftnl_set *s)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
+	const char *name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+	struct rs_map *m = name ? rs_table_find_map(p->out, name) : NULL;
 	struct nftnl_set_elems_iter *it;
 	struct nftnl_set_elem *e;
-	struct rs_map *m;
+	int ret = 0;
+
+	if (!m)
+		return -ENOENT;
+	it = nftnl_set_elems_iter_create(s);
+	if (!it)
+		abort();
+	while (!ret && (e = nftnl_set_elems_iter_next(it)))
+		ret = remove_elem(p->family, m, e);
+	nftnl_set_elems_iter_destroy(it);
+	return ret;
+}
+
+static int parse_elems(struct nl_parser *p, const struct nlmsghdr *nlh,
+		       bool deleted)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
 	int ret = -EPROTO;
 
 	if (!s)
@@ -487,15 +431,52 @@ static int parse_del_elems(struct nl_parser *p, const struct nlmsghdr *nlh)
 	ret = 0;
 	if (!our_table(p, nftnl_set_get_str(s, NFTNL_SET_TABLE)))
 		goto out;
-	m = rs_table_find_map(p->out, nftnl_set_get_str(s, NFTNL_SET_NAME));
-	ret = m ? 0 : -ENOENT;
-	it = m ? nftnl_set_elems_iter_create(s) : NULL;
-	while (it && !ret && (e = nftnl_set_elems_iter_next(it)))
-		ret = remove_elem(p->family, m, e);
-	if (it)
-		nftnl_set_elems_iter_destroy(it);
+	if (deleted)
+		ret = remove_elems(p, s);
+	else
+		ret = p->have_table ? add_elems(p, s) : -EPROTO;
 out:
 	nftnl_set_free(s);
+	return ret;
+}
+
+static int add_rule(struct nl_parser *p, struct rs_chain *c,
+		    const struct nftnl_rule *nr)
+{
+	if (!p->have_table || !c)
+		return -EPROTO;	/* a rule before its chain */
+	nl_rule_match(rs_chain_add_rule(c, RS_RULE_UNKNOWN), nr);
+	return 0;
+}
+
+/* A rule deletion by handle, or a chain flush (no handle). */
+static int del_rule(struct rs_chain *c, const struct nftnl_rule *nr)
+{
+	if (!c)
+		return -ENOENT;
+	flush_rules(c, nftnl_rule_is_set(nr, NFTNL_RULE_HANDLE),
+		    nftnl_rule_get_u64(nr, NFTNL_RULE_HANDLE));
+	return 0;
+}
+
+static int parse_rule(struct nl_parser *p, const struct nlmsghdr *nlh,
+		      bool deleted)
+{
+	struct nftnl_rule *nr = nftnl_rule_alloc();
+	struct rs_chain *c;
+	int ret = -EPROTO;
+
+	if (!nr)
+		abort();
+	if (nftnl_rule_nlmsg_parse(nlh, nr) < 0)
+		goto out;
+	ret = 0;
+	if (!our_table(p, nftnl_rule_get_str(nr, NFTNL_RULE_TABLE)))
+		goto out;
+	c = chain_find(p, nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN));
+	ret = deleted ? del_rule(c, nr) : add_rule(p, c, nr);
+out:
+	nftnl_rule_free(nr);
 	return ret;
 }
 
@@ -516,19 +497,19 @@ int nl_parse_msg(struct nl_parser *p, const struct nlmsghdr *nlh)
 	case NFT_MSG_DELTABLE:
 		return parse_table(p, nlh, true);
 	case NFT_MSG_NEWCHAIN:
-		return parse_chain(p, nlh);
+		return parse_chain(p, nlh, false);
+	case NFT_MSG_DELCHAIN:
+		return parse_chain(p, nlh, true);
 	case NFT_MSG_NEWSET:
 		return parse_set(p, nlh);
 	case NFT_MSG_NEWSETELEM:
-		return parse_elems(p, nlh);
-	case NFT_MSG_NEWRULE:
-		return parse_rule(p, nlh);
-	case NFT_MSG_DELRULE:
-		return parse_del_rule(p, nlh);
-	case NFT_MSG_DELCHAIN:
-		return parse_del_chain(p, nlh);
+		return parse_elems(p, nlh, false);
 	case NFT_MSG_DELSETELEM:
-		return parse_del_elems(p, nlh);
+		return parse_elems(p, nlh, true);
+	case NFT_MSG_NEWRULE:
+		return parse_rule(p, nlh, false);
+	case NFT_MSG_DELRULE:
+		return parse_rule(p, nlh, true);
 	}
 	return 0;
 }
