@@ -208,16 +208,23 @@ static void assert_consistent(const struct rs_table *t)
 				rs_table_find_chain(t, t->maps[i].elems[j].chain));
 }
 
-static struct fake_kernel *kernel_with(const struct world *w)
+/* A fake kernel holding t, which it frees. */
+static struct fake_kernel *kernel_holding(struct rs_table *t)
 {
 	struct fake_kernel *k = xmalloc(sizeof(*k));
-	struct rs_table t;
 
 	fk_init(k);
-	compile(&t, w);
-	fk_apply(k, &t);
-	rs_table_free(&t);
+	fk_apply(k, t);
+	rs_table_free(t);
 	return k;
+}
+
+static struct fake_kernel *kernel_with(const struct world *w)
+{
+	struct rs_table t;
+
+	compile(&t, w);
+	return kernel_holding(&t);
 }
 
 static void diff_of(struct rs_diff *d, struct rs_table *want,
@@ -694,14 +701,10 @@ static void aff_entry(struct rs_table *k, const char *client, const char *svc,
 
 static struct fake_kernel *aff_kernel(const struct aff_opts *o)
 {
-	struct fake_kernel *k = xmalloc(sizeof(*k));
 	struct rs_table t;
 
-	fk_init(k);
 	aff_table(&t, o);
-	fk_apply(k, &t);
-	rs_table_free(&t);
-	return k;
+	return kernel_holding(&t);
 }
 
 /* Elements of sets change one by one, like the verdict maps'. */
