@@ -426,18 +426,44 @@ static bool same_batch(const struct seen_batch *a, const struct seen_batch *b)
 	       !memcmp(a->types, b->types, n * sizeof(a->types[0]));
 }
 
-/* A fake holding n Services (endpoints from epbase), created by svcnft. */
-static void fake_with(struct fake *f, unsigned n, unsigned epbase)
+/* Every test starts from a fake holding what svcnft made of the first
+ * table: 3 Services, endpoints from 198.18.1.2. */
+#define FIRST_SERVICES 3
+#define FIRST_EPBASE 1
+
+static void fake_start(struct fake *f)
 {
 	struct kernel_io io;
 	struct rs_table t;
 
 	fake_init(f);
 	io = fake_io(f);
-	want_table(&t, n, epbase);
+	want_table(&t, FIRST_SERVICES, FIRST_EPBASE);
 	ck_assert_int_eq(kernel_table_apply_io(&io, &t, NULL, NULL), 0);
 	rs_table_free(&t);
 	f->nbatches = f->reads = 0;
+}
+
+/* A failed apply left the first table as it was. */
+static void assert_holds_first(struct fake *f)
+{
+	struct rs_table first;
+
+	want_table(&first, FIRST_SERVICES, FIRST_EPBASE);
+	assert_holds(f, &first);
+	rs_table_free(&first);
+}
+
+/* An apply of want fails with err, and says so in its error report. */
+static void assert_apply_fails(struct fake *f, const struct rs_table *want,
+			       int err)
+{
+	struct kernel_io io = fake_io(f);
+	struct kernel_error e;
+
+	ck_assert_int_eq(kernel_table_apply_io(&io, want, NULL, &e), err);
+	ck_assert_int_eq(e.err, err);
+	kernel_error_free(&e);
 }
 
 /* ---- the tests */
@@ -452,7 +478,7 @@ START_TEST(test_enobufs_after_batch)
 	struct kernel_io io;
 	struct fake f;
 
-	fake_with(&f, 3, 1);
+	fake_start(&f);
 	io = fake_io(&f);
 	want_table(&want, 5, 2);
 	f.enobufs_after_batch = 1;
@@ -473,7 +499,7 @@ START_TEST(test_enobufs_after_refused_batch)
 	struct kernel_io io;
 	struct fake f;
 
-	fake_with(&f, 3, 1);
+	fake_start(&f);
 	io = fake_io(&f);
 	want_table(&want, 5, 2);
 	f.commits_between = 1;
@@ -495,7 +521,7 @@ START_TEST(test_enobufs_during_dump)
 	struct kernel_io io;
 	struct fake f;
 
-	fake_with(&f, 3, 1);
+	fake_start(&f);
 	io = fake_io(&f);
 	want_table(&want, 4, 1);
 	f.enobufs_on_dump = 2;
@@ -512,24 +538,17 @@ END_TEST
  * with nothing sent (no read ever completed). */
 START_TEST(test_enobufs_always_reported)
 {
-	struct kernel_error err;
-	struct rs_table want, old;
-	struct kernel_io io;
+	struct rs_table want;
 	struct fake f;
 
-	fake_with(&f, 3, 1);
-	io = fake_io(&f);
+	fake_start(&f);
 	want_table(&want, 5, 2);
 	f.enobufs_always = true;
-	ck_assert_int_eq(kernel_table_apply_io(&io, &want, NULL, &err), -ENOBUFS);
-	ck_assert_int_eq(err.err, -ENOBUFS);
+	assert_apply_fails(&f, &want, -ENOBUFS);
 	ck_assert_uint_eq(f.nbatches, 0);
 	ck_assert_uint_le(f.reads, 5 * 5);
 	f.enobufs_always = false;
-	want_table(&old, 3, 1);
-	assert_holds(&f, &old);
-	kernel_error_free(&err);
-	rs_table_free(&old);
+	assert_holds_first(&f);
 	rs_table_free(&want);
 	fake_free(&f);
 }
@@ -542,7 +561,7 @@ START_TEST(test_dump_intr_retried)
 	struct kernel_io io;
 	struct fake f;
 
-	fake_with(&f, 3, 1);
+	fake_start(&f);
 	io = fake_io(&f);
 	want_table(&want, 3, 7);
 	f.dump_intr = 2;
@@ -559,24 +578,17 @@ END_TEST
 /* Interrupted every time: bounded, reported (-EAGAIN), nothing sent. */
 START_TEST(test_dump_intr_reported)
 {
-	struct kernel_error err;
-	struct rs_table want, old;
-	struct kernel_io io;
+	struct rs_table want;
 	struct fake f;
 
-	fake_with(&f, 3, 1);
-	io = fake_io(&f);
+	fake_start(&f);
 	want_table(&want, 3, 7);
 	f.dump_intr = 1000;
-	ck_assert_int_eq(kernel_table_apply_io(&io, &want, NULL, &err), -EAGAIN);
-	ck_assert_int_eq(err.err, -EAGAIN);
+	assert_apply_fails(&f, &want, -EAGAIN);
 	ck_assert_uint_ge(f.dump_intr, 1000 - 5);
 	ck_assert_uint_eq(f.nbatches, 0);
 	f.dump_intr = 0;
-	want_table(&old, 3, 1);
-	assert_holds(&f, &old);
-	kernel_error_free(&err);
-	rs_table_free(&old);
+	assert_holds_first(&f);
 	rs_table_free(&want);
 	fake_free(&f);
 }
@@ -591,7 +603,7 @@ START_TEST(test_generation_changed_retried)
 	struct kernel_io io;
 	struct fake f;
 
-	fake_with(&f, 3, 1);
+	fake_start(&f);
 	io = fake_io(&f);
 	want_table(&want, 6, 3);
 	f.commits_between = 2;
@@ -611,26 +623,19 @@ END_TEST
  * the old table untouched. */
 START_TEST(test_generation_changed_reported)
 {
-	struct kernel_error err;
-	struct rs_table want, old;
-	struct kernel_io io;
+	struct rs_table want;
 	struct fake f;
 
-	fake_with(&f, 3, 1);
-	io = fake_io(&f);
+	fake_start(&f);
 	want_table(&want, 6, 3);
 	f.commits_between = 1000;
-	ck_assert_int_eq(kernel_table_apply_io(&io, &want, NULL, &err), -ERESTART);
-	ck_assert_int_eq(err.err, -ERESTART);
+	assert_apply_fails(&f, &want, -ERESTART);
 	ck_assert_uint_eq(f.nbatches, 5);
 	assert_all_whole(&f);
 	for (unsigned i = 1; i < f.nbatches; i++)
 		ck_assert(same_batch(&f.batches[0], &f.batches[i]));
 	f.commits_between = 0;
-	want_table(&old, 3, 1);
-	assert_holds(&f, &old);
-	kernel_error_free(&err);
-	rs_table_free(&old);
+	assert_holds_first(&f);
 	rs_table_free(&want);
 	fake_free(&f);
 }
