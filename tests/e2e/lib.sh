@@ -374,6 +374,22 @@ start_pod() {
 	fi
 }
 
+# pods_up [-s] [PROTO:PORT...]: the three-pod topology with podservers
+# pod1..pod3 answering on the given ports (default tcp:8080).
+pods_up() {
+	local flags="" i
+	if [ "${1:-}" = -s ]; then
+		flags=-s
+		shift
+	fi
+	[ $# -gt 0 ] || set -- tcp:8080
+	topo_up 3
+	for i in 1 2 3; do
+		# shellcheck disable=SC2086 # flags is empty or one word
+		start_pod $flags "pod$i" "pod$i" "$@"
+	done
+}
+
 stop_pod() {
 	local pidfile="$E2E_WORKDIR/server-$1.pid" pid i
 	[ -f "$pidfile" ] || return 0
@@ -415,6 +431,15 @@ k8s_pod() {
 	printf 'status:\n  phase: Running\n  podIP: %s\n  podIPs:\n' "${ip%%,*}"
 	echo "$ip" | tr ',' '\n' | sed 's/^/  - ip: /'
 	printf '  conditions:\n  - type: Ready\n    status: "True"\n'
+}
+
+# web_pods [PORTS]: the Pods web-1..web-3 (app=web, namespace default)
+# that the topology's pod1..pod3 stand for; PORTS as for k8s_pod.
+web_pods() {
+	local i
+	for i in 1 2 3; do
+		k8s_pod "web-$i" default "198.18.$i.2" app=web "$@"
+	done
 }
 
 # A fresh directory for one set of manifests.

@@ -8,10 +8,7 @@
 CLUSTER_CIDR=198.18.0.0/20
 
 sem_up() {
-	topo_up 3
-	for i in 1 2 3; do
-		start_pod -s "pod$i" "pod$i" tcp:8080 udp:8080
-	done
+	pods_up -s tcp:8080 udp:8080
 }
 
 # sem_slice SERVICE NODE_OF_POD1 NODE_OF_POD2 NODE_OF_POD3: an EndpointSlice

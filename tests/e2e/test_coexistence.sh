@@ -30,9 +30,7 @@ ns_add node || e2e_bail "cannot create the node namespace"
 out=$E2E_WORKDIR
 chmod 755 "$out"	# nobody reads the manifests in the privilege part
 m=$(manifest_dir web)
-for i in 1 2 3; do
-	k8s_pod "web-$i" default "198.18.$i.2" app=web http:8080
-done >"$m/pods.yaml"
+web_pods http:8080 >"$m/pods.yaml"
 svc() {	# svc NAME CLUSTER_IP NODE_PORT
 	printf 'apiVersion: v1\nkind: Service\nmetadata: {name: %s}\nspec:\n' "$1"
 	printf '  type: NodePort\n  clusterIP: %s\n  selector: {app: web}\n' "$2"

@@ -18,9 +18,7 @@ need_svcnft
 ns_add node || e2e_bail "cannot create the node namespace"
 out=$E2E_WORKDIR
 m=$(manifest_dir web)
-for i in 1 2 3; do
-	k8s_pod "web-$i" default "198.18.$i.2" app=web http:8080
-done >"$m/pods.yaml"
+web_pods http:8080 >"$m/pods.yaml"
 cat >"$m/service.yaml" <<'EOF'
 apiVersion: v1
 kind: Service

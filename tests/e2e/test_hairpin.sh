@@ -11,15 +11,10 @@
 . "$(dirname "$0")/lib.sh"
 e2e_init
 need_svcnft
-topo_up 3
-for i in 1 2 3; do
-	start_pod "pod$i" "pod$i" tcp:8080
-done
+pods_up
 out=$E2E_WORKDIR
 m=$(manifest_dir hairpin)
-for i in 1 2 3; do
-	k8s_pod "web-$i" default "198.18.$i.2" app=web
-done >"$m/pods.yaml"
+web_pods >"$m/pods.yaml"
 cat >"$m/service.yaml" <<'EOF'
 apiVersion: v1
 kind: Service

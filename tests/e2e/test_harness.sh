@@ -11,10 +11,7 @@
 
 . "$(dirname "$0")/lib.sh"
 e2e_init
-topo_up 3
-for i in 1 2 3; do
-	start_pod -s "pod$i" "pod$i" "tcp:8080" "udp:8080"
-done
+pods_up -s tcp:8080 udp:8080
 out=$E2E_WORKDIR
 
 cat >"$out/ruleset.nft" <<'EOF'

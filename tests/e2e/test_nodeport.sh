@@ -8,16 +8,11 @@
 . "$(dirname "$0")/lib.sh"
 e2e_init
 need_svcnft
-topo_up 3
-for i in 1 2 3; do
-	start_pod "pod$i" "pod$i" tcp:8080
-done
+pods_up
 start_pod node-itself node tcp:30081
 out=$E2E_WORKDIR
 m=$(manifest_dir np)
-for i in 1 2 3; do
-	k8s_pod "web-$i" default "198.18.$i.2" app=web
-done >"$m/pods.yaml"
+web_pods >"$m/pods.yaml"
 cat >"$m/service.yaml" <<'EOF'
 apiVersion: v1
 kind: Service

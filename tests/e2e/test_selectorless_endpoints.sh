@@ -8,10 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 e2e_init
 need_svcnft
-topo_up 3
-for i in 1 2 3; do
-	start_pod "pod$i" "pod$i" tcp:8080
-done
+pods_up
 out=$E2E_WORKDIR
 m=$(manifest_dir legacy)
 k8s_pod legacy-3 default 198.18.3.2 app=legacy http:8080 >"$m/pod.yaml"
