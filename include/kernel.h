@@ -22,7 +22,7 @@ struct kernel_error {
 	char *service;		/* "ns/name" of the Service it belongs to, or NULL */
 };
 
-/* What one kernel_table_replace or kernel_table_apply did. */
+/* What one kernel_table_apply or kernel_tables_apply did. */
 struct kernel_stats {
 	unsigned long messages;	/* netlink messages in the batches */
 	unsigned long bytes;
@@ -44,14 +44,6 @@ struct kernel_stats {
 int kernel_table_get(uint8_t family, const char *name, struct rs_table *out);
 
 /*
- * Replace table t->name with t in one batch: the kernel applies all of it or
- * none of it. On failure returns -errno and fills err (caller frees with
- * kernel_error_free); the ruleset is then as it was before the call.
- */
-int kernel_table_replace(const struct rs_table *t, struct kernel_stats *stats,
-			 struct kernel_error *err);
-
-/*
  * Make table want->name hold want, sending only the difference: read the
  * table (kernel_table_get), compute the change (ruleset_diff.h), and send it
  * in one batch stamped with the generation the read saw (NFNL_BATCH_GENID),
@@ -60,8 +52,9 @@ int kernel_table_replace(const struct rs_table *t, struct kernel_stats *stats,
  * number of times (-ERESTART after that). Nothing is sent when nothing
  * changed. Chains whose last map element this removes are deleted in a
  * second transaction right after (Linux before 6.2: see netlink_build.c);
- * should that one fail, the next apply deletes them. Errors as for
- * kernel_table_replace.
+ * should that one fail, the next apply deletes them. On failure returns
+ * -errno and fills err (caller frees with kernel_error_free); the kernel
+ * applies a batch all or nothing, so the ruleset is then as it was.
  */
 int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
 		       struct kernel_error *err);
@@ -83,9 +76,6 @@ int kernel_tables_apply(const struct rs_table *const *want, size_t n,
 
 /* Delete the table; -ENOENT when it does not exist. Nothing else is touched. */
 int kernel_table_delete(uint8_t family, const char *name);
-/* Delete table name of each family in one transaction; a table that does
- * not exist is skipped. -ENOENT when none of them exists. */
-int kernel_tables_delete(const uint8_t *families, size_t n, const char *name);
 
 void kernel_error_free(struct kernel_error *err);
 

@@ -121,17 +121,12 @@ int nl_batch_open(struct nl_batch *b, uint32_t seq, uint32_t genid);
 int nl_batch_add_diff(struct nl_batch *b, const struct rs_diff *d);
 /* The second transaction's DELCHAINs of d (which must have some). */
 int nl_batch_add_late(struct nl_batch *b, const struct rs_diff *d);
-/* Delete table (family, name), which need not exist (NEWTABLE first). */
-int nl_batch_add_delete(struct nl_batch *b, uint8_t family, const char *name);
 int nl_batch_close(struct nl_batch *b);
 
 /* Rewrite the generation on the batch begin of a built batch. */
 int nl_batch_set_genid(struct nl_batch *b, uint32_t genid);
 void nl_batch_free(struct nl_batch *b);
 
-/* Messages and bytes of a built batch (what kernel_table_replace sends,
- * so a plan can report them without a kernel). */
-void nl_batch_stats(const struct nl_batch *b, struct kernel_stats *stats);
 
 /* The ref of message seq, or NULL when seq is not part of the batch. */
 const struct nl_msg_ref *nl_batch_ref(const struct nl_batch *b, uint32_t seq);

@@ -558,44 +558,6 @@ static int batch_run(struct conn *c, struct nl_batch *b, int built,
 	return ret;
 }
 
-static int replace_on(struct conn *c, const struct rs_table *t,
-		      struct nl_batch *b, struct kernel_stats *stats,
-		      struct kernel_error *err)
-{
-	return batch_run(c, b, nl_batch_build_replace(b, t, c->seq + 1, 0), &t,
-			 stats, err);
-}
-
-int kernel_table_replace(const struct rs_table *t, struct kernel_stats *stats,
-			 struct kernel_error *err)
-{
-	struct kernel_stats dummy;
-	struct nl_batch b = { 0 };
-	struct kernel_io io;
-	struct conn c;
-	int ret;
-
-	if (err)
-		memset(err, 0, sizeof(*err));
-	if (!stats)
-		stats = &dummy;
-	memset(stats, 0, sizeof(*stats));
-	stats->mode = RS_DIFF_REPLACE;
-	ret = io_default(&io);
-	if (ret < 0)
-		goto out;
-	ret = conn_open(&c, &io);
-	if (ret < 0)
-		goto out;
-	ret = replace_on(&c, t, &b, stats, err);
-	conn_close(&c);
-out:
-	if (ret < 0 && err && !err->err)
-		err->err = ret;
-	nl_batch_free(&b);
-	return ret;
-}
-
 /* After the ruleset changed: UDP flows that conntrack would keep sending
  * to a removed endpoint, or keep refusing, are deleted. A failure here
  * leaves the new ruleset in place and is reported, not undone. */
@@ -875,58 +837,6 @@ int kernel_tables_apply(const struct rs_table *const *want, size_t n,
 		return ret;
 	}
 	return kernel_tables_apply_io(&io, want, n, stats, err);
-}
-
-/* 1 when table (family, name) exists, 0 when not, or -errno. */
-static int table_exists(struct conn *c, uint8_t family, const char *name)
-{
-	struct rs_table t = { 0 };
-	struct nl_parser p;
-	int ret;
-
-	nl_parser_init(&p, family, name, &t);
-	ret = read_table(c, &p);
-	nl_parser_free(&p);
-	rs_table_free(&t);
-	return ret == -ENOENT ? 0 : ret < 0 ? ret : 1;
-}
-
-/* The batch deleting every table of families that exists or not. */
-static int delete_all(struct conn *c, const uint8_t *families, size_t n,
-		      const char *name)
-{
-	struct nl_batch b = { 0 };
-	struct batch_result res;
-	int ret = nl_batch_open(&b, c->seq + 1, 0);
-
-	for (size_t i = 0; !ret && i < n; i++)
-		ret = nl_batch_add_delete(&b, families[i], name);
-	if (!ret)
-		ret = nl_batch_close(&b);
-	if (!ret)
-		ret = batch_send(c, &b);
-	if (!ret)
-		ret = batch_recv(c, &b, &res);
-	nl_batch_free(&b);
-	return ret;
-}
-
-int kernel_tables_delete(const uint8_t *families, size_t n, const char *name)
-{
-	struct kernel_io io;
-	struct conn c;
-	int found = 0, ret = io_default(&io);
-
-	if (ret < 0 || (ret = conn_open(&c, &io)) < 0)
-		return ret;
-	for (size_t i = 0; ret >= 0 && i < n; i++) {
-		ret = table_exists(&c, families[i], name);
-		found += ret > 0;
-	}
-	if (ret >= 0)
-		ret = found ? delete_all(&c, families, n, name) : -ENOENT;
-	conn_close(&c);
-	return ret;
 }
 
 int kernel_table_delete(uint8_t family, const char *name)

@@ -521,18 +521,6 @@ int nl_batch_build_replace(struct nl_batch *b, const struct rs_table *t,
 	return build_whole(b, t, seq, genid, true);
 }
 
-int nl_batch_add_delete(struct nl_batch *b, uint8_t family, const char *name)
-{
-	int ret;
-
-	if (!name)
-		return -EINVAL;
-	start_part(b, family, name, NULL);
-	/* created when absent, so that the delete cannot fail */
-	ret = put_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	return ret ? ret : put_table(b, NFT_MSG_DELTABLE, 0);
-}
-
 int nl_batch_build_delete(struct nl_batch *b, uint8_t family, const char *name,
 			  uint32_t seq)
 {
@@ -578,12 +566,6 @@ void nl_batch_free(struct nl_batch *b)
 		free(b->parts[i].table);
 	free(b->parts);
 	memset(b, 0, sizeof(*b));
-}
-
-void nl_batch_stats(const struct nl_batch *b, struct kernel_stats *stats)
-{
-	stats->messages = b->messages;
-	stats->bytes = b->bytes;
 }
 
 const struct nl_msg_ref *nl_batch_ref(const struct nl_batch *b, uint32_t seq)
