@@ -53,14 +53,6 @@ static bool saved_udp_refusal(const char *line, struct ip_addr *a, unsigned *por
 	return !d || (sscanf(d, " -d %45[^/]", addr) == 1 && !ip_addr_parse(a, addr));
 }
 
-static void add(struct rs_stale_flow **v, size_t *n, const struct ip_addr *a,
-		unsigned port, bool by_reply_src)
-{
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[*n] = (struct rs_stale_flow){ *a, port, by_reply_src };
-	(*n)++;
-}
-
 size_t ipt_stale_udp_flows(const struct ipt_state *before,
 			   const struct rs_table *after, struct rs_stale_flow **out)
 {
@@ -75,7 +67,7 @@ size_t ipt_stale_udp_flows(const struct ipt_state *before,
 	for (size_t i = 0; i < nat->nrules; i++)
 		if (saved_udp_dnat(nat->rules[i], &a, &port) &&
 		    !wanted_udp_endpoint(after, &a, port))
-			add(out, &n, &a, port, true);
+			rs_stale_flow_add(out, &n, &a, (uint16_t)port, true);
 	/* ports refused before that now have endpoints: the ruleset rule with
 	 * no "before" names every UDP destination; keep those refused then */
 	nnow = rs_stale_udp_flows(NULL, after, &now_flows);
@@ -84,7 +76,7 @@ size_t ipt_stale_udp_flows(const struct ipt_state *before,
 			continue;
 		for (size_t j = 0; j < nnow; j++)
 			if (now_flows[j].port == port && !ip_addr_cmp(&now_flows[j].addr, &a))
-				add(out, &n, &a, port, false);
+				rs_stale_flow_add(out, &n, &a, (uint16_t)port, false);
 	}
 	free(now_flows);
 	return n;

@@ -30,8 +30,8 @@ static bool has_endpoints(const struct rs_chain *c)
 	return false;
 }
 
-static void add_flow(struct rs_stale_flow **v, size_t *n,
-		     const struct ip_addr *a, uint16_t port, bool by_reply_src)
+void rs_stale_flow_add(struct rs_stale_flow **v, size_t *n,
+		       const struct ip_addr *a, uint16_t port, bool by_reply_src)
 {
 	struct rs_stale_flow *f;
 
@@ -84,7 +84,7 @@ size_t rs_stale_udp_flows(const struct rs_table *before,
 			if (!svc || !has_endpoints(lookup(&new_idx, after, svc)) ||
 			    has_endpoints(lookup(&old_idx, before, svc)))
 				continue;
-			add_flow(out, &n, map->kind == RS_MAP_SERVICE_IPS ? &e->addr : NULL,
+			rs_stale_flow_add(out, &n, map->kind == RS_MAP_SERVICE_IPS ? &e->addr : NULL,
 				 e->port, false);
 		}
 	}
@@ -96,7 +96,7 @@ size_t rs_stale_udp_flows(const struct rs_table *before,
 			continue;
 		for (size_t j = 0; j < c->nrules; j++)
 			if (c->rules[j].kind == RS_RULE_DNAT && !has_target(now, &c->rules[j]))
-				add_flow(out, &n, &c->rules[j].addr, c->rules[j].port, true);
+				rs_stale_flow_add(out, &n, &c->rules[j].addr, c->rules[j].port, true);
 	}
 	strmap_free(&old_idx);
 	strmap_free(&new_idx);
