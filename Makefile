@@ -24,7 +24,7 @@ endif
 
 # Recursively expanded on purpose: pkg-config runs when a recipe does, which is
 # after the deps step has installed the packages it asks about.
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSVCNFT_VERSION='"$(VERSION)"' \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSVCNFT_VERSION='"$(VERSION)"' -pthread \
 	-Wall -Wextra -Werror -Iinclude $(shell pkg-config --cflags $(PKGS)) $(CFLAGS) $(SAN_FLAGS)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS))
 CHECK_LIBS = $(shell pkg-config --libs check)

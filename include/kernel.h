@@ -74,6 +74,30 @@ int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
 int kernel_tables_apply(const struct rs_table *const *want, size_t n,
 			struct kernel_stats *stats, struct kernel_error *err);
 
+/*
+ * Reading ahead: kernel_read_start() reads tables ip NAME and ip6 NAME
+ * (within one generation) on a thread of its own, so that the caller can
+ * compile the manifests meanwhile; kernel_tables_apply_read() then uses
+ * that read for its first attempt instead of reading, provided it covers
+ * every table wanted and the ruleset generation has not moved since (one
+ * GETGEN tells); otherwise it reads as kernel_tables_apply() does. Either
+ * way the guarantees are kernel_tables_apply()'s. The read is a plain
+ * dump: it needs CAP_NET_ADMIN as any read does, and changes nothing.
+ * kernel_read_start() returns NULL only for a NULL name.
+ */
+#define KERNEL_READ_TABLES 2
+struct kernel_read;
+struct kernel_read *kernel_read_start(const char *name);
+/* Waits for the read: 1 when table (family, name) exists, 0 when it does
+ * not, or -errno when the read failed (or did not cover that table). */
+int kernel_read_exists(struct kernel_read *r, uint8_t family, const char *name);
+/* ahead may be NULL (then this is kernel_tables_apply). */
+int kernel_tables_apply_read(struct kernel_read *ahead,
+			     const struct rs_table *const *want, size_t n,
+			     struct kernel_stats *stats, struct kernel_error *err);
+/* Waits for the read, frees what was not used. Accepts NULL. */
+void kernel_read_free(struct kernel_read *r);
+
 /* Delete the table; -ENOENT when it does not exist. Nothing else is touched. */
 int kernel_table_delete(uint8_t family, const char *name);
 

@@ -74,19 +74,20 @@ static void print_summary(const struct compiled *c, const struct kernel_stats *s
 /* Both tables in one transaction where IPv6 Services exist (or existed:
  * an ip6 table left from an earlier run is emptied), the ip one alone
  * otherwise, so IPv4-only hosts never get an empty ip6 table. */
-static int apply_tables(const struct compiled *c, struct kernel_stats *stats,
-			struct kernel_error *ke)
+static int apply_tables(const struct compiled *c, struct kernel_read *ahead,
+			struct kernel_stats *stats, struct kernel_error *ke)
 {
 	const struct rs_table *both[2] = { &c->table, &c->table6 };
 	struct rs_table have6 = { 0 };
-	bool ip6 = c->ipv6;
+	int ip6 = c->ipv6;
 
-	if (!ip6) {
+	if (!ip6)
+		ip6 = kernel_read_exists(ahead, NFPROTO_IPV6, c->table.name);
+	if (ip6 < 0) {
 		ip6 = kernel_table_get(NFPROTO_IPV6, c->table.name, &have6) == 0;
 		rs_table_free(&have6);
 	}
-	return ip6 ? kernel_tables_apply(both, 2, stats, ke) :
-		     kernel_table_apply(&c->table, stats, ke);
+	return kernel_tables_apply_read(ahead, both, ip6 ? 2 : 1, stats, ke);
 }
 
 int cmd_apply(int argc, char **argv)
@@ -94,6 +95,7 @@ int cmd_apply(int argc, char **argv)
 	struct timespec start;
 	struct kernel_stats stats = { 0 };
 	struct kernel_error ke = { 0 };
+	struct kernel_read *ahead = NULL;
 	struct cli_options o;
 	struct cli_run run;
 	struct compiled c;
@@ -104,6 +106,9 @@ int cmd_apply(int argc, char **argv)
 	if (ret != EXIT_OK || (ret = cli_require_net_admin(&o)) != EXIT_OK)
 		return ret;
 	cli_run_start(&run, &o);
+	/* the table is read while the manifests are (kernel.h) */
+	if (o.backend == BACKEND_NFTABLES)
+		ahead = kernel_read_start(o.table);
 	ret = cli_compile(&o, &c);
 	cli_run_compiled(&run, ret, &c);
 	if (ret == EXIT_OK)
@@ -114,7 +119,7 @@ int cmd_apply(int argc, char **argv)
 		ret = ipt_cmd_apply(&o, &c);
 		goto out;
 	}
-	err = apply_tables(&c, &stats, &ke);
+	err = apply_tables(&c, ahead, &stats, &ke);
 	cli_progress_clear(o.progress);
 	if (err < 0) {
 		report_kernel_error(&c.table, err, &ke);
@@ -127,6 +132,7 @@ int cmd_apply(int argc, char **argv)
 out:
 	ret = cli_run_finish(&run, ret);
 	kernel_error_free(&ke);
+	kernel_read_free(ahead);
 	compiled_free(&c);
 	return ret;
 }

@@ -6,6 +6,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,6 +22,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
@@ -734,17 +737,166 @@ static bool multi_empty(const struct multi *m)
 	return true;
 }
 
-/* Read every table, compare, send what differs: once. */
+/* ---- reading ahead (kernel.h): the tables read on a thread of their own
+ * while the caller compiles, handed to the first attempt of an apply */
+
+struct kernel_read {
+	pthread_t thread;
+	bool joined;
+	struct rs_table name[KERNEL_READ_TABLES];	/* family and name only */
+	const struct rs_table *want[KERNEL_READ_TABLES];
+	struct multi m;		/* what was read: have, exists, genid */
+	int ret;
+	double seconds;
+};
+
+static const uint8_t read_ahead_families[KERNEL_READ_TABLES] = {
+	NFPROTO_IPV4, NFPROTO_IPV6,
+};
+
+static void *read_ahead(void *arg)
+{
+	struct kernel_read *r = arg;
+	struct kernel_io io;
+	struct timespec start;
+
+	/* the socket only: test faults are for the apply's own batches */
+	memset(&io, 0, sizeof(io));
+	io.send = socket_send;
+	io.recv = socket_recv;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	r->ret = read_all(&io, &r->m);
+	r->seconds = seconds_since(&start);
+	return NULL;
+}
+
+struct kernel_read *kernel_read_start(const char *name)
+{
+	struct kernel_read *r;
+
+	if (!name)
+		return NULL;
+	r = xcalloc(1, sizeof(*r));
+	for (size_t i = 0; i < KERNEL_READ_TABLES; i++) {
+		r->name[i].family = read_ahead_families[i];
+		r->name[i].name = xstrdup(name);
+		r->want[i] = &r->name[i];
+	}
+	r->m.want = r->want;
+	r->m.n = KERNEL_READ_TABLES;
+	/* Without a thread (EAGAIN: a limit on tasks) the apply reads as it
+	 * always did, after compiling. */
+	if (pthread_create(&r->thread, NULL, read_ahead, r)) {
+		r->ret = -EAGAIN;
+		r->joined = true;
+	}
+	return r;
+}
+
+static void read_join(struct kernel_read *r)
+{
+	if (!r->joined)
+		pthread_join(r->thread, NULL);
+	r->joined = true;
+}
+
+/* Index of (family, name) among what r read, or -1. */
+static int read_index(const struct kernel_read *r, uint8_t family,
+		      const char *name)
+{
+	for (int i = 0; i < KERNEL_READ_TABLES; i++)
+		if (r->name[i].family == family && !strcmp(r->name[i].name, name))
+			return i;
+	return -1;
+}
+
+int kernel_read_exists(struct kernel_read *r, uint8_t family, const char *name)
+{
+	int i;
+
+	if (!r || !name)
+		return -EINVAL;
+	read_join(r);
+	i = read_index(r, family, name);
+	if (r->ret < 0 || i < 0)
+		return r->ret < 0 ? r->ret : -EINVAL;
+	return r->m.exists[i];
+}
+
+void kernel_read_free(struct kernel_read *r)
+{
+	if (!r)
+		return;
+	read_join(r);
+	for (size_t i = 0; i < KERNEL_READ_TABLES; i++) {
+		rs_table_free(&r->m.have[i]);
+		free(r->name[i].name);
+	}
+	free(r);
+}
+
+/* The generation now, on a socket of its own. */
+static int genid_now(struct kernel_io *io, uint32_t *genid)
+{
+	struct conn c;
+	int ret = conn_open(&c, io);
+
+	if (ret < 0)
+		return ret;
+	ret = get_genid(&c, genid);
+	conn_close(&c);
+	return ret;
+}
+
+/*
+ * Hand what r read to m, when r read every table m wants and the ruleset
+ * is still at the generation r saw: then the read is as current as one
+ * made now, and the apply decides (even "no changes") on what the kernel
+ * holds. Otherwise false, and m reads as usual.
+ */
+static bool read_take(struct kernel_read *r, struct kernel_io *io,
+		      struct multi *m, struct kernel_stats *stats)
+{
+	int idx[KERNEL_TABLES_MAX];
+	uint32_t genid;
+
+	read_join(r);
+	if (r->ret < 0)
+		return false;
+	for (size_t i = 0; i < m->n; i++) {
+		idx[i] = read_index(r, m->want[i]->family, m->want[i]->name);
+		if (idx[i] < 0)
+			return false;
+	}
+	if (genid_now(io, &genid) < 0 || genid != r->m.genid)
+		return false;
+	for (size_t i = 0; i < m->n; i++) {
+		m->have[i] = r->m.have[idx[i]];
+		m->exists[i] = r->m.exists[idx[i]];
+		memset(&r->m.have[idx[i]], 0, sizeof(r->m.have[idx[i]]));
+	}
+	m->genid = r->m.genid;
+	stats->read_seconds += r->seconds;
+	stats->reads++;
+	r->ret = -EALREADY;	/* taken: a retry reads again */
+	return true;
+}
+
+/* Read every table, compare, send what differs: once. ahead, when not
+ * NULL, may stand for the read. */
 static int apply_once(struct kernel_io *io, struct multi *m,
-		      struct kernel_stats *stats, struct kernel_error *err)
+		      struct kernel_read *ahead, struct kernel_stats *stats,
+		      struct kernel_error *err)
 {
 	struct timespec start;
-	int ret;
+	int ret = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	ret = read_all(io, m);
-	stats->read_seconds += seconds_since(&start);
-	stats->reads++;
+	if (!ahead || !read_take(ahead, io, m, stats)) {
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		ret = read_all(io, m);
+		stats->read_seconds += seconds_since(&start);
+		stats->reads++;
+	}
 	if (ret < 0)
 		return ret;
 	for (size_t i = 0; i < m->n; i++)
@@ -774,9 +926,9 @@ static bool tables_valid(const struct rs_table *const *want, size_t n)
 	return true;
 }
 
-int kernel_tables_apply_io(struct kernel_io *io,
-			   const struct rs_table *const *want, size_t n,
-			   struct kernel_stats *stats, struct kernel_error *err)
+static int tables_apply(struct kernel_io *io, struct kernel_read *ahead,
+			const struct rs_table *const *want, size_t n,
+			struct kernel_stats *stats, struct kernel_error *err)
 {
 	struct kernel_stats dummy;
 	struct multi m = { .want = want, .n = n };
@@ -790,7 +942,7 @@ int kernel_tables_apply_io(struct kernel_io *io,
 	for (int attempt = 0; tables_valid(want, n) && attempt < APPLY_ATTEMPTS;
 	     attempt++) {
 		kernel_error_free(err);
-		ret = apply_once(io, &m, stats, err);
+		ret = apply_once(io, &m, attempt ? NULL : ahead, stats, err);
 		/* ERESTART on the batch begin: the generation moved on
 		 * between our read and our write; nothing was applied.
 		 * ENOBUFS: the kernel's replies were dropped, so whether the
@@ -805,6 +957,13 @@ int kernel_tables_apply_io(struct kernel_io *io,
 	return ret;
 }
 
+int kernel_tables_apply_io(struct kernel_io *io,
+			   const struct rs_table *const *want, size_t n,
+			   struct kernel_stats *stats, struct kernel_error *err)
+{
+	return tables_apply(io, NULL, want, n, stats, err);
+}
+
 int kernel_table_apply_io(struct kernel_io *io, const struct rs_table *want,
 			  struct kernel_stats *stats, struct kernel_error *err)
 {
@@ -814,19 +973,12 @@ int kernel_table_apply_io(struct kernel_io *io, const struct rs_table *want,
 int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
 		       struct kernel_error *err)
 {
-	struct kernel_io io;
-	int ret = io_default(&io);
-
-	if (ret < 0) {
-		if (err)
-			*err = (struct kernel_error){ .err = ret };
-		return ret;
-	}
-	return kernel_table_apply_io(&io, want, stats, err);
+	return kernel_tables_apply_read(NULL, &want, 1, stats, err);
 }
 
-int kernel_tables_apply(const struct rs_table *const *want, size_t n,
-			struct kernel_stats *stats, struct kernel_error *err)
+int kernel_tables_apply_read(struct kernel_read *ahead,
+			     const struct rs_table *const *want, size_t n,
+			     struct kernel_stats *stats, struct kernel_error *err)
 {
 	struct kernel_io io;
 	int ret = io_default(&io);
@@ -836,7 +988,13 @@ int kernel_tables_apply(const struct rs_table *const *want, size_t n,
 			*err = (struct kernel_error){ .err = ret };
 		return ret;
 	}
-	return kernel_tables_apply_io(&io, want, n, stats, err);
+	return tables_apply(&io, ahead, want, n, stats, err);
+}
+
+int kernel_tables_apply(const struct rs_table *const *want, size_t n,
+			struct kernel_stats *stats, struct kernel_error *err)
+{
+	return kernel_tables_apply_read(NULL, want, n, stats, err);
 }
 
 int kernel_table_delete(uint8_t family, const char *name)
