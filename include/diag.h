@@ -58,6 +58,8 @@ void diag_vadd(struct diag_list *dl, enum diag_level level,
 void diag_sort(struct diag_list *dl);
 /* Format one diagnostic as described above; caller frees. */
 char *diag_format(const struct diag *d);
+/* Append src's messages to dst, in their order; src is left empty. */
+void diag_list_move(struct diag_list *dst, struct diag_list *src);
 void diag_list_free(struct diag_list *dl);
 
 #endif

@@ -225,6 +225,15 @@ enum manifest_read_flag {
 /* manifest_read_path with flags; manifest_read_path is flags 0. */
 int manifest_read_path_flags(struct manifest_set *set, const char *path,
 			     unsigned flags, struct diag_list *diags);
+/*
+ * Every PATH at once: the files they name are read several at a time where
+ * the machine has the cores (largest first), and joined in the order they
+ * are named, so the objects and messages are those of reading the paths one
+ * after the other with manifest_read_path_flags(). Returns 0 or the first
+ * negative errno of finding the files, else of reading them.
+ */
+int manifest_read_paths(struct manifest_set *set, char *const *paths,
+			size_t npaths, unsigned flags, struct diag_list *diags);
 void manifest_set_free(struct manifest_set *set);
 
 /* The namespace an object is in: metadata.namespace, or "default". */

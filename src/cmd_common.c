@@ -279,10 +279,9 @@ int cli_compile(const struct cli_options *o, struct compiled *c)
 	int status = EXIT_OK;
 
 	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < o->npaths; i++)
-		manifest_read_path_flags(&c->set, o->paths[i],
-					 o->allow_insecure_files ? 0 : MANIFEST_STRICT_MODES,
-					 &dl);
+	manifest_read_paths(&c->set, o->paths, o->npaths,
+			    o->allow_insecure_files ? 0 : MANIFEST_STRICT_MODES,
+			    &dl);
 	note_skipped(&c->set, &dl);
 	if (model_build(&c->model, &c->set, &o->model, &dl) < 0 || dl.nerrors ||
 	    (o->backend == BACKEND_IPTABLES && ipt_check_model(&c->model, &dl)))

@@ -131,6 +131,19 @@ char *diag_format(const struct diag *d)
 			 d->field ? d->field : "", d->message);
 }
 
+void diag_list_move(struct diag_list *dst, struct diag_list *src)
+{
+	if (!src->n)
+		return;
+	grow_array(&dst->v, &dst->cap, dst->n + src->n, sizeof(*dst->v));
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	dst->n += src->n;
+	dst->nerrors += src->nerrors;
+	dst->nwarnings += src->nwarnings;
+	free(src->v);
+	memset(src, 0, sizeof(*src));
+}
+
 void diag_list_free(struct diag_list *dl)
 {
 	if (!dl)

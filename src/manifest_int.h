@@ -189,6 +189,29 @@ int manifest_check_secure(const char *path, struct diag_list *diags);
 /* Register a file name in set; the returned pointer lives as long as set. */
 const char *manifest_set_add_file(struct manifest_set *set, const char *name);
 
+/*
+ * The files a walk found (and standard input), in the order they are read
+ * in; manifest_read_inputs() reads them, several at once where there are
+ * cores for it (manifest_parallel.c), with the same result as one after
+ * the other. Returns 0 or the first negative errno (already reported).
+ */
+struct manifest_input {
+	char *path;		/* NULL: standard input */
+	long long size;		/* bytes, to take the largest first */
+};
+
+struct manifest_inputs {
+	struct manifest_input *v;
+	size_t n, cap;
+};
+
+void manifest_inputs_add(struct manifest_inputs *in, const char *path,
+			 long long size);
+void manifest_inputs_free(struct manifest_inputs *in);
+int manifest_read_inputs(struct manifest_set *set,
+			 const struct manifest_inputs *in,
+			 struct diag_list *diags);
+
 /* manifest_free.c: each accepts NULL and leaves nothing to free. */
 void k8s_meta_free(struct k8s_meta *meta);
 void k8s_service_free(struct k8s_service *svc);

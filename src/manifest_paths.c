@@ -127,7 +127,7 @@ struct dir_seen {
 };
 
 struct walk {
-	struct manifest_set *set;
+	struct manifest_inputs *inputs;	/* the files found, read afterwards */
 	struct diag_list *diags;
 	unsigned flags;
 	struct dir_seen *v;
@@ -233,7 +233,8 @@ static int read_node(struct walk *w, const char *path, const struct stat *st)
 		return -EPERM;
 	if (S_ISDIR(st->st_mode))
 		return read_dir(w, path, st);
-	return manifest_read_file(w->set, path, w->diags);
+	manifest_inputs_add(w->inputs, path, (long long)st->st_size);
+	return 0;
 }
 
 /* One directory entry. Returns 0 or the negative errno already reported. */
@@ -283,20 +284,47 @@ static int read_dir(struct walk *w, const char *path, const struct stat *st)
 	return first_err;
 }
 
-int manifest_read_path_flags(struct manifest_set *set, const char *path,
-			     unsigned flags, struct diag_list *diags)
+/* The files path names (a file, a directory, "-") into inputs. Returns 0
+ * or the negative errno already reported. */
+static int find_inputs(struct manifest_inputs *inputs, const char *path,
+		       unsigned flags, struct diag_list *diags)
 {
-	struct walk w = { set, diags, flags, NULL, 0, 0 };
+	struct walk w = { inputs, diags, flags, NULL, 0, 0 };
 	struct stat st;
 	int r;
 
-	if (!strcmp(path, "-"))	/* a pipe has no mode worth checking */
-		return manifest_read_stream(set, "<stdin>", stdin, diags);
+	if (!strcmp(path, "-")) {	/* a pipe has no mode worth checking */
+		manifest_inputs_add(inputs, NULL, 0);
+		return 0;
+	}
 	if (stat(path, &st) < 0)
 		return path_error(diags, path, "read", errno);
 	r = read_node(&w, path, &st);
 	walk_free(&w);
 	return r;
+}
+
+int manifest_read_paths(struct manifest_set *set, char *const *paths,
+			size_t npaths, unsigned flags, struct diag_list *diags)
+{
+	struct manifest_inputs inputs = { 0 };
+	int first = 0, r;
+
+	for (size_t i = 0; i < npaths; i++) {
+		r = find_inputs(&inputs, paths[i], flags, diags);
+		first = first ? first : r;
+	}
+	r = manifest_read_inputs(set, &inputs, diags);
+	manifest_inputs_free(&inputs);
+	return first ? first : r;
+}
+
+int manifest_read_path_flags(struct manifest_set *set, const char *path,
+			     unsigned flags, struct diag_list *diags)
+{
+	char *const paths[1] = { (char *)path };
+
+	return manifest_read_paths(set, paths, 1, flags, diags);
 }
 
 int manifest_read_path(struct manifest_set *set, const char *path,
