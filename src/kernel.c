@@ -299,8 +299,61 @@ static int read_rules(struct conn *c, struct nl_parser *p, const char *chain)
 	return conn_talk(c, nlh, parse_cb, p);
 }
 
-/* Table, maps, their elements, chains, rules: each before what needs it. */
-static int read_objects(struct conn *c, struct nl_parser *p)
+/* The rules of every step-th chain from first on. */
+static int read_rules_of(struct conn *c, struct nl_parser *p, size_t first,
+			 size_t step)
+{
+	int ret = 0;
+
+	for (size_t i = first; !ret && i < p->out->nchains; i += step)
+		ret = read_rules(c, p, p->out->chains[i].name);
+	return ret;
+}
+
+/*
+ * A second reader of rule dumps, on a socket and a thread of its own (a
+ * socket runs one dump at a time). Its parser is a copy of the first one:
+ * rule messages only read the table's chain index, and each reader adds
+ * rules to chains the other does not touch.
+ */
+struct rule_reader {
+	struct conn c;
+	struct nl_parser p;
+	int ret;
+};
+
+static void *rule_reader_run(void *arg)
+{
+	struct rule_reader *r = arg;
+
+	r->ret = read_rules_of(&r->c, &r->p, 1, 2);
+	return NULL;
+}
+
+/* Every chain's rules, over two sockets at once when a second one and a
+ * thread can be had, else over c alone. */
+static int read_rules_two(struct conn *c, struct nl_parser *p)
+{
+	struct rule_reader r = { .p = *p };
+	pthread_t thread;
+	int ret;
+
+	if (conn_open(&r.c, c->io) < 0)
+		return read_rules_of(c, p, 0, 1);
+	if (pthread_create(&thread, NULL, rule_reader_run, &r)) {
+		conn_close(&r.c);
+		return read_rules_of(c, p, 0, 1);
+	}
+	ret = read_rules_of(c, p, 0, 2);
+	pthread_join(thread, NULL);
+	conn_close(&r.c);
+	return ret ? ret : r.ret;
+}
+
+/* Table, maps, their elements, chains, rules: each before what needs it.
+ * two_sockets: read rules over two sockets at once (the real kernel only:
+ * a unit test's fake answers one conversation at a time). */
+static int read_objects(struct conn *c, struct nl_parser *p, bool two_sockets)
 {
 	int ret = read_table(c, p);
 
@@ -320,8 +373,8 @@ static int read_objects(struct conn *c, struct nl_parser *p)
 	 * 0.3 s for one small dump per chain, which the kernel finds by
 	 * hash).
 	 */
-	for (size_t i = 0; !ret && i < p->out->nchains; i++)
-		ret = read_rules(c, p, p->out->chains[i].name);
+	if (!ret)
+		ret = two_sockets ? read_rules_two(c, p) : read_rules_of(c, p, 0, 1);
 	return ret;
 }
 
@@ -340,7 +393,7 @@ static int read_once(struct kernel_io *io, uint8_t family, const char *name,
 	nl_parser_init(&p, family, name, out);
 	ret = get_genid(&c, &gen_before);
 	if (!ret)
-		ret = read_objects(&c, &p);
+		ret = read_objects(&c, &p, true);
 	if (!ret)
 		ret = get_genid(&c, &gen_after);
 	if (!ret && gen_before != gen_after)
@@ -599,7 +652,7 @@ static int read_one(struct conn *c, const struct rs_table *want,
 	int ret;
 
 	nl_parser_init(&p, want->family, want->name, out);
-	ret = read_objects(c, &p);
+	ret = read_objects(c, &p, false);
 	*exists = ret != -ENOENT;
 	nl_parser_free(&p);
 	return ret == -ENOENT ? 0 : ret;
