@@ -67,12 +67,17 @@ static void add_port(struct summary_ctx *ctx, const struct rs_chain *c,
 	p->l4proto = proto_from_name(proto);
 	p->port = port;
 	p->name = xstrdup(portname);
+	/* two allocations per port, not two per endpoint */
+	for (size_t i = 0; i < c->nrules; i++)
+		p->nendpoints += c->rules[i].kind == RS_RULE_DNAT;
+	if (p->nendpoints) {
+		p->endpoints = xcalloc(p->nendpoints, sizeof(*p->endpoints));
+		p->endpoint_ports = xcalloc(p->nendpoints, sizeof(*p->endpoint_ports));
+	}
+	p->nendpoints = 0;
 	for (size_t i = 0; i < c->nrules; i++) {
 		if (c->rules[i].kind != RS_RULE_DNAT)
 			continue;
-		p->endpoints = xrealloc(p->endpoints, (p->nendpoints + 1) * sizeof(*p->endpoints));
-		p->endpoint_ports = xrealloc(p->endpoint_ports,
-					     (p->nendpoints + 1) * sizeof(*p->endpoint_ports));
 		p->endpoints[p->nendpoints] = c->rules[i].addr;
 		p->endpoint_ports[p->nendpoints++] = c->rules[i].port;
 	}

@@ -954,6 +954,86 @@ static char *service_doc(const char *name)
 	return xasprintf("apiVersion: v1\nkind: Service\nmetadata: {name: %s}\n", name);
 }
 
+/* File i of the parallel test: i + 1 Services, every third file with an
+ * error in its last one, file 7 cut off mid-document. */
+static char *numbered_file(size_t i)
+{
+	char *text = xstrdup("");
+
+	for (size_t j = 0; j <= i; j++) {
+		char *next = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: s%zu-%zu}\nspec: {ports: [{port: %s}]}\n",
+				       text, i, j, i % 3 == 0 && j == i ? "eighty" : "80");
+
+		free(text);
+		text = next;
+	}
+	if (i == 7) {
+		char *next = xasprintf("%s---\nkind: [Service\n", text);
+
+		free(text);
+		text = next;
+	}
+	return text;
+}
+
+static char *diag_text(struct diag_list *dl)
+{
+	struct rd r = { .dl = *dl };
+
+	diag_sort(&r.dl);
+	return all_diags(&r);
+}
+
+/* Several files are read at once (where there are cores), with exactly
+ * what reading them one after the other gives: objects in name order,
+ * the same messages at the same positions. */
+START_TEST(parallel_read_is_sequential_read)
+{
+	char dir[] = "/tmp/svcnft-test-XXXXXX";
+	struct rd par = { 0 }, seq = { 0 };
+	char *got, *want;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (size_t i = 0; i < 12; i++) {
+		char *path = xasprintf("%s/f%02zu.yaml", dir, i);
+		char *text = numbered_file(i);
+
+		write_file(path, text);
+		free(text);
+		free(path);
+	}
+	ck_assert_int_eq(manifest_read_path(&par.set, dir, &par.dl), 0);
+	for (size_t i = 0; i < 12; i++) {
+		char *path = xasprintf("%s/f%02zu.yaml", dir, i);
+
+		ck_assert_int_eq(manifest_read_file(&seq.set, path, &seq.dl), 0);
+		free(path);
+	}
+	ck_assert_uint_gt(seq.set.nservices, 50);
+	ck_assert_uint_eq(par.set.nservices, seq.set.nservices);
+	for (size_t i = 0; i < seq.set.nservices; i++) {
+		const struct k8s_meta *a = &par.set.services[i].meta;
+		const struct k8s_meta *b = &seq.set.services[i].meta;
+
+		ck_assert_str_eq(a->name.s, b->name.s);
+		ck_assert_str_eq(a->pos.file, b->pos.file);
+		ck_assert_uint_eq(a->pos.line, b->pos.line);
+	}
+	ck_assert_uint_eq(par.dl.nerrors, seq.dl.nerrors);
+	ck_assert_uint_ge(seq.dl.nerrors, 5);
+	got = diag_text(&par.dl);
+	want = diag_text(&seq.dl);
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	rd_free(&par);
+	rd_free(&seq);
+	got = xasprintf("rm -rf '%s'", dir);
+	ck_assert_int_eq(system(got), 0);
+	free(got);
+}
+END_TEST
+
 /* A directory: recursive, sorted by name, manifests only; a directory
  * reached by two links is read once. */
 START_TEST(read_directory)
@@ -1235,6 +1315,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, strict_modes);
 	tcase_add_test(tc, unreadable_path);
 	tcase_add_test(tc, read_stdin);
+	tcase_add_test(tc, parallel_read_is_sequential_read);
 	tcase_add_test(tc, corpus_reads_cleanly);
 	suite_add_tcase(s, tc);
 	return s;

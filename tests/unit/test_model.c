@@ -466,6 +466,26 @@ START_TEST(dual_stack_services)
 		     "spec: {ipFamilyPolicy: RequireDualStack, ports: [{port: 80}]}\n",
 		     "asks for an IPv6 ClusterIP and none is given");
 }
+
+/* ip_addr_str writes IPv4 text itself: the same text inet_ntop writes. */
+START_TEST(ipv4_text_is_inet_ntop_text)
+{
+	static const char *const cases[] = {
+		"0.0.0.0", "255.255.255.255", "198.18.0.1", "10.0.100.9",
+		"1.20.199.250", "198.19.99.100",
+	};
+	char buf[IP_ADDR_STRLEN], want[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ip_addr a;
+
+		ck_assert_int_eq(ip_addr_parse(&a, cases[i]), 0);
+		ck_assert_ptr_nonnull(inet_ntop(AF_INET, a.addr, want, sizeof(want)));
+		ck_assert_str_eq(ip_addr_str(&a, buf, sizeof(buf)), want);
+		ck_assert_str_eq(buf, cases[i]);
+	}
+}
+END_TEST
 END_TEST
 
 Suite *unit_suite(void)
@@ -473,6 +493,7 @@ Suite *unit_suite(void)
 	Suite *s = suite_create("model");
 	TCase *tc = tcase_create("model");
 
+	tcase_add_test(tc, ipv4_text_is_inet_ntop_text);
 	tcase_add_test(tc, selector_picks_ready_pods_in_namespace);
 	tcase_add_test(tc, named_target_port_per_pod);
 	tcase_add_test(tc, published_endpoints_merged_without_duplicates);
