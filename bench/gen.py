@@ -7,6 +7,9 @@
       Lists, with managedFields, annotations, status), in DIR. The variants
       differ from base by one Service: change moves one endpoint of the first
       Service, add adds Service N, remove leaves out the last Service.
+  gen.py docs DIR N E [base|change|add|remove]
+      The same objects, one per YAML document (`---` between them), as
+      `kubectl get -o yaml` of each object concatenated prints them.
   gen.py kube-nft N E      kube-proxy's nftables layout (numgen vmap per
                            Service, a chain per endpoint), for nft -f
   gen.py iptables N E      kube-proxy's iptables layout, for iptables-restore
@@ -191,6 +194,34 @@ def write_yaml(d, n, e, variant):
         out.write('kind: List\nmetadata:\n  resourceVersion: ""\n')
 
 
+class Documents:
+    """Writes each List item written to it as a YAML document of its own:
+    the item's "- " becomes "---" and its lines lose the item indentation."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def write(self, text):
+        for line in text.splitlines(True):
+            if line.startswith("- "):
+                self.out.write("---\n" + line[2:])
+            else:
+                self.out.write(line[2:] if line.startswith("  ") else line)
+
+
+def write_docs(d, n, e, variant):
+    os.makedirs(d, exist_ok=True)
+    ids = services_of(n, variant)
+    with open(os.path.join(d, "services.yaml"), "w") as f:
+        out = Documents(f)
+        for i in ids:
+            service(out, i)
+    with open(os.path.join(d, "endpointslices.yaml"), "w") as f:
+        out = Documents(f)
+        for i in ids:
+            slice_(out, i, e, variant)
+
+
 def kube_nft(out, n, e):
     t = "ip kube-proxy"
     w = out.write
@@ -238,6 +269,8 @@ def iptables(out, n, e):
 def main(argv):
     if len(argv) >= 5 and argv[1] == "yaml":
         write_yaml(argv[2], int(argv[3]), int(argv[4]), argv[5] if len(argv) > 5 else "base")
+    elif len(argv) >= 5 and argv[1] == "docs":
+        write_docs(argv[2], int(argv[3]), int(argv[4]), argv[5] if len(argv) > 5 else "base")
     elif len(argv) == 4 and argv[1] == "kube-nft":
         kube_nft(sys.stdout, int(argv[2]), int(argv[3]))
     elif len(argv) == 4 and argv[1] == "iptables":

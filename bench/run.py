@@ -12,7 +12,13 @@ Environment: BENCH_RUNS (default 3), BENCH_SIZES (default
 "1000x10 10000x10 40000x2"), BENCH_KUBE_NFT=0 to skip kube-proxy's nft
 layout (at 10k x 10 one load takes about two minutes, so it runs once
 there, and never at 40k), BENCH_CHANGE_AT (default 10000x10: the size at
-which changes, no-op, dump, check and memory are measured).
+which changes, no-op, dump, check and memory are measured), BENCH_SHAPES
+(default "list docs": the objects as two kubectl Lists, and one object per
+YAML document), BENCH_ROWS (default "full change add remove noop dump
+check": which figures to measure, to rerun a few on a busy machine),
+BENCH_OTHERS=0 to leave out kube-proxy's layouts and iptables-restore.
+Each full apply and change row is followed by its floor from the same
+runs: the kernel's part (apply -v) and a bare libyaml scan of the input.
 """
 import atexit
 import os
@@ -34,6 +40,9 @@ SIZES = [tuple(int(x) for x in s.split("x"))
          for s in os.environ.get("BENCH_SIZES", "1000x10 10000x10 40000x2").split()]
 KUBE_NFT = os.environ.get("BENCH_KUBE_NFT", "1") != "0"
 CHANGE_AT = tuple(int(x) for x in os.environ.get("BENCH_CHANGE_AT", "10000x10").split("x"))
+SHAPES = os.environ.get("BENCH_SHAPES", "list docs").split()
+ROWS = set(os.environ.get("BENCH_ROWS", "full change add remove noop dump check").split())
+OTHERS = os.environ.get("BENCH_OTHERS", "1") != "0"
 PREFIX = "svcnft-%d-" % os.getpid()
 
 namespaces = []
@@ -135,41 +144,85 @@ def row(figure, svc, other, what, note=""):
     print(rows[-1], flush=True)
 
 
-def inputs(n, e):
-    d = os.path.join(work, "%dx%d" % (n, e))
-    gen("yaml", d, n, e)
+# gen.py's command for each input shape
+SHAPE_GEN = {"list": "yaml", "docs": "docs"}
+SHAPE_LABEL = {"list": "Lists", "docs": "one object per document"}
+
+
+def inputs(n, e, shape, variant="base"):
+    d = os.path.join(work, "%dx%d-%s-%s" % (n, e, shape, variant))
+    gen(SHAPE_GEN[shape], d, n, e, variant)
+    return d
+
+
+def scan_time(d):
+    files = [os.path.join(d, f) for f in sorted(os.listdir(d))]
+    return run(None, [YAMLSCAN] + files)[0]
+
+
+def applied(ns, argv, out):
+    """Wall seconds of an apply -v, and the kernel's and the read's part
+    as it reports them."""
+    w, _, _ = run(ns, argv, out=out)
+    with open(out) as f:
+        said = f.read()
+    kern = KERNEL_RE.search(said)
+    read = READ_RE.search(said)
+    return (w, float(kern.group(1)) if kern else float("nan"),
+            float(read.group(1)) if read else float("nan"))
+
+
+def floor_row(label, svc, kern, scan, other, what):
+    """svcnft's runs beside the floor: the kernel's part plus a bare scan."""
+    floor = [k + s for k, s in zip(kern, scan)]
+    row("floor of %s (kernel %s + bare libyaml scan %s)" % (
+        label, fmt_s(med(kern)), fmt_s(med(scan))), floor, other, what)
+
+
+def full_apply(n, e, shape):
+    d = inputs(n, e, shape)
     plan = d + ".plan.nft"
     run(None, [SVCNFT, "plan", d], out=plan)
-    return d, plan
-
-
-def full_apply(n, e):
-    d, plan = inputs(n, e)
     kube = d + ".kube.nft"
     ipt = d + ".iptables"
-    gen("iptables", n, e, out=ipt)
-    kube_runs = 0 if not KUBE_NFT or n > 10000 else (1 if n >= 10000 else RUNS)
+    if OTHERS:
+        gen("iptables", n, e, out=ipt)
+    kube_runs = 0 if not KUBE_NFT or not OTHERS or n > 10000 else (1 if n >= 10000 else RUNS)
     if kube_runs:
         gen("kube-nft", n, e, out=kube)
-    t = {"svc": [], "nft": [], "kube": [], "ipt": [], "rss_svc": [], "rss_nft": []}
+    t = {"svc": [], "nft": [], "kube": [], "ipt": [], "rss_svc": [], "rss_nft": [],
+         "kern": [], "scan": []}
     for r in range(RUNS):
-        w, rss, _ = fresh([SVCNFT, "apply", "-q", d])
+        ns = ns_add()
+        try:
+            said = os.path.join(work, "apply.out")
+            w, rss, _ = run(ns, [SVCNFT, "apply", "-v", d], out=said)
+            with open(said) as f:
+                m = KERNEL_RE.search(f.read())
+            t["kern"].append(float(m.group(1)) if m else float("nan"))
+        finally:
+            ns_del(ns)
         t["svc"].append(w)
         t["rss_svc"].append(rss)
         w, rss, _ = fresh(["nft", "-f", plan])
         t["nft"].append(w)
         t["rss_nft"].append(rss)
+        t["scan"].append(scan_time(d))
         if r < kube_runs:
             t["kube"].append(fresh(["nft", "-f", kube])[0])
-        t["ipt"].append(fresh(["iptables-restore"], stdin=ipt)[0])
-    size = size_label(n, e)
-    row("full apply from YAML, %s" % size, t["svc"], t["nft"], "nft -f of svcnft's plan")
+        if OTHERS:
+            t["ipt"].append(fresh(["iptables-restore"], stdin=ipt)[0])
+    size = "%s, %s" % (size_label(n, e), SHAPE_LABEL[shape])
+    label = "full apply from YAML, %s" % size
+    row(label, t["svc"], t["nft"], "nft -f of svcnft's plan")
+    floor_row(label, t["svc"], t["kern"], t["scan"], t["nft"], "nft -f of svcnft's plan")
     if t["kube"]:
         note = "(kube-proxy layout: 1 run)" if len(t["kube"]) == 1 else ""
         row("full apply from YAML, %s" % size, t["svc"][:len(t["kube"])], t["kube"],
             "nft -f, kube-proxy nft layout", note)
-    row("full apply from YAML, %s" % size, t["svc"], t["ipt"],
-        "iptables-restore, kube-proxy iptables layout")
+    if t["ipt"]:
+        row("full apply from YAML, %s" % size, t["svc"], t["ipt"],
+            "iptables-restore, kube-proxy iptables layout")
     if (n, e) == CHANGE_AT:
         rows.append("| peak RSS of apply, %s | %d MiB | %d MiB | nft -f | %.3fx |" % (
             size, med(t["rss_svc"]) / 1024, med(t["rss_nft"]) / 1024,
@@ -179,6 +232,7 @@ def full_apply(n, e):
 
 
 KERNEL_RE = re.compile(r"kernel transactions ([0-9.]+) s")
+READ_RE = re.compile(r"reading the table ([0-9.]+) s")
 
 
 def change_text(ns, d, out):
@@ -189,57 +243,64 @@ def change_text(ns, d, out):
             g.write(line[2:] if line[:2] in ("+ ", "- ") else line)
 
 
-def one_change(ns, base, n, e, variant, label):
-    d = os.path.join(work, "%dx%d-%s" % (n, e, variant))
-    gen("yaml", d, n, e, variant)
+def one_change(ns, base, n, e, shape, variant, label):
+    d = inputs(n, e, shape, variant)
     script = d + ".nft"
     change_text(ns, d, script)
-    svc, kern, nft, chk = [], [], [], []
+    svc, kern, read, nft, chk, scan = [], [], [], [], [], []
     for _ in range(RUNS):
-        said = os.path.join(work, "apply.out")
-        w, _, _ = run(ns, [SVCNFT, "apply", "-v", d], out=said)
+        w, k, r = applied(ns, [SVCNFT, "apply", "-v", d], os.path.join(work, "apply.out"))
         svc.append(w)
-        with open(said) as f:
-            m = KERNEL_RE.search(f.read())
-        kern.append(float(m.group(1)) if m else float("nan"))
+        kern.append(k)
+        read.append(r)
         run(ns, [SVCNFT, "apply", "-q", base])
         nft.append(run(ns, ["nft", "-f", script])[0])
         run(ns, [SVCNFT, "apply", "-q", base])
         chk.append(run(None, [SVCNFT, "check", "-q", d])[0])
+        scan.append(scan_time(d))
     row(label, svc, nft, "nft -f of the same change")
     row(label, svc, chk, "svcnft check of the same manifests",
-        "(kernel transactions: %s)" % fmt_s(med(kern)))
+        "(kernel transactions: %s; reading the table, beside the parse: %s)" % (
+            fmt_s(med(kern)), fmt_s(med(read))))
+    floor_row(label, svc, kern, scan, chk, "svcnft check of the same manifests")
 
 
-def at_10k(d, n, e):
+def at_10k(base, n, e, shape):
+    size = "%s, %s" % (size_label(n, e), SHAPE_LABEL[shape])
     ns = ns_add()
     try:
-        run(ns, [SVCNFT, "apply", "-q", d])
-        one_change(ns, d, n, e, "change", "one Service's endpoints changed among %s" % size_label(n, e))
-        one_change(ns, d, n, e, "add", "one Service added among %s" % size_label(n, e))
-        one_change(ns, d, n, e, "remove", "one Service removed among %s" % size_label(n, e))
+        run(ns, [SVCNFT, "apply", "-q", base])
+        for variant, what in (("change", "one Service's endpoints changed"),
+                              ("add", "one Service added"),
+                              ("remove", "one Service removed")):
+            if variant in ROWS:
+                one_change(ns, base, n, e, shape, variant, "%s among %s" % (what, size))
         noop, chk, dump, lst = [], [], [], []
-        for _ in range(RUNS):
-            w, _, err = run(ns, [SVCNFT, "apply", d], out=os.devnull)
-            noop.append(w)
-            chk.append(run(None, [SVCNFT, "check", "-q", d])[0])
-            dump.append(run(ns, [SVCNFT, "dump"], out=os.devnull)[0])
-            lst.append(run(ns, ["nft", "list", "table", "ip", "svcnft"], out=os.devnull)[0])
-        with open(os.path.join(work, "noop.out"), "w") as f:
-            subprocess.run(["ip", "netns", "exec", ns, SVCNFT, "apply", d], stdout=f)
-        with open(os.path.join(work, "noop.out")) as f:
-            said = f.read()
-        row("no-op reconcile at %s" % size_label(n, e), noop, chk, "svcnft check of the same manifests",
-            "(sent nothing: %s)" % ("yes" if "no changes" in said else "NO"))
-        row("svcnft dump at %s" % size_label(n, e), dump, lst, "nft list table")
+        for _ in range(RUNS if ROWS & {"noop", "dump"} else 0):
+            if "noop" in ROWS:
+                noop.append(run(ns, [SVCNFT, "apply", base], out=os.devnull)[0])
+                chk.append(run(None, [SVCNFT, "check", "-q", base])[0])
+            if "dump" in ROWS:
+                dump.append(run(ns, [SVCNFT, "dump"], out=os.devnull)[0])
+                lst.append(run(ns, ["nft", "list", "table", "ip", "svcnft"], out=os.devnull)[0])
+        if "noop" in ROWS:
+            with open(os.path.join(work, "noop.out"), "w") as f:
+                subprocess.run(["ip", "netns", "exec", ns, SVCNFT, "apply", "-v", base], stdout=f)
+            with open(os.path.join(work, "noop.out")) as f:
+                said = f.read()
+            row("no-op reconcile at %s" % size, noop, chk, "svcnft check of the same manifests",
+                "(sent nothing: %s)" % ("yes" if "no changes" in said else "NO"))
+        if "dump" in ROWS:
+            row("svcnft dump at %s" % size_label(n, e), dump, lst, "nft list table")
     finally:
         ns_del(ns)
-    files = [os.path.join(d, f) for f in sorted(os.listdir(d))]
+    if "check" not in ROWS:
+        return
     chk, scan = [], []
     for _ in range(RUNS):
-        chk.append(run(None, [SVCNFT, "check", "-q", d])[0])
-        scan.append(run(None, [YAMLSCAN] + files)[0])
-    row("svcnft check at %s" % size_label(n, e), chk, scan, "bare libyaml event scan")
+        chk.append(run(None, [SVCNFT, "check", "-q", base])[0])
+        scan.append(scan_time(base))
+    row("svcnft check at %s" % size, chk, scan, "bare libyaml event scan")
 
 
 def main():
@@ -253,9 +314,13 @@ def main():
     print("| figure | svcnft | other | compared with | svcnft / other |")
     print("|---|---|---|---|---|", flush=True)
     for n, e in SIZES:
-        d, _ = full_apply(n, e)
-        if (n, e) == CHANGE_AT:
-            at_10k(d, n, e)
+        for shape in SHAPES:
+            if "full" in ROWS:
+                full_apply(n, e, shape)
+            if (n, e) == CHANGE_AT and ROWS - {"full"}:
+                at_10k(inputs(n, e, shape), n, e, shape)
+                # dump is the same table whatever the input's shape
+                ROWS.discard("dump")
     print("(new connections per second with 1 vs 10k Services, both backends: bench/dataplane.sh, next)", flush=True)
 
 
