@@ -212,6 +212,21 @@ int manifest_read_inputs(struct manifest_set *set,
 			 const struct manifest_inputs *in,
 			 struct diag_list *diags);
 
+/*
+ * Part of a file, from the start of a YAML document on (its first line is
+ * line base_line + 1 of the file), read as manifest_read_buffer() reads a
+ * whole file but without the check that the file holds some object:
+ * *nonempty counts the documents that hold more than null. Returns 0, or
+ * -EILSEQ when libyaml stopped at a syntax error (reported).
+ */
+int manifest_read_part(struct manifest_set *set, const char *name,
+		       const char *buf, size_t len, unsigned base_line,
+		       struct diag_list *diags, size_t *nonempty);
+/* A file's whole text, as manifest_read_file() reads it (errors reported
+ * the same way): 0 or a negative errno. */
+int manifest_slurp_file(const char *path, char **buf, size_t *len,
+			struct diag_list *diags);
+
 /* manifest_free.c: each accepts NULL and leaves nothing to free. */
 void k8s_meta_free(struct k8s_meta *meta);
 void k8s_service_free(struct k8s_service *svc);

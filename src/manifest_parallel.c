@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Reading several manifest files at once: each file is read on its own,
- * into objects and messages of its own, by a few threads taking the
- * largest files first; the results are then joined in the order the files
- * were found, so that the objects, the messages and their positions are
- * exactly those of reading the files one after the other.
+ * Reading manifests on every core: each file is read on its own, into
+ * objects and messages of its own, by a few threads taking the largest
+ * first, and a large file is cut at document boundaries ("---" lines) into
+ * parts read the same way, each knowing the line it starts at. The results
+ * are joined in the order of the files and of the parts, so that the
+ * objects, the messages and their positions are exactly those of reading
+ * everything one after the other.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,8 +20,16 @@
 #include "manifest_int.h"
 #include "util.h"
 
-/* More threads than cores only add memory: each holds a whole file. */
-enum { READ_THREADS_MAX = 4 };
+enum {
+	/* More threads than cores only add memory: each holds a whole file. */
+	READ_THREADS_MAX = 4,
+	/* Large files are split so that every thread gets a few parts. */
+	PARTS_PER_THREAD = 4,
+};
+/* A part smaller than this is not worth a thread's start. */
+#define PART_MIN ((size_t)4 << 20)
+/* At most this much text of split files is held at once. */
+#define SPLIT_HELD_MAX ((size_t)2 * MANIFEST_MAX_BYTES)
 
 void manifest_inputs_add(struct manifest_inputs *in, const char *path,
 			 long long size)
@@ -38,20 +50,47 @@ void manifest_inputs_free(struct manifest_inputs *in)
 	memset(in, 0, sizeof(*in));
 }
 
-static int read_input(struct manifest_set *set, const struct manifest_input *in,
-		      struct diag_list *diags)
+/*
+ * One piece of work: a whole input, or a part of a file's text that
+ * starts a YAML document (a file split at document boundaries).
+ */
+struct piece {
+	size_t input;		/* index into in->v */
+	const char *text;	/* NULL: the input is read by the worker */
+	size_t len;
+	unsigned base_line;	/* line breaks before text in its file */
+	bool part;		/* one of several parts of its file */
+	bool done;		/* ret already known: reading it failed */
+	struct manifest_set set;
+	struct diag_list diags;
+	size_t nonempty;
+	int ret;
+};
+
+static void read_piece(struct piece *pc, const struct manifest_input *in)
 {
-	return in->path ? manifest_read_file(set, in->path, diags) :
-			  manifest_read_stream(set, "<stdin>", stdin, diags);
+	if (pc->done)
+		return;
+	if (pc->part)
+		pc->ret = manifest_read_part(&pc->set, in->path, pc->text, pc->len,
+					     pc->base_line, &pc->diags, &pc->nonempty);
+	else if (pc->text)
+		pc->ret = manifest_read_buffer(&pc->set, in->path, pc->text,
+					       pc->len, &pc->diags);
+	else if (in->path)
+		pc->ret = manifest_read_file(&pc->set, in->path, &pc->diags);
+	else
+		pc->ret = manifest_read_stream(&pc->set, "<stdin>", stdin, &pc->diags);
 }
 
 struct read_job {
 	const struct manifest_inputs *in;
-	size_t *order;		/* indices into in->v, largest file first */
-	atomic_size_t next;	/* of order: the next file to take */
-	struct manifest_set *sets;
-	struct diag_list *diags;
-	int *ret;
+	struct piece *pieces;
+	size_t npieces, cap_pieces;
+	size_t *order;		/* indices into pieces, largest first */
+	atomic_size_t next;	/* of order: the next piece to take */
+	char **texts;		/* per input: its text when split, or NULL */
+	size_t *text_len;
 };
 
 static void *read_worker(void *arg)
@@ -59,10 +98,10 @@ static void *read_worker(void *arg)
 	struct read_job *j = arg;
 	size_t k;
 
-	while ((k = atomic_fetch_add(&j->next, 1)) < j->in->n) {
-		size_t i = j->order[k];
+	while ((k = atomic_fetch_add(&j->next, 1)) < j->npieces) {
+		struct piece *pc = &j->pieces[j->order[k]];
 
-		j->ret[i] = read_input(&j->sets[i], &j->in->v[i], &j->diags[i]);
+		read_piece(pc, &j->in->v[pc->input]);
 	}
 	return NULL;
 }
@@ -81,23 +120,167 @@ static int larger_first(const void *pa, const void *pb)
 	return a->index < b->index ? -1 : 1;
 }
 
-/* Indices of in->v, largest file first (standard input counts as large). */
-static size_t *work_order(const struct manifest_inputs *in)
+static long long piece_size(const struct read_job *j, const struct piece *pc)
 {
-	struct by_size *v = xcalloc(in->n, sizeof(*v));
-	size_t *order = xcalloc(in->n, sizeof(*order));
+	const struct manifest_input *in = &j->in->v[pc->input];
 
-	for (size_t i = 0; i < in->n; i++) {
-		v[i].size = in->v[i].path ? in->v[i].size : (long long)MANIFEST_MAX_BYTES;
+	if (pc->text)
+		return (long long)pc->len;
+	return in->path ? in->size : (long long)MANIFEST_MAX_BYTES;
+}
+
+/* Indices of the pieces, largest first (standard input counts as large). */
+static size_t *work_order(const struct read_job *j)
+{
+	struct by_size *v = xcalloc(j->npieces, sizeof(*v));
+	size_t *order = xcalloc(j->npieces, sizeof(*order));
+
+	for (size_t i = 0; i < j->npieces; i++) {
+		v[i].size = piece_size(j, &j->pieces[i]);
 		v[i].index = i;
 	}
-	qsort(v, in->n, sizeof(*v), larger_first);
-	for (size_t i = 0; i < in->n; i++)
+	qsort(v, j->npieces, sizeof(*v), larger_first);
+	for (size_t i = 0; i < j->npieces; i++)
 		order[i] = v[i].index;
 	free(v);
 	return order;
 }
 
+static struct piece *add_piece(struct read_job *j, size_t input)
+{
+	struct piece *pc;
+
+	grow_array(&j->pieces, &j->cap_pieces, j->npieces + 1, sizeof(*j->pieces));
+	pc = &j->pieces[j->npieces++];
+	memset(pc, 0, sizeof(*pc));
+	pc->input = input;
+	return pc;
+}
+
+/*
+ * Where text may be split so that each part reads as it would within the
+ * whole: only at a line that is exactly "---" (a document start at column
+ * 0, which ends whatever came before it), in a file without directives
+ * ('%' lines, which apply to the document after them) and without a byte
+ * order mark or UTF-16 (libyaml picks the encoding at the start). A part
+ * that turns out not to read cleanly makes the whole file be read again
+ * as one (see join_input), so these checks only decide what is tried.
+ */
+static bool splittable(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	if (!len || (unsigned char)text[0] >= 0xef || !text[0] ||
+	    (len > 1 && !text[1]))
+		return false;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (*p == '%')
+			return false;
+		p = nl ? nl + 1 : end;
+	}
+	return true;
+}
+
+static bool is_doc_start(const char *p, const char *end)
+{
+	return end - p >= 4 && !memcmp(p, "---", 3) &&
+	       (p[3] == '\n' || (p[3] == '\r' && end - p >= 5 && p[4] == '\n'));
+}
+
+/* Line breaks as libyaml counts them: \n, \r\n and a lone \r. */
+static unsigned count_breaks(const char *p, const char *end)
+{
+	unsigned n = 0;
+
+	for (; p < end; p++)
+		n += *p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n'));
+	return n;
+}
+
+/* The next document start at or after from (at a line's start), or end. */
+static const char *next_doc_start(const char *text, const char *from,
+				  const char *end)
+{
+	const char *p = from;
+
+	if (p > text && p[-1] != '\n') {
+		p = memchr(p, '\n', (size_t)(end - p));
+		p = p ? p + 1 : end;
+	}
+	while (p < end && !is_doc_start(p, end)) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		p = p ? p + 1 : end;
+	}
+	return p;
+}
+
+/* Input i's text cut into parts of about target bytes. */
+static void split_input(struct read_job *j, size_t i, size_t target)
+{
+	const char *text = j->texts[i], *end = text + j->text_len[i];
+	const char *from = text;
+	unsigned line = 0;
+
+	while (from < end) {
+		const char *to = end;
+		struct piece *pc;
+
+		if ((size_t)(end - from) > target + target / 2)
+			to = next_doc_start(text, from + target, end);
+		pc = add_piece(j, i);
+		pc->text = from;
+		pc->len = (size_t)(to - from);
+		pc->base_line = line;
+		pc->part = true;
+		line += count_breaks(from, to);
+		from = to;
+	}
+}
+
+/* The bytes worth splitting: files that give every thread a few parts. */
+static size_t part_target(const struct manifest_inputs *in, size_t nthreads)
+{
+	long long total = 0;
+	size_t target;
+
+	for (size_t i = 0; i < in->n; i++)
+		total += in->v[i].path ? in->v[i].size : 0;
+	target = (size_t)total / (nthreads * PARTS_PER_THREAD);
+	return target > PART_MIN ? target : PART_MIN;
+}
+
+/* Every input as one piece, or as parts when large and splittable. */
+static void plan_pieces(struct read_job *j, size_t nthreads,
+			struct diag_list *diags)
+{
+	const struct manifest_inputs *in = j->in;
+	size_t target = part_target(in, nthreads), held = 0;
+
+	for (size_t i = 0; i < in->n; i++) {
+		const struct manifest_input *mi = &in->v[i];
+		struct piece *pc;
+
+		int r = 0;
+
+		if (mi->path && mi->size >= (long long)(target + target / 2) &&
+		    held + (size_t)mi->size <= SPLIT_HELD_MAX) {
+			r = manifest_slurp_file(mi->path, &j->texts[i],
+						&j->text_len[i], diags);
+			held += j->text_len[i];
+			if (!r && splittable(j->texts[i], j->text_len[i])) {
+				split_input(j, i, target);
+				continue;
+			}
+		}
+		pc = add_piece(j, i);
+		pc->text = j->texts[i];
+		pc->len = j->text_len[i];
+		pc->ret = r;
+		pc->done = r < 0;	/* reported by manifest_slurp_file */
+	}
+}
 static void append(void *dst, size_t *n, size_t *cap, void *src, size_t sn,
 		   size_t elem)
 {
@@ -128,17 +311,17 @@ static void set_move(struct manifest_set *dst, struct manifest_set *src)
 	manifest_set_free(src);
 }
 
-static size_t thread_count(size_t ninputs)
+static size_t thread_count(size_t npieces)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t n = cpus > 1 ? (size_t)cpus : 1;
 
 	if (n > READ_THREADS_MAX)
 		n = READ_THREADS_MAX;
-	return n < ninputs ? n : ninputs;
+	return n < npieces ? n : npieces;
 }
 
-/* The threads (this one among them) read every input. */
+/* The threads (this one among them) read every piece. */
 static void run_workers(struct read_job *j, size_t nthreads)
 {
 	pthread_t tid[READ_THREADS_MAX];
@@ -155,36 +338,97 @@ static void run_workers(struct read_job *j, size_t nthreads)
 		pthread_join(tid[i], NULL);
 }
 
+/* A split file's parts read as the whole would: none stopped at a syntax
+ * error (libyaml goes no further there, and the parts after it must not
+ * count), and some object (else the whole file's emptiness check says
+ * what it says). */
+static bool parts_stand(const struct piece *pc, size_t n)
+{
+	size_t nonempty = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (pc[i].ret < 0)
+			return false;
+		nonempty += pc[i].nonempty;
+	}
+	return nonempty > 0;
+}
+
+/* Input i's pieces pc[0..n) into set and diags; returns the input's
+ * result. */
+static int join_input(struct read_job *j, size_t i, struct piece *pc,
+		      size_t n, struct manifest_set *set, struct diag_list *diags)
+{
+	int ret = 0;
+
+	if (pc[0].part && !parts_stand(pc, n)) {
+		for (size_t k = 0; k < n; k++) {
+			manifest_set_free(&pc[k].set);
+			diag_list_free(&pc[k].diags);
+		}
+		return manifest_read_buffer(set, j->in->v[i].path, j->texts[i],
+					    j->text_len[i], diags);
+	}
+	for (size_t k = 0; k < n; k++) {
+		set_move(set, &pc[k].set);
+		diag_list_move(diags, &pc[k].diags);
+		ret = ret ? ret : pc[k].ret;
+	}
+	return ret;
+}
+
+static void job_free(struct read_job *j)
+{
+	for (size_t i = 0; i < j->in->n; i++)
+		free(j->texts[i]);
+	free(j->texts);
+	free(j->text_len);
+	free(j->pieces);
+	free(j->order);
+}
+
 int manifest_read_inputs(struct manifest_set *set,
 			 const struct manifest_inputs *in,
 			 struct diag_list *diags)
 {
-	size_t nthreads = thread_count(in->n);
+	size_t nthreads = thread_count(SIZE_MAX);
 	struct read_job j = { .in = in };
 	int first = 0;
 
-	if (nthreads <= 1) {
-		for (size_t i = 0; i < in->n; i++) {
-			int r = read_input(set, &in->v[i], diags);
-
-			first = first ? first : r;
-		}
-		return first;
-	}
-	j.order = work_order(in);
-	j.sets = xcalloc(in->n, sizeof(*j.sets));
-	j.diags = xcalloc(in->n, sizeof(*j.diags));
-	j.ret = xcalloc(in->n, sizeof(*j.ret));
+	j.texts = xcalloc(in->n ? in->n : 1, sizeof(*j.texts));
+	j.text_len = xcalloc(in->n ? in->n : 1, sizeof(*j.text_len));
+	if (nthreads > 1)
+		plan_pieces(&j, nthreads, diags);
+	else
+		for (size_t i = 0; i < in->n; i++)
+			add_piece(&j, i);
+	j.order = work_order(&j);
 	atomic_init(&j.next, 0);
-	run_workers(&j, nthreads);
-	for (size_t i = 0; i < in->n; i++) {
-		set_move(set, &j.sets[i]);
-		diag_list_move(diags, &j.diags[i]);
-		first = first ? first : j.ret[i];
+	nthreads = nthreads < j.npieces ? nthreads : j.npieces;
+	if (nthreads > 1) {
+		run_workers(&j, nthreads);
+	} else {
+		/* one at a time, straight into set: nothing to join */
+		for (size_t i = 0; i < j.npieces; i++) {
+			struct piece *pc = &j.pieces[i];
+
+			read_piece(pc, &in->v[pc->input]);
+			set_move(set, &pc->set);
+			diag_list_move(diags, &pc->diags);
+			first = first ? first : pc->ret;
+		}
+		j.npieces = 0;
 	}
-	free(j.order);
-	free(j.sets);
-	free(j.diags);
-	free(j.ret);
+	for (size_t k = 0; k < j.npieces;) {
+		size_t n = 1;
+		int r;
+
+		while (k + n < j.npieces && j.pieces[k + n].input == j.pieces[k].input)
+			n++;
+		r = join_input(&j, j.pieces[k].input, &j.pieces[k], n, set, diags);
+		first = first ? first : r;
+		k += n;
+	}
+	job_free(&j);
 	return first;
 }

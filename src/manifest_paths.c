@@ -84,36 +84,60 @@ static int slurp(FILE *in, char **out, size_t *len)
 	return 0;
 }
 
-int manifest_read_stream(struct manifest_set *set, const char *name,
-			 FILE *in, struct diag_list *diags)
+static int slurp_stream(const char *name, FILE *in, char **buf, size_t *len,
+			struct diag_list *diags)
 {
 	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
 	int r;
 
 	errno = 0;
-	r = slurp(in, &buf, &len);
+	r = slurp(in, buf, len);
 	if (r == -EFBIG)
 		return too_big_error(diags, name,
 				     fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode) ? &st : NULL);
 	if (r < 0)
 		return path_error(diags, name, "read", -r);
+	return 0;
+}
+
+int manifest_read_stream(struct manifest_set *set, const char *name,
+			 FILE *in, struct diag_list *diags)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r = slurp_stream(name, in, &buf, &len, diags);
+
+	if (r < 0)
+		return r;
 	r = manifest_read_buffer(set, name, buf, len, diags);
 	free(buf);
 	return r;
 }
 
-int manifest_read_file(struct manifest_set *set, const char *path,
-		       struct diag_list *diags)
+int manifest_slurp_file(const char *path, char **buf, size_t *len,
+			struct diag_list *diags)
 {
 	FILE *f = fopen(path, "re");
 	int r;
 
 	if (!f)
 		return path_error(diags, path, "open", errno);
-	r = manifest_read_stream(set, path, f, diags);
+	r = slurp_stream(path, f, buf, len, diags);
 	fclose(f);
+	return r;
+}
+
+int manifest_read_file(struct manifest_set *set, const char *path,
+		       struct diag_list *diags)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r = manifest_slurp_file(path, &buf, &len, diags);
+
+	if (r < 0)
+		return r;
+	r = manifest_read_buffer(set, path, buf, len, diags);
+	free(buf);
 	return r;
 }
 

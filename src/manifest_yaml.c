@@ -5,6 +5,7 @@
  * keys) are counted on the tree; problems that do not (aliases that expand
  * too far, nesting too deep) stop building and skip to the document's end.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,7 @@ struct builder {
 	struct diag_list *diags;
 	const char *buf;
 	size_t len;
+	unsigned base_line;	/* line breaks in the file before buf */
 };
 
 static struct src_pos mark_pos(const struct builder *b, const yaml_mark_t *m)
@@ -637,7 +639,7 @@ static bool is_break(const char *buf, size_t len, size_t i)
 
 static struct src_pos offset_pos(const struct builder *b, size_t off)
 {
-	struct src_pos pos = { b->tree.file, 1, 1 };
+	struct src_pos pos = { b->tree.file, b->base_line + 1, 1 };
 
 	for (size_t i = 0; i < off && i < b->len; i++) {
 		if (is_break(b->buf, b->len, i)) {
@@ -655,7 +657,7 @@ static int byte_at(const struct builder *b, const yaml_mark_t *m)
 {
 	size_t i = 0, line = 0, col = 0;
 
-	for (; i < b->len && line < m->line; i++)
+	for (; i < b->len && line + b->base_line < m->line; i++)
 		if (is_break(b->buf, b->len, i))
 			line++;
 	for (; i < b->len && col < m->column; i++)
@@ -756,7 +758,8 @@ static void report_parser_error(struct builder *b, const yaml_parser_t *p)
 	free(context);
 }
 
-static void parse_events(struct builder *b, yaml_parser_t *parser)
+/* false when libyaml stopped at an error */
+static bool parse_events(struct builder *b, yaml_parser_t *parser)
 {
 	yaml_event_t ev;
 	bool done = false;
@@ -764,12 +767,13 @@ static void parse_events(struct builder *b, yaml_parser_t *parser)
 	while (!done) {
 		if (!yaml_parser_parse(parser, &ev)) {
 			report_parser_error(b, parser);
-			return;
+			return false;
 		}
 		done = ev.type == YAML_STREAM_END_EVENT;
 		on_event(b, &ev);
 		yaml_event_delete(&ev);
 	}
+	return true;
 }
 
 static void builder_free(struct builder *b)
@@ -789,34 +793,48 @@ static void builder_free(struct builder *b)
 
 /* An input without a single object is most likely a failed or truncated
  * write (kubectl ... > file): applying it would remove every Service. */
-static void refuse_empty(struct builder *b)
+static void refuse_empty(const char *file, struct diag_list *diags)
 {
-	struct src_pos pos = { b->tree.file, 1, 1 };
+	struct src_pos pos = { file, 1, 1 };
 
-	diag_add(b->diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
+	diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
 		 "no Kubernetes objects: the input is empty, or holds only comments and empty documents (as a failed or truncated write leaves it); to remove every Service, use svcnft flush");
 }
 
-int manifest_read_buffer(struct manifest_set *set, const char *name,
-			 const char *buf, size_t len, struct diag_list *diags)
+int manifest_read_part(struct manifest_set *set, const char *name,
+		       const char *buf, size_t len, unsigned base_line,
+		       struct diag_list *diags, size_t *nonempty)
 {
 	struct builder b = {
 		.set = set,
 		.diags = diags,
 		.buf = buf ? buf : "",
 		.len = buf ? len : 0,
+		.base_line = base_line,
 	};
-	size_t nerrors = diags->nerrors;
 	yaml_parser_t parser;
+	bool whole;
 
 	b.tree.file = manifest_set_add_file(set, name ? name : "<input>");
 	if (!yaml_parser_initialize(&parser))
 		abort();	/* fails only when out of memory, see util.h */
 	yaml_parser_set_input_string(&parser, (const unsigned char *)b.buf, b.len);
-	parse_events(&b, &parser);
-	if (!b.nonempty && diags->nerrors == nerrors)
-		refuse_empty(&b);
+	/* libyaml counts lines from its mark, which nothing else sets */
+	parser.mark.line = base_line;
+	whole = parse_events(&b, &parser);
+	*nonempty = b.nonempty;
 	yaml_parser_delete(&parser);
 	builder_free(&b);
+	return whole ? 0 : -EILSEQ;
+}
+
+int manifest_read_buffer(struct manifest_set *set, const char *name,
+			 const char *buf, size_t len, struct diag_list *diags)
+{
+	size_t nerrors = diags->nerrors, nonempty;
+
+	manifest_read_part(set, name, buf, len, 0, diags, &nonempty);
+	if (!nonempty && diags->nerrors == nerrors)
+		refuse_empty(set->files[set->nfiles - 1], diags);
 	return 0;
 }

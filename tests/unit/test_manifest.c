@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1034,6 +1035,81 @@ START_TEST(parallel_read_is_sequential_read)
 }
 END_TEST
 
+/* A stream of n documents, over 8 MiB: every 97th Service has a bad
+ * port, some documents end with "...", carry a block scalar or are empty;
+ * with broken_at, that document has a syntax error. */
+static char *big_stream(size_t n, size_t broken_at)
+{
+	size_t cap = n * 256 + 1, len = 0;
+	char *text = xmalloc(cap);
+
+	for (size_t i = 0; i < n; i++) {
+		len += (size_t)snprintf(text + len, cap - len,
+			"%s# document %zu\napiVersion: v1\nkind: Service\nmetadata:\n  name: s%zu\n  annotations:\n    note: |\n      line one\n      line two\nspec:\n  ports:\n  - port: %s\n%s",
+			i % 5 == 4 ? "---\n---\n" : "---\n", i, i,
+			i % 97 == 0 ? "eighty" : i == broken_at ? "[80" : "80",
+			i % 7 == 0 ? "...\n" : "");
+	}
+	return text;
+}
+
+/* Both reads of one text: the directory read, which splits a large file
+ * at document starts over the threads, against one manifest_read_buffer. */
+static void expect_split_read_same(const char *text)
+{
+	char dir[] = "/tmp/svcnft-test-XXXXXX";
+	struct rd par = { 0 }, seq = { 0 };
+	char *path, *got, *want;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = xasprintf("%s/big.yaml", dir);
+	write_file(path, text);
+	ck_assert_int_eq(manifest_read_path(&par.set, dir, &par.dl), 0);
+	ck_assert_int_eq(manifest_read_buffer(&seq.set, path, text, strlen(text),
+					      &seq.dl), 0);
+	ck_assert_uint_eq(par.set.nservices, seq.set.nservices);
+	for (size_t i = 0; i < seq.set.nservices; i++) {
+		const struct k8s_service *a = &par.set.services[i];
+		const struct k8s_service *b = &seq.set.services[i];
+
+		ck_assert_str_eq(a->meta.name.s, b->meta.name.s);
+		ck_assert_uint_eq(a->meta.pos.line, b->meta.pos.line);
+		ck_assert_uint_eq(a->meta.pos.column, b->meta.pos.column);
+		ck_assert_uint_eq(a->nports, b->nports);
+		if (a->nports)
+			ck_assert_uint_eq(a->ports[0].port.pos.line,
+					  b->ports[0].port.pos.line);
+	}
+	ck_assert_uint_eq(par.dl.nerrors, seq.dl.nerrors);
+	got = diag_text(&par.dl);
+	want = diag_text(&seq.dl);
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	free(path);
+	rd_free(&par);
+	rd_free(&seq);
+	path = xasprintf("rm -rf '%s'", dir);
+	ck_assert_int_eq(system(path), 0);
+	free(path);
+}
+
+/* A large file is read in parts on several threads: the same objects at
+ * the same lines and columns, the same messages; after a syntax error
+ * (where libyaml stops) nothing of the parts that follow counts. */
+START_TEST(split_file_reads_as_whole)
+{
+	char *text = big_stream(60000, SIZE_MAX);
+
+	ck_assert_uint_gt(strlen(text), 8u << 20);
+	expect_split_read_same(text);
+	free(text);
+	text = big_stream(60000, 35000);
+	expect_split_read_same(text);
+	free(text);
+}
+END_TEST
+
 /* A directory: recursive, sorted by name, manifests only; a directory
  * reached by two links is read once. */
 START_TEST(read_directory)
@@ -1316,6 +1392,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, unreadable_path);
 	tcase_add_test(tc, read_stdin);
 	tcase_add_test(tc, parallel_read_is_sequential_read);
+	tcase_add_test(tc, split_file_reads_as_whole);
 	tcase_add_test(tc, corpus_reads_cleanly);
 	suite_add_tcase(s, tc);
 	return s;
