@@ -222,6 +222,27 @@ int manifest_read_inputs(struct manifest_set *set,
 int manifest_read_part(struct manifest_set *set, const char *name,
 		       const char *buf, size_t len, unsigned base_line,
 		       struct diag_list *diags, size_t *nonempty);
+/*
+ * A large file's text cut into parts of about target bytes that read, one
+ * by one with manifest_read_part(), as the whole would (manifest_split.c):
+ * a stream of documents at lines that are exactly "---", a kubectl List
+ * between its items, each part then a List of its own (list: the part
+ * reads as the whole only when it reads without a message). Returns the
+ * number of parts, 0 when the file is not cut; free with
+ * manifest_parts_free().
+ */
+struct manifest_part {
+	const char *text;	/* into the file's text, or own */
+	size_t len;
+	unsigned base_line;	/* line breaks in the file before text */
+	bool list;
+	char *own;		/* text made for the part, or NULL */
+};
+
+size_t manifest_split(const char *text, size_t len, size_t target,
+		      struct manifest_part **parts);
+void manifest_parts_free(struct manifest_part *parts, size_t n);
+
 /* A file's whole text, as manifest_read_file() reads it (errors reported
  * the same way): 0 or a negative errno. */
 int manifest_slurp_file(const char *path, char **buf, size_t *len,

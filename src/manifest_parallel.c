@@ -61,6 +61,8 @@ struct piece {
 	unsigned base_line;	/* line breaks before text in its file */
 	bool part;		/* one of several parts of its file */
 	bool done;		/* ret already known: reading it failed */
+	bool strict;		/* a part that stands only without messages */
+	char *own;		/* text made for the part, freed once read */
 	struct manifest_set set;
 	struct diag_list diags;
 	size_t nonempty;
@@ -81,6 +83,8 @@ static void read_piece(struct piece *pc, const struct manifest_input *in)
 		pc->ret = manifest_read_file(&pc->set, in->path, &pc->diags);
 	else
 		pc->ret = manifest_read_stream(&pc->set, "<stdin>", stdin, &pc->diags);
+	free(pc->own);
+	pc->own = NULL;
 }
 
 struct read_job {
@@ -157,86 +161,28 @@ static struct piece *add_piece(struct read_job *j, size_t input)
 	return pc;
 }
 
-/*
- * Where text may be split so that each part reads as it would within the
- * whole: only at a line that is exactly "---" (a document start at column
- * 0, which ends whatever came before it), in a file without directives
- * ('%' lines, which apply to the document after them) and without a byte
- * order mark or UTF-16 (libyaml picks the encoding at the start). A part
- * that turns out not to read cleanly makes the whole file be read again
- * as one (see join_input), so these checks only decide what is tried.
- */
-static bool splittable(const char *text, size_t len)
+/* Input i's text cut into parts of about target bytes; false when it is
+ * not cut. */
+static bool split_input(struct read_job *j, size_t i, size_t target)
 {
-	const char *p = text, *end = text + len;
+	struct manifest_part *parts;
+	size_t n = manifest_split(j->texts[i], j->text_len[i], target, &parts);
 
-	if (!len || (unsigned char)text[0] >= 0xef || !text[0] ||
-	    (len > 1 && !text[1]))
-		return false;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+	for (size_t k = 0; k < n; k++) {
+		struct piece *pc = add_piece(j, i);
 
-		if (*p == '%')
-			return false;
-		p = nl ? nl + 1 : end;
-	}
-	return true;
-}
-
-static bool is_doc_start(const char *p, const char *end)
-{
-	return end - p >= 4 && !memcmp(p, "---", 3) &&
-	       (p[3] == '\n' || (p[3] == '\r' && end - p >= 5 && p[4] == '\n'));
-}
-
-/* Line breaks as libyaml counts them: \n, \r\n and a lone \r. */
-static unsigned count_breaks(const char *p, const char *end)
-{
-	unsigned n = 0;
-
-	for (; p < end; p++)
-		n += *p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n'));
-	return n;
-}
-
-/* The next document start at or after from (at a line's start), or end. */
-static const char *next_doc_start(const char *text, const char *from,
-				  const char *end)
-{
-	const char *p = from;
-
-	if (p > text && p[-1] != '\n') {
-		p = memchr(p, '\n', (size_t)(end - p));
-		p = p ? p + 1 : end;
-	}
-	while (p < end && !is_doc_start(p, end)) {
-		p = memchr(p, '\n', (size_t)(end - p));
-		p = p ? p + 1 : end;
-	}
-	return p;
-}
-
-/* Input i's text cut into parts of about target bytes. */
-static void split_input(struct read_job *j, size_t i, size_t target)
-{
-	const char *text = j->texts[i], *end = text + j->text_len[i];
-	const char *from = text;
-	unsigned line = 0;
-
-	while (from < end) {
-		const char *to = end;
-		struct piece *pc;
-
-		if ((size_t)(end - from) > target + target / 2)
-			to = next_doc_start(text, from + target, end);
-		pc = add_piece(j, i);
-		pc->text = from;
-		pc->len = (size_t)(to - from);
-		pc->base_line = line;
+		pc->text = parts[k].text;
+		pc->len = parts[k].len;
+		pc->base_line = parts[k].base_line;
+		pc->own = parts[k].own;
+		pc->strict = parts[k].list;
 		pc->part = true;
-		line += count_breaks(from, to);
-		from = to;
 	}
+	/* the pieces own the made texts now */
+	for (size_t k = 0; k < n; k++)
+		parts[k].own = NULL;
+	manifest_parts_free(parts, n);
+	return n > 0;
 }
 
 /* The bytes worth splitting: files that give every thread a few parts. */
@@ -269,10 +215,8 @@ static void plan_pieces(struct read_job *j, size_t nthreads,
 			r = manifest_slurp_file(mi->path, &j->texts[i],
 						&j->text_len[i], diags);
 			held += j->text_len[i];
-			if (!r && splittable(j->texts[i], j->text_len[i])) {
-				split_input(j, i, target);
+			if (!r && split_input(j, i, target))
 				continue;
-			}
 		}
 		pc = add_piece(j, i);
 		pc->text = j->texts[i];
@@ -340,14 +284,15 @@ static void run_workers(struct read_job *j, size_t nthreads)
 
 /* A split file's parts read as the whole would: none stopped at a syntax
  * error (libyaml goes no further there, and the parts after it must not
- * count), and some object (else the whole file's emptiness check says
+ * count), no List part said anything (a List with an error is dropped
+ * whole), and some object (else the whole file's emptiness check says
  * what it says). */
 static bool parts_stand(const struct piece *pc, size_t n)
 {
 	size_t nonempty = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (pc[i].ret < 0)
+		if (pc[i].ret < 0 || (pc[i].strict && pc[i].diags.n))
 			return false;
 		nonempty += pc[i].nonempty;
 	}

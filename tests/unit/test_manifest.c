@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "manifest.h"
+#include "../../src/manifest_int.h"
 #include "unit.h"
 #include "util.h"
 
@@ -1110,6 +1111,49 @@ START_TEST(split_file_reads_as_whole)
 }
 END_TEST
 
+/* A kubectl List of n Services, over 8 MiB, as kubectl prints it; with
+ * bad, that item has the problem bad names. */
+static char *big_list(size_t n, size_t bad_at, const char *bad)
+{
+	size_t cap = n * 320 + 256, len = 0;
+	char *text = xmalloc(cap);
+
+	len += (size_t)snprintf(text, cap, "apiVersion: v1\nitems:\n");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+			"- apiVersion: v1\n  kind: Service\n  metadata:\n    annotations:\n      note: |\n        line one\n        line two\n    name: s%zu\n    namespace: bench\n  spec:\n    ports:\n    - port: %s\n%s",
+			i, i == bad_at && !strcmp(bad, "port") ? "eighty" :
+			   i == bad_at && !strcmp(bad, "syntax") ? "[80" : "80",
+			i == bad_at && !strcmp(bad, "dup") ? "  kind: Service\n" :
+			i % 1000 == 0 ? "# a comment\n\n" : "");
+	snprintf(text + len, cap - len, "kind: List\nmetadata:\n  resourceVersion: \"\"\n");
+	return text;
+}
+
+/* A large List is cut between items into Lists of their own, read on
+ * several threads: the same objects at the same places, and where any
+ * item has a problem, the messages reading the whole gives. */
+START_TEST(split_list_reads_as_whole)
+{
+	static const char *const bad[] = { "none", "port", "dup", "syntax" };
+	struct manifest_part *parts;
+	char *text = big_list(50000, SIZE_MAX, "none");
+	size_t n = manifest_split(text, strlen(text), 4u << 20, &parts);
+
+	ck_assert_uint_gt(strlen(text), 8u << 20);
+	ck_assert_uint_ge(n, 2);
+	ck_assert(parts[0].list && parts[n - 1].list);
+	ck_assert(!strncmp(parts[1].text, "apiVersion: v1\nitems:\n- apiVersion", 34));
+	manifest_parts_free(parts, n);
+	free(text);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		text = big_list(50000, 30000, bad[i]);
+		expect_split_read_same(text);
+		free(text);
+	}
+}
+END_TEST
+
 /* A directory: recursive, sorted by name, manifests only; a directory
  * reached by two links is read once. */
 START_TEST(read_directory)
@@ -1392,8 +1436,14 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, unreadable_path);
 	tcase_add_test(tc, read_stdin);
 	tcase_add_test(tc, parallel_read_is_sequential_read);
-	tcase_add_test(tc, split_file_reads_as_whole);
 	tcase_add_test(tc, corpus_reads_cleanly);
+	suite_add_tcase(s, tc);
+	/* 10 MiB inputs read twice each: minutes under valgrind, seconds on a
+	 * busy machine */
+	tc = tcase_create("split");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, split_file_reads_as_whole);
+	tcase_add_test(tc, split_list_reads_as_whole);
 	suite_add_tcase(s, tc);
 	return s;
 }
