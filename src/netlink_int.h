@@ -53,6 +53,16 @@ struct nl_family {
 const struct nl_family *nl_family_of(uint8_t family);
 
 /*
+ * A NEWRULE message of a table of family that holds exactly the endpoint
+ * DNAT form (netlink_fast.c): fills r as nl_rule_match() would, and table
+ * and chain (pointing into the message). false for anything else, which is
+ * then for libnftnl and nl_rule_match().
+ */
+struct nlmsghdr;
+bool nl_rule_fast(const struct nlmsghdr *nlh, uint8_t family,
+		  const char **table, const char **chain, struct rs_rule *r);
+
+/*
  * nft numbers registers in 32-bit units from reg 1 and names a unit that
  * starts a 128-bit register by that register (reg 1..4), any other by its
  * 32-bit name (reg 9..23). A concatenation fills consecutive units, each

@@ -459,6 +459,25 @@ static int del_rule(struct rs_chain *c, const struct nftnl_rule *nr)
 	return 0;
 }
 
+/* A rule of the endpoint DNAT form, read without libnftnl: 0 or -errno
+ * as add_rule, or 1 when nlh is not one (netlink_fast.c). */
+static int parse_rule_fast(struct nl_parser *p, const struct nlmsghdr *nlh)
+{
+	const char *table, *chain;
+	struct rs_rule r;
+	struct rs_chain *c;
+
+	if (!nl_rule_fast(nlh, p->family, &table, &chain, &r))
+		return 1;
+	if (!our_table(p, table))
+		return 0;
+	c = chain_find(p, chain);
+	if (!p->have_table || !c)
+		return -EPROTO;	/* a rule before its chain */
+	*rs_chain_add_rule(c, RS_RULE_DNAT) = r;
+	return 0;
+}
+
 static int parse_rule(struct nl_parser *p, const struct nlmsghdr *nlh,
 		      bool deleted)
 {
@@ -506,8 +525,11 @@ int nl_parse_msg(struct nl_parser *p, const struct nlmsghdr *nlh)
 		return parse_elems(p, nlh, false);
 	case NFT_MSG_DELSETELEM:
 		return parse_elems(p, nlh, true);
-	case NFT_MSG_NEWRULE:
-		return parse_rule(p, nlh, false);
+	case NFT_MSG_NEWRULE: {
+		int ret = parse_rule_fast(p, nlh);
+
+		return ret <= 0 ? ret : parse_rule(p, nlh, false);
+	}
 	case NFT_MSG_DELRULE:
 		return parse_rule(p, nlh, true);
 	}

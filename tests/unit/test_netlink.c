@@ -4,6 +4,7 @@
  * itself writes, and kernel errors mapped back to objects and Services. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,12 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
 #include "netlink.h"
+#include "../../src/netlink_int.h"
 #include "nl_walk.h"
 #include "unit.h"
 #include "util.h"
@@ -529,6 +532,103 @@ START_TEST(test_shapes_roundtrip)
 	ck_assert(!rs_table_equal(&t, &got));
 	rs_table_free(&got);
 	nl_batch_free(&b);
+	rs_table_free(&t);
+}
+END_TEST
+
+/* The kernel's own additions to a nat expression svcnft sent: the max
+ * registers and NF_NAT_RANGE_MAP_IPS, plus extra flag bits. */
+static void as_kernel_dumps(struct nftnl_rule *r, uint32_t extra_flags)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(r);
+	struct nftnl_expr *e;
+
+	while ((e = nftnl_expr_iter_next(it))) {
+		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+		if (!strcmp(name, "nat")) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MAX, NFT_REG_2);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS,
+					   NF_NAT_RANGE_PROTO_SPECIFIED |
+					   NF_NAT_RANGE_MAP_IPS | extra_flags);
+		} else if (!strcmp(name, "numgen")) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_NG_OFFSET, 0);
+		}
+	}
+	nftnl_expr_iter_destroy(it);
+}
+
+/* Rule rr of t as a dump reply, read both ways: libnftnl with
+ * nl_rule_match, and netlink_fast.c. Returns whether the fast way took it;
+ * when it did, both read the same rule. */
+static bool read_both_ways(const struct rs_table *t, const struct rs_rule *rr,
+			   bool kernel_form, uint32_t extra_flags)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct rs_rule slow = { .kind = RS_RULE_UNKNOWN }, fast;
+	const char *table, *chain;
+	struct nlmsghdr *nlh;
+	char buf[8192];
+	bool took;
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, t->name);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "svc-default/web/tcp/80");
+	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, 42);
+	nftnl_rule_set_u64(r, NFTNL_RULE_POSITION, 41);
+	ck_assert_int_eq(nl_rule_exprs(r, t, rr), 0);
+	if (kernel_form)
+		as_kernel_dumps(r, extra_flags);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, t->family, 0, 1);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	r = nftnl_rule_alloc();
+	ck_assert_int_eq(nftnl_rule_nlmsg_parse(nlh, r), 0);
+	nl_rule_match(&slow, r);
+	nftnl_rule_free(r);
+	took = nl_rule_fast(nlh, t->family, &table, &chain, &fast);
+	if (took) {
+		ck_assert_str_eq(table, t->name);
+		ck_assert_str_eq(chain, "svc-default/web/tcp/80");
+		ck_assert_int_eq(slow.kind, RS_RULE_DNAT);
+		ck_assert_int_eq(fast.kind, slow.kind);
+		ck_assert_uint_eq(fast.handle, 42);
+		ck_assert_uint_eq(fast.handle, slow.handle);
+		ck_assert_uint_eq(fast.numgen_mod, slow.numgen_mod);
+		ck_assert_uint_eq(fast.l4proto, slow.l4proto);
+		ck_assert_uint_eq(fast.port, slow.port);
+		ck_assert_int_eq(ip_addr_cmp(&fast.addr, &slow.addr), 0);
+		ck_assert_ptr_null(fast.target);
+	}
+	free(slow.target);
+	return took;
+}
+
+/* Endpoint DNAT rules are read without libnftnl, exactly as with it, as
+ * svcnft sends them and as the kernel dumps them; every other kind, and a
+ * DNAT with a flag svcnft does not set, are left to libnftnl. */
+START_TEST(test_fast_dnat_read)
+{
+	struct rs_chain *c;
+	struct rs_table t;
+	size_t dnat = 0;
+
+	shapes(&t);
+	c = rs_table_add_chain(&t, "svc-default/more/udp/53");
+	add_dnat(c, 3, IPPROTO_UDP, "198.18.7.250", 5353);
+	add_dnat(c, 0, IPPROTO_SCTP, "198.18.0.1", 65535);
+	for (size_t i = 0; i < t.nchains; i++) {
+		for (size_t k = 0; k < t.chains[i].nrules; k++) {
+			const struct rs_rule *rr = &t.chains[i].rules[k];
+			bool is_dnat = rr->kind == RS_RULE_DNAT;
+
+			ck_assert_int_eq(read_both_ways(&t, rr, false, 0), is_dnat);
+			ck_assert_int_eq(read_both_ways(&t, rr, true, 0), is_dnat);
+			ck_assert(!read_both_ways(&t, rr, true, NF_NAT_RANGE_PERSISTENT));
+			dnat += is_dnat;
+		}
+	}
+	ck_assert_uint_ge(dnat, 3);
 	rs_table_free(&t);
 }
 END_TEST
@@ -1255,6 +1355,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_genid);
 	tcase_add_test(tc, test_build_errors);
 	tcase_add_test(tc, test_chain_service);
+	tcase_add_test(tc, test_fast_dnat_read);
 	suite_add_tcase(s, tc);
 	return s;
 }
