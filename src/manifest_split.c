@@ -24,18 +24,10 @@
  */
 static bool cuttable(const char *text, size_t len)
 {
-	const char *p = text, *end = text + len;
-
 	if (len < 2 || (unsigned char)text[0] >= 0xef || !text[0] || !text[1])
 		return false;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-		if (*p == '%')
-			return false;
-		p = nl ? nl + 1 : end;
-	}
-	return true;
+	return text[0] != '%' && !memmem(text, len, "\n%", 2) &&
+	       !memmem(text, len, "\r%", 2);
 }
 
 static const char *next_line(const char *p, const char *end)
@@ -63,6 +55,13 @@ static unsigned count_breaks(const char *p, const char *end)
 {
 	unsigned n = 0;
 
+	if (!memchr(p, '\r', (size_t)(end - p))) {
+		while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+			n++;
+			p++;
+		}
+		return n;
+	}
 	for (; p < end; p++)
 		n += *p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n'));
 	return n;
@@ -116,7 +115,7 @@ static struct manifest_part *add_part(struct manifest_part **v, size_t *n,
  * they follow it in the file, LIST_TAIL after them unless it follows
  * them; lines counted so that the items keep theirs. */
 static void list_part(struct manifest_part *pt, const char *text,
-		      const char *from, const char *to, bool last)
+		      const char *from, const char *to, unsigned line, bool last)
 {
 	bool head = from != text;
 	size_t hlen = head ? strlen(LIST_HEAD) : 0;
@@ -130,7 +129,7 @@ static void list_part(struct manifest_part *pt, const char *text,
 	pt->own = own;
 	pt->text = own;
 	pt->len = hlen + (size_t)(to - from) + tlen;
-	pt->base_line = count_breaks(text, from) - (head ? LIST_HEAD_LINES : 0);
+	pt->base_line = line - (head ? LIST_HEAD_LINES : 0);
 	pt->list = true;
 }
 
@@ -139,6 +138,7 @@ size_t manifest_split(const char *text, size_t len, size_t target,
 {
 	const char *end = text + len, *from = text, *items = NULL, *tail = NULL;
 	size_t n = 0, cap = 0;
+	unsigned line = 0;	/* line breaks before from */
 	bool list;
 
 	*parts = NULL;
@@ -156,12 +156,14 @@ size_t manifest_split(const char *text, size_t len, size_t target,
 		if (list && to == tail)
 			to = end;	/* the tail stays with the last items */
 		if (list) {
-			list_part(pt, text, from, to, to == end);
+			list_part(pt, text, from, to, line, to == end);
 		} else {
 			pt->text = from;
 			pt->len = (size_t)(to - from);
-			pt->base_line = count_breaks(text, from);
+			pt->base_line = line;
 		}
+		if (to < end)
+			line += count_breaks(from, to);
 		from = to;
 	}
 	return n;
