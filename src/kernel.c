@@ -282,7 +282,8 @@ static int read_chains(struct conn *c, struct nl_parser *p)
 	return conn_talk(c, nlh, parse_cb, p);
 }
 
-static int read_rules(struct conn *c, struct nl_parser *p, const char *chain)
+static int read_rules(struct conn *c, struct nl_parser *p, const char *chain,
+		      mnl_cb_t cb)
 {
 	struct nftnl_rule *nr = nftnl_rule_alloc();
 	char buf[REQ_BUF] = { 0 };
@@ -296,17 +297,29 @@ static int read_rules(struct conn *c, struct nl_parser *p, const char *chain)
 				    NLM_F_DUMP, ++c->seq);
 	nftnl_rule_nlmsg_build_payload(nlh, nr);
 	nftnl_rule_free(nr);
-	return conn_talk(c, nlh, parse_cb, p);
+	return conn_talk(c, nlh, cb, p);
+}
+
+/* While two readers fill one table, a reply may add rules and nothing
+ * else: anything else could grow the table under the other reader. */
+static int rules_only_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_NEWRULE) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	return parse_cb(nlh, data);
 }
 
 /* The rules of every step-th chain from first on. */
 static int read_rules_of(struct conn *c, struct nl_parser *p, size_t first,
 			 size_t step)
 {
+	mnl_cb_t cb = step > 1 ? rules_only_cb : parse_cb;
 	int ret = 0;
 
 	for (size_t i = first; !ret && i < p->out->nchains; i += step)
-		ret = read_rules(c, p, p->out->chains[i].name);
+		ret = read_rules(c, p, p->out->chains[i].name, cb);
 	return ret;
 }
 
