@@ -6,6 +6,7 @@
  * its items. What is checked here only decides what is tried: a part that
  * does not read cleanly makes the whole file be read again as one.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,18 +58,33 @@ static bool is_item_start(const char *p, const char *end)
 	return end - p >= 2 && p[0] == '-' && p[1] == ' ';
 }
 
+/* '\n' bytes, eight at a time: a byte of x is zero exactly where the top
+ * bit of ~((x & 0x7f..) + 0x7f.. | x | 0x7f..) is set. */
+static unsigned count_newlines(const char *p, const char *end)
+{
+	const uint64_t nl = 0x0a0a0a0a0a0a0a0aull, low7 = 0x7f7f7f7f7f7f7f7full;
+	unsigned n = 0;
+
+	for (; end - p >= 8; p += 8) {
+		uint64_t x, t;
+
+		memcpy(&x, p, sizeof(x));
+		x ^= nl;
+		t = ~(((x & low7) + low7) | x | low7);
+		n += (unsigned)__builtin_popcountll(t);
+	}
+	for (; p < end; p++)
+		n += *p == '\n';
+	return n;
+}
+
 /* Line breaks as libyaml counts them: \n, \r\n and a lone \r. */
 static unsigned count_breaks(const char *p, const char *end)
 {
 	unsigned n = 0;
 
-	if (!memchr(p, '\r', (size_t)(end - p))) {
-		while ((p = memchr(p, '\n', (size_t)(end - p)))) {
-			n++;
-			p++;
-		}
-		return n;
-	}
+	if (!memchr(p, '\r', (size_t)(end - p)))
+		return count_newlines(p, end);
 	for (; p < end; p++)
 		n += *p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n'));
 	return n;
