@@ -986,6 +986,29 @@ static char *diag_text(struct diag_list *dl)
 	return all_diags(&r);
 }
 
+/* The same messages, in the order they are printed; frees both reads. */
+static void expect_same_diags(struct rd *par, struct rd *seq)
+{
+	char *got, *want;
+
+	ck_assert_uint_eq(par->dl.nerrors, seq->dl.nerrors);
+	got = diag_text(&par->dl);
+	want = diag_text(&seq->dl);
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	rd_free(par);
+	rd_free(seq);
+}
+
+static void remove_dir(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
 /* Several files are read at once (where there are cores), with exactly
  * what reading them one after the other gives: objects in name order,
  * the same messages at the same positions. */
@@ -993,7 +1016,6 @@ START_TEST(parallel_read_is_sequential_read)
 {
 	char dir[] = "/tmp/svcnft-test-XXXXXX";
 	struct rd par = { 0 }, seq = { 0 };
-	char *got, *want;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	for (size_t i = 0; i < 12; i++) {
@@ -1021,18 +1043,9 @@ START_TEST(parallel_read_is_sequential_read)
 		ck_assert_str_eq(a->pos.file, b->pos.file);
 		ck_assert_uint_eq(a->pos.line, b->pos.line);
 	}
-	ck_assert_uint_eq(par.dl.nerrors, seq.dl.nerrors);
 	ck_assert_uint_ge(seq.dl.nerrors, 5);
-	got = diag_text(&par.dl);
-	want = diag_text(&seq.dl);
-	ck_assert_str_eq(got, want);
-	free(got);
-	free(want);
-	rd_free(&par);
-	rd_free(&seq);
-	got = xasprintf("rm -rf '%s'", dir);
-	ck_assert_int_eq(system(got), 0);
-	free(got);
+	expect_same_diags(&par, &seq);
+	remove_dir(dir);
 }
 END_TEST
 
@@ -1060,7 +1073,7 @@ static void expect_split_read_same(const char *text)
 {
 	char dir[] = "/tmp/svcnft-test-XXXXXX";
 	struct rd par = { 0 }, seq = { 0 };
-	char *path, *got, *want;
+	char *path;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	path = xasprintf("%s/big.yaml", dir);
@@ -1081,18 +1094,9 @@ static void expect_split_read_same(const char *text)
 			ck_assert_uint_eq(a->ports[0].port.pos.line,
 					  b->ports[0].port.pos.line);
 	}
-	ck_assert_uint_eq(par.dl.nerrors, seq.dl.nerrors);
-	got = diag_text(&par.dl);
-	want = diag_text(&seq.dl);
-	ck_assert_str_eq(got, want);
-	free(got);
-	free(want);
 	free(path);
-	rd_free(&par);
-	rd_free(&seq);
-	path = xasprintf("rm -rf '%s'", dir);
-	ck_assert_int_eq(system(path), 0);
-	free(path);
+	expect_same_diags(&par, &seq);
+	remove_dir(dir);
 }
 
 /* A large file is read in parts on several threads: the same objects at
