@@ -100,7 +100,7 @@ int cmd_apply(int argc, char **argv)
 	int ret, err;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	ret = cli_parse(argc, argv, OPT_COMPILE | OPT_PATHS | OPT_LOCK | OPT_METRICS, &o);
+	ret = cli_parse(argc, argv, OPT_COMPILE | OPT_PATHS | OPT_EMPTY | OPT_LOCK | OPT_METRICS, &o);
 	if (ret != EXIT_OK || (ret = cli_require_net_admin(&o)) != EXIT_OK)
 		return ret;
 	cli_run_start(&run, &o);

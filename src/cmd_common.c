@@ -190,6 +190,11 @@ static int apply_option(struct cli_options *o, int c, const char *arg, unsigned 
 			return usage_error(o, "%s", "--allow-insecure-files: only apply, plan and check read manifests");
 		o->allow_insecure_files = true;
 		return EXIT_OK;
+	case 'E':
+		if (!(accepts & OPT_PATHS))
+			return usage_error(o, "%s", "--allow-empty: only apply, plan and check take it");
+		o->allow_empty = true;
+		return EXIT_OK;
 	case 'q':
 		o->quiet = true;
 		return EXIT_OK;
@@ -216,6 +221,7 @@ int cli_parse(int argc, char **argv, unsigned accepts, struct cli_options *o)
 		{ "cluster-cidr", required_argument, NULL, 'C' },
 		{ "node-ip", required_argument, NULL, 'N' },
 		{ "masquerade-all", no_argument, NULL, 'M' },
+		{ "allow-empty", no_argument, NULL, 'E' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		CLI_OPS_LONGOPTS,
@@ -226,6 +232,7 @@ int cli_parse(int argc, char **argv, unsigned accepts, struct cli_options *o)
 	memset(o, 0, sizeof(*o));
 	o->command = argv[0];
 	o->table = "svcnft";
+	o->empty_is_error = accepts & OPT_EMPTY;
 	model_options_default(&o->model);
 	cli_ops_defaults(o);
 	opterr = 0;	/* our own message names the command */
@@ -273,6 +280,26 @@ static void note_skipped(const struct manifest_set *set, struct diag_list *dl)
 	}
 }
 
+/*
+ * Manifests without a single Service would empty the table: what a failed
+ * `kubectl get` gives (it prints an empty List, even on stdout), or a
+ * directory of Deployments. apply and plan refuse them unless --allow-empty
+ * says so; check warns. Returns EXIT_OK or EXIT_INVALID (printed).
+ */
+static int check_not_empty(const struct cli_options *o, const struct compiled *c)
+{
+	const char *why = "the manifests hold no Service (an empty List, as kubectl prints when it fails, or only other kinds): applying them would remove every Service";
+
+	if (c->set.nservices || o->allow_empty)
+		return EXIT_OK;
+	if (!o->empty_is_error) {
+		cli_error("warning: %s; apply and plan refuse them without --allow-empty", why);
+		return EXIT_OK;
+	}
+	cli_error("%s; give --allow-empty if that is what you want; nothing applied", why);
+	return EXIT_INVALID;
+}
+
 int cli_compile(const struct cli_options *o, struct compiled *c)
 {
 	struct diag_list dl = { 0 };
@@ -297,6 +324,9 @@ int cli_compile(const struct cli_options *o, struct compiled *c)
 		return status;
 	}
 	diag_list_free(&dl);
+	status = check_not_empty(o, c);
+	if (status != EXIT_OK)
+		return status;
 	ruleset_from_model(&c->table, &c->model, o->table, AF_INET);
 	ruleset_from_model(&c->table6, &c->model, o->table, AF_INET6);
 	c->ipv6 = model_has_family(&c->model, AF_INET6);

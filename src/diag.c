@@ -62,7 +62,7 @@ void diag_vadd(struct diag_list *dl, enum diag_level level,
 	d->name = bounded(xstrdup(name), DIAG_MAX_NAME);
 	d->field = bounded(xstrdup(field), DIAG_MAX_NAME);
 	if (vasprintf(&d->message, fmt, ap) < 0)
-		abort();
+		out_of_memory();
 	d->message = bounded(d->message, DIAG_MAX_MESSAGE);
 	if (level == DIAG_ERROR)
 		dl->nerrors++;

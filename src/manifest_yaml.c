@@ -737,7 +737,7 @@ static void report_parser_error(struct builder *b, const yaml_parser_t *p)
 	char *context = NULL;
 
 	if (p->error == YAML_MEMORY_ERROR || !p->problem)
-		abort();	/* see util.h: out of memory is not recoverable */
+		out_of_memory();	/* see util.h: out of memory is not recoverable */
 	if (p->error == YAML_READER_ERROR) {
 		report_reader_error(b, p);
 		return;
@@ -811,7 +811,7 @@ int manifest_read_buffer(struct manifest_set *set, const char *name,
 
 	b.tree.file = manifest_set_add_file(set, name ? name : "<input>");
 	if (!yaml_parser_initialize(&parser))
-		abort();	/* fails only when out of memory, see util.h */
+		out_of_memory();	/* fails only when out of memory, see util.h */
 	yaml_parser_set_input_string(&parser, (const unsigned char *)b.buf, b.len);
 	parse_events(&b, &parser);
 	if (!b.nonempty && diags->nerrors == nerrors)
