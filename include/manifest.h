@@ -76,6 +76,8 @@ struct k8s_service_port {
 	struct src_pos pos;
 };
 
+#define LB_SOURCE_RANGES_ANNOTATION "service.beta.kubernetes.io/load-balancer-source-ranges"
+
 struct k8s_service {
 	struct k8s_meta meta;
 	struct k8s_str type;
@@ -85,6 +87,9 @@ struct k8s_service {
 	struct k8s_str external_name;
 	struct k8s_str load_balancer_ip;
 	struct k8s_strv load_balancer_source_ranges;
+	/* metadata.annotations[LB_SOURCE_RANGES_ANNOTATION]: the ranges when
+	 * the field is empty */
+	struct k8s_str source_ranges_annotation;
 	struct k8s_str session_affinity;
 	struct k8s_int affinity_timeout;   /* sessionAffinityConfig.clientIP.timeoutSeconds */
 	struct k8s_str external_traffic_policy;

@@ -106,6 +106,10 @@ void compiled_free(struct compiled *c);
 /* The per-Service view that dump prints, as "# " comment lines. */
 void cli_print_summary(const struct rs_table *t);
 double cli_elapsed(const struct timespec *since);
+/* "service" or "services" for n: "1 service", "0 services". */
+const char *cli_plural(size_t n, const char *one, const char *many);
+/* "N services, N endpoints, N node ports": what a model holds. */
+void cli_print_counts(const struct model *m);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* apply and flush: EXIT_OK with CAP_NET_ADMIN, else a one-line message and
  * EXIT_KERNEL (cmd_privilege.c). */

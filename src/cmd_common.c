@@ -34,6 +34,19 @@ double cli_elapsed(const struct timespec *since)
 	return (now.tv_sec - since->tv_sec) + (now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
+const char *cli_plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+void cli_print_counts(const struct model *m)
+{
+	printf("%zu %s, %zu %s, %zu %s", m->nservices,
+	       cli_plural(m->nservices, "service", "services"), m->nendpoints,
+	       cli_plural(m->nendpoints, "endpoint", "endpoints"), m->nnode_ports,
+	       cli_plural(m->nnode_ports, "node port", "node ports"));
+}
+
 /* nft identifiers: a letter, then letters, digits, '_' and '-'. */
 static bool valid_table_name(const char *s)
 {
@@ -318,8 +331,8 @@ int cli_compile(const struct cli_options *o, struct compiled *c)
 	cli_progress_clear(o->progress);
 	print_diags(&dl, o->verbose);
 	if (status != EXIT_OK) {
-		cli_error("%zu error%s; nothing applied", dl.nerrors,
-			  dl.nerrors == 1 ? "" : "s");
+		cli_error("%zu %s; nothing applied", dl.nerrors,
+			  cli_plural(dl.nerrors, "error", "errors"));
 		diag_list_free(&dl);
 		return status;
 	}
@@ -367,7 +380,7 @@ void cli_print_summary(const struct rs_table *t)
 	char buf[IP_ADDR_STRLEN];
 
 	rs_summarize(&s, t);
-	printf("# %zu service%s in table %s %s\n", s.n, s.n == 1 ? "" : "s",
+	printf("# %zu %s in table %s %s\n", s.n, cli_plural(s.n, "service", "services"),
 	       nft_family_name(t->family), t->name);
 	for (size_t i = 0; i < s.n; i++) {
 		const struct rs_summary_service *svc = &s.v[i];

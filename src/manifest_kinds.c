@@ -217,7 +217,26 @@ static const struct field service_status_f[] = {
 	NESTED("loadBalancer", load_balancer_fs),
 };
 static const struct fields service_status_fs = FIELDS(service_status_f, NO_POS);
+/* Of a Service's annotations, only this one matters to kube-proxy. */
+static void dec_source_ranges_annotation(struct dec *d, struct mnode *v,
+					 const struct fpath *path, void *at)
+{
+	struct mnode *val;
+
+	if (mnode_is_null(v) || v->kind != MN_MAP)
+		return;
+	val = mdec_find(d, v, LB_SOURCE_RANGES_ANNOTATION);
+	if (val)
+		mdec_str(d, val, &(struct fpath){ path, LB_SOURCE_RANGES_ANNOTATION, 0 }, at);
+}
+
+static const struct field service_meta_f[] = {
+	FN("annotations", offsetof(struct k8s_service, source_ranges_annotation),
+	   dec_source_ranges_annotation),
+};
+static const struct fields service_meta_fs = FIELDS(service_meta_f, NO_POS);
 static const struct field service_f[] = {
+	NESTED("metadata", service_meta_fs),
 	NESTED("spec", service_spec_fs),
 	NESTED("status", service_status_fs),
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Stage 2: the manifests into a validated service model. */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +90,67 @@ static const struct k8s_service **convert_services(struct model_ctx *ctx)
 	return src;
 }
 
+/* -v: what svcnft chose where the manifests left it open (svcnft(8),
+ * "Assigned ClusterIPs and node ports are stable"). */
+static void note_assignments(struct model_ctx *ctx, const struct k8s_service *const *src)
+{
+	const struct model_options *o = ctx->opts;
+	char buf[IP_ADDR_STRLEN], cidr[IP_ADDR_STRLEN], field[64];
+
+	for (size_t i = 0; i < ctx->m->nservices; i++) {
+		const struct model_service *s = &ctx->m->services[i];
+		struct obj_ref obj = { "Service", s->ns, s->name };
+
+		if (s->cluster_ip_assigned)
+			model_note(ctx, &obj, &s->pos, "spec.clusterIP",
+				   "assigned %s from --service-cidr %s/%u",
+				   ip_addr_str(&s->cluster_ip, buf, sizeof(buf)),
+				   ip_addr_str(&o->service_cidr.addr, cidr, sizeof(cidr)),
+				   o->service_cidr.len);
+		if (s->cluster_ip6_assigned)
+			model_note(ctx, &obj, &s->pos, "spec.clusterIPs",
+				   "assigned %s from --service-cidr %s/%u",
+				   ip_addr_str(&s->cluster_ip6, buf, sizeof(buf)),
+				   ip_addr_str(&o->service_cidr6.addr, cidr, sizeof(cidr)),
+				   o->service_cidr6.len);
+		for (size_t j = 0; j < s->nports; j++) {
+			if (!s->ports[j].node_port_assigned)
+				continue;
+			snprintf(field, sizeof(field), "spec.ports[%zu].nodePort", j);
+			model_note(ctx, &obj, &src[i]->ports[j].pos, field,
+				   "assigned %u from --nodeport-range %u-%u",
+				   s->ports[j].node_port, o->node_port_first, o->node_port_last);
+		}
+	}
+}
+
+/* Addresses times ports are the dispatch map's elements: 100,000
+ * externalIPs and 60,000 ports in a small file would be 6e9 of them. */
+static void check_entries(struct model_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->m->nservices; i++) {
+		const struct model_service *s = &ctx->m->services[i];
+		struct obj_ref obj = { "Service", s->ns, s->name };
+		size_t naddrs = (s->cluster_ip.family != 0) + (s->cluster_ip6.family != 0) +
+				s->nexternal_ips + s->nlb_ips;
+		size_t n = naddrs * s->nports;	/* each is below 2^32: no overflow */
+
+		if (n > MODEL_MAX_SERVICE_ENTRIES) {
+			model_error(ctx, &obj, &s->pos, NULL,
+				    "%zu addresses times %zu ports are %zu address-port pairs, more than the limit of %d per Service",
+				    naddrs, s->nports, n, MODEL_MAX_SERVICE_ENTRIES);
+			continue;
+		}
+		ctx->entries_total += n;
+		if (ctx->entries_total > MODEL_MAX_ENTRIES) {
+			model_error(ctx, &obj, &s->pos, NULL,
+				    "brings the address-port pairs of all Services to %zu, more than the limit of %d in all",
+				    ctx->entries_total, MODEL_MAX_ENTRIES);
+			return;
+		}
+	}
+}
+
 static void count_model(struct model *m, const struct manifest_set *set)
 {
 	m->nendpoints = m->nnode_ports = 0;	/* nignored is counted already */
@@ -126,6 +189,9 @@ int model_build(struct model *m, const struct manifest_set *set,
 	model_assign_cluster_ips(&ctx, src);
 	model_assign_node_ports(&ctx, src);
 	model_check_address_conflicts(&ctx);
+	note_assignments(&ctx, src);
+	check_entries(&ctx);
+	model_note_orphans(&ctx);
 	for (size_t i = 0; i < m->nservices; i++)
 		model_resolve_endpoints(&ctx, src[i], &m->services[i]);
 	count_model(m, set);

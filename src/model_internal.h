@@ -22,11 +22,19 @@ struct model_ctx {
 	struct strmap pods_by_label;	/* "ns\x1fkey\x1fvalue" -> pod index */
 	struct strmap endpoints_by_name;	/* "ns/name" -> Endpoints index */
 	struct strmap slices_by_service;	/* "ns/service" -> slice index */
+	/* endpoints added so far, against MODEL_MAX_ENDPOINTS and
+	 * MODEL_MAX_SERVICE_ENDPOINTS; past either, none are added */
+	size_t endpoints_total, endpoints_service;
+	size_t entries_total;	/* address-port pairs, MODEL_MAX_ENTRIES */
+	bool endpoints_full;
 };
 
 void model_error(struct model_ctx *ctx, const struct obj_ref *obj,
 		 const struct src_pos *pos, const char *field,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void model_warning(struct model_ctx *ctx, const struct obj_ref *obj,
+		   const struct src_pos *pos, const char *field,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void model_note(struct model_ctx *ctx, const struct obj_ref *obj,
 		const struct src_pos *pos, const char *field,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -55,6 +63,7 @@ int model_service_from_k8s(struct model_ctx *ctx, const struct k8s_service *k,
 void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
 			     struct model_service *svc);
 void model_index_objects(struct model_ctx *ctx);
+void model_note_orphans(struct model_ctx *ctx);
 int model_check_duplicates(struct model_ctx *ctx);
 int model_assign_cluster_ips(struct model_ctx *ctx,
 			     const struct k8s_service *const *src);
