@@ -101,6 +101,7 @@ struct k8s_service {
 	struct k8s_service_port *ports;
 	size_t nports;
 	struct src_pos ports_pos;
+	struct src_pos spec_pos;	/* of spec's mapping; line 0: no spec */
 	struct k8s_strv lb_ingress_ips;	/* status.loadBalancer.ingress[].ip */
 };
 
@@ -232,6 +233,9 @@ int manifest_read_path_flags(struct manifest_set *set, const char *path,
 			     unsigned flags, struct diag_list *diags);
 void manifest_set_free(struct manifest_set *set);
 
+/* Whether objects of this kind have no namespace (Namespace, ClusterRole,
+ * ...): the well-known built-in kinds. */
+bool k8s_kind_cluster_scoped(const char *kind);
 /* The namespace an object is in: metadata.namespace, or "default". */
 const char *k8s_meta_namespace(const struct k8s_meta *meta);
 

@@ -285,11 +285,14 @@ static void note_skipped(const struct manifest_set *set, struct diag_list *dl)
 	for (size_t i = 0; i < set->nskipped; i++) {
 		const struct k8s_skipped *k = &set->skipped[i];
 
+		/* cluster-scoped objects are named without a namespace */
+		bool scoped = k->namespace.s || !k8s_kind_cluster_scoped(k->kind);
+
 		diag_add(dl, DIAG_NOTE, &k->pos, NULL, NULL, NULL, NULL,
-			 "skipped %s %s/%s: svcnft reads Service, Endpoints, EndpointSlice and Pod",
+			 "skipped %s %s%s%s: svcnft reads Service, Endpoints, EndpointSlice and Pod",
 			 k->kind ? k->kind : "?",
-			 k->namespace.s ? k->namespace.s : "default",
-			 k->name.s ? k->name.s : "?");
+			 scoped ? (k->namespace.s ? k->namespace.s : "default") : "",
+			 scoped ? "/" : "", k->name.s ? k->name.s : "?");
 	}
 }
 

@@ -208,7 +208,8 @@ static const struct field service_spec_f[] = {
 	FIELD("selector", F_LABELS, struct k8s_service, selector),
 	FN("ports", 0, dec_service_ports),
 };
-static const struct fields service_spec_fs = FIELDS(service_spec_f, NO_POS);
+static const struct fields service_spec_fs =
+	FIELDS(service_spec_f, offsetof(struct k8s_service, spec_pos));
 static const struct field load_balancer_f[] = {
 	FN("ingress", offsetof(struct k8s_service, lb_ingress_ips), dec_ip_list),
 };
@@ -318,6 +319,25 @@ static const struct field meta_f[] = {
 	FN("deletionTimestamp", offsetof(struct k8s_meta, deleting), dec_present),
 };
 static const struct fields meta_fs = FIELDS(meta_f, NO_POS);
+
+bool k8s_kind_cluster_scoped(const char *kind)
+{
+	static const char *const kinds[] = {
+		"APIService", "CSIDriver", "CSINode", "ClusterRole", "ClusterRoleBinding",
+		"ClusterIssuer", "ComponentStatus", "CustomResourceDefinition",
+		"FlowSchema", "IngressClass", "MutatingWebhookConfiguration",
+		"Namespace", "Node", "PersistentVolume", "PodSecurityPolicy",
+		"PriorityClass", "PriorityLevelConfiguration", "RuntimeClass",
+		"StorageClass", "ValidatingAdmissionPolicy",
+		"ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration",
+		"VolumeAttachment",
+	};
+
+	for (size_t i = 0; kind && i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kind, kinds[i]))
+			return true;
+	return false;
+}
 
 const char *k8s_meta_namespace(const struct k8s_meta *meta)
 {

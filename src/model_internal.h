@@ -54,6 +54,9 @@ int model_endpoint_addr(struct model_ctx *ctx, const struct obj_ref *obj,
 			const char *field, const struct k8s_str *ip,
 			struct ip_addr *out);
 
+/* Where a message about a missing or empty spec field points: spec, or
+ * the object when it has no spec. */
+const struct src_pos *model_spec_pos(const struct k8s_service *k);
 int model_parse_ports(struct model_ctx *ctx, const struct obj_ref *obj,
 		      const struct k8s_service *k, struct model_service *s);
 int model_parse_policies(struct model_ctx *ctx, const struct k8s_service *k,

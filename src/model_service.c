@@ -268,6 +268,11 @@ static int parse_addresses(struct model_ctx *ctx, const struct obj_ref *obj,
 	return ret;
 }
 
+const struct src_pos *model_spec_pos(const struct k8s_service *k)
+{
+	return k->spec_pos.line ? &k->spec_pos : &k->meta.pos;
+}
+
 static int parse_external_name(struct model_ctx *ctx, const struct obj_ref *obj,
 			       const struct k8s_service *k,
 			       struct model_service *s)
@@ -275,7 +280,7 @@ static int parse_external_name(struct model_ctx *ctx, const struct obj_ref *obj,
 	const struct k8s_str *n = &k->external_name;
 
 	if (!n->s || !*n->s) {
-		model_error(ctx, obj, &k->meta.pos, "spec.externalName",
+		model_error(ctx, obj, n->s ? &n->pos : model_spec_pos(k), "spec.externalName",
 			    "is required for type ExternalName: give the DNS name the Service is an alias for, such as my.database.example.com");
 		return -EINVAL;
 	}
