@@ -98,6 +98,9 @@ struct model_options {
 	const char *node_name;	/* --node-name: which endpoints are local */
 	const char *proxy_name;	/* --proxy-name: service-proxy-name label */
 	struct model_node node;
+	/* MODEL_MAX_* below; smaller in tests */
+	size_t max_endpoints, max_service_endpoints;
+	size_t max_entries, max_service_entries;
 };
 
 /*

@@ -15,6 +15,10 @@ void model_options_default(struct model_options *opts)
 	opts->node_port_first = 30000;
 	opts->node_port_last = 32767;
 	ip_prefix_parse(&opts->service_cidr, "10.96.0.0/12");
+	opts->max_endpoints = MODEL_MAX_ENDPOINTS;
+	opts->max_service_endpoints = MODEL_MAX_SERVICE_ENDPOINTS;
+	opts->max_entries = MODEL_MAX_ENTRIES;
+	opts->max_service_entries = MODEL_MAX_SERVICE_ENTRIES;
 }
 
 struct service_src {
@@ -135,17 +139,17 @@ static void check_entries(struct model_ctx *ctx)
 				s->nexternal_ips + s->nlb_ips;
 		size_t n = naddrs * s->nports;	/* each is below 2^32: no overflow */
 
-		if (n > MODEL_MAX_SERVICE_ENTRIES) {
+		if (n > ctx->opts->max_service_entries) {
 			model_error(ctx, &obj, &s->pos, NULL,
-				    "%zu addresses times %zu ports are %zu address-port pairs, more than the limit of %d per Service",
-				    naddrs, s->nports, n, MODEL_MAX_SERVICE_ENTRIES);
+				    "%zu addresses times %zu ports are %zu address-port pairs, more than the limit of %zu per Service",
+				    naddrs, s->nports, n, ctx->opts->max_service_entries);
 			continue;
 		}
 		ctx->entries_total += n;
-		if (ctx->entries_total > MODEL_MAX_ENTRIES) {
+		if (ctx->entries_total > ctx->opts->max_entries) {
 			model_error(ctx, &obj, &s->pos, NULL,
-				    "brings the address-port pairs of all Services to %zu, more than the limit of %d in all",
-				    ctx->entries_total, MODEL_MAX_ENTRIES);
+				    "brings the address-port pairs of all Services to %zu, more than the limit of %zu in all",
+				    ctx->entries_total, ctx->opts->max_entries);
 			return;
 		}
 	}

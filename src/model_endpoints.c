@@ -28,8 +28,8 @@ static bool endpoint_room(struct model_ctx *ctx)
 {
 	ctx->endpoints_service++;
 	ctx->endpoints_total++;
-	return ctx->endpoints_service <= MODEL_MAX_SERVICE_ENDPOINTS &&
-	       ctx->endpoints_total <= MODEL_MAX_ENDPOINTS;
+	return ctx->endpoints_service <= ctx->opts->max_service_endpoints &&
+	       ctx->endpoints_total <= ctx->opts->max_endpoints;
 }
 
 static void add_endpoint(struct model_ctx *ctx, struct model_port *p,
@@ -325,14 +325,14 @@ static void check_endpoint_limits(struct model_ctx *ctx, const struct model_serv
 {
 	struct obj_ref obj = { "Service", svc->ns, svc->name };
 
-	if (ctx->endpoints_service > MODEL_MAX_SERVICE_ENDPOINTS) {
+	if (ctx->endpoints_service > ctx->opts->max_service_endpoints) {
 		model_error(ctx, &obj, &svc->pos, NULL,
-			    "has %zu endpoints over its ports, more than the limit of %d per Service",
-			    ctx->endpoints_service, MODEL_MAX_SERVICE_ENDPOINTS);
-	} else if (ctx->endpoints_total > MODEL_MAX_ENDPOINTS) {
+			    "has %zu endpoints over its ports, more than the limit of %zu per Service",
+			    ctx->endpoints_service, ctx->opts->max_service_endpoints);
+	} else if (ctx->endpoints_total > ctx->opts->max_endpoints) {
 		model_error(ctx, &obj, &svc->pos, NULL,
-			    "brings the endpoints of all Services to %zu, more than the limit of %d in all (Services that select the same Pods multiply them); Services after this one were not resolved",
-			    ctx->endpoints_total, MODEL_MAX_ENDPOINTS);
+			    "brings the endpoints of all Services to %zu, more than the limit of %zu in all (Services that select the same Pods multiply them); Services after this one were not resolved",
+			    ctx->endpoints_total, ctx->opts->max_endpoints);
 		ctx->endpoints_full = true;
 	}
 }
