@@ -106,13 +106,13 @@ static void note_assignments(struct model_ctx *ctx, const struct k8s_service *co
 		struct obj_ref obj = { "Service", s->ns, s->name };
 
 		if (s->cluster_ip_assigned)
-			model_note(ctx, &obj, &s->pos, "spec.clusterIP",
+			model_note(ctx, &obj, model_spec_pos(src[i]), "spec.clusterIP",
 				   "assigned %s from --service-cidr %s/%u",
 				   ip_addr_str(&s->cluster_ip, buf, sizeof(buf)),
 				   ip_addr_str(&o->service_cidr.addr, cidr, sizeof(cidr)),
 				   o->service_cidr.len);
 		if (s->cluster_ip6_assigned)
-			model_note(ctx, &obj, &s->pos, "spec.clusterIPs",
+			model_note(ctx, &obj, model_spec_pos(src[i]), "spec.clusterIPs",
 				   "assigned %s from --service-cidr %s/%u",
 				   ip_addr_str(&s->cluster_ip6, buf, sizeof(buf)),
 				   ip_addr_str(&o->service_cidr6.addr, cidr, sizeof(cidr)),
@@ -196,8 +196,7 @@ int model_build(struct model *m, const struct manifest_set *set,
 	note_assignments(&ctx, src);
 	check_entries(&ctx);
 	model_note_orphans(&ctx);
-	for (size_t i = 0; i < m->nservices; i++)
-		model_resolve_endpoints(&ctx, src[i], &m->services[i]);
+	model_resolve_all(&ctx, src);
 	count_model(m, set);
 	copy_node(&m->node, &opts->node);
 	free(src);

@@ -22,16 +22,6 @@ enum ep_use {
 	EP_FALLBACK,	/* serving and terminating: only when none is ready */
 };
 
-/* Counts every endpoint; whether it fits under the limits (reported once
- * the Service is resolved, by check_endpoint_limits). */
-static bool endpoint_room(struct model_ctx *ctx)
-{
-	ctx->endpoints_service++;
-	ctx->endpoints_total++;
-	return ctx->endpoints_service <= ctx->opts->max_service_endpoints &&
-	       ctx->endpoints_total <= ctx->opts->max_endpoints;
-}
-
 static void add_endpoint(struct model_ctx *ctx, struct model_port *p,
 			 const struct ip_addr *a, uint16_t port, const char *node,
 			 const char *pod, enum ep_use use)
@@ -39,8 +29,13 @@ static void add_endpoint(struct model_ctx *ctx, struct model_port *p,
 	const char *self = ctx->opts->node_name;
 	struct model_endpoint *e;
 
-	if (use == EP_SKIP || !endpoint_room(ctx))
+	if (use == EP_SKIP)
 		return;
+	if (ctx->counting) {
+		ctx->endpoints_service++;
+		ctx->endpoints_total++;
+		return;
+	}
 	p->endpoints = xrealloc(p->endpoints, (p->nendpoints + 1) * sizeof(*e));
 	e = &p->endpoints[p->nendpoints++];
 	memset(e, 0, sizeof(*e));
@@ -90,7 +85,7 @@ static void note_unused_ports(struct model_ctx *ctx, const struct obj_ref *obj,
 	char field[80];
 	bool *used;
 
-	if (!n)
+	if (!n || ctx->counting)
 		return;
 	used = xcalloc(n, sizeof(*used));
 	for (size_t i = 0; i < svc->nports; i++) {
@@ -319,34 +314,33 @@ static void sort_unique(struct model_port *p)
 }
 
 /* Services selecting the same Pods multiply endpoints: past a limit, the
- * run is refused rather than memory exhausted. After the total is
- * exceeded no further Service is resolved. */
-static void check_endpoint_limits(struct model_ctx *ctx, const struct model_service *svc)
+ * run is refused rather than memory exhausted. Returns false when the
+ * total is exceeded (no need to count further). */
+static bool check_endpoint_limits(struct model_ctx *ctx, const struct model_service *svc)
 {
 	struct obj_ref obj = { "Service", svc->ns, svc->name };
 
-	if (ctx->endpoints_service > ctx->opts->max_service_endpoints) {
+	if (ctx->endpoints_service > ctx->opts->max_service_endpoints)
 		model_error(ctx, &obj, &svc->pos, NULL,
 			    "has %zu endpoints over its ports, more than the limit of %zu per Service",
 			    ctx->endpoints_service, ctx->opts->max_service_endpoints);
-	} else if (ctx->endpoints_total > ctx->opts->max_endpoints) {
-		model_error(ctx, &obj, &svc->pos, NULL,
-			    "brings the endpoints of all Services to %zu, more than the limit of %zu in all (Services that select the same Pods multiply them); Services after this one were not resolved",
-			    ctx->endpoints_total, ctx->opts->max_endpoints);
-		ctx->endpoints_full = true;
-	}
+	if (ctx->endpoints_total <= ctx->opts->max_endpoints)
+		return true;
+	model_error(ctx, &obj, &svc->pos, NULL,
+		    "brings the endpoints of all Services to %zu, more than the limit of %zu in all (Services that select the same Pods multiply them)",
+		    ctx->endpoints_total, ctx->opts->max_endpoints);
+	return false;
 }
 
-void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
+static void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
 			     struct model_service *svc)
 {
 	const struct strmap_entry *eps, *slices;
 	bool publish_all;
 	char *key;
 
-	if (svc->headless || svc->type == SERVICE_EXTERNAL_NAME || ctx->endpoints_full)
+	if (svc->headless || svc->type == SERVICE_EXTERNAL_NAME)
 		return;
-	ctx->endpoints_service = 0;
 	key = xasprintf("%s/%s", svc->ns, svc->name);
 	eps = strmap_get(&ctx->endpoints_by_name, key);
 	slices = strmap_get(&ctx->slices_by_service, key);
@@ -361,7 +355,25 @@ void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
 		from_pods(ctx, k, svc, publish_all);
 	for (size_t i = 0; i < svc->nports; i++)
 		sort_unique(&svc->ports[i]);
-	check_endpoint_limits(ctx, svc);
+}
+
+void model_resolve_all(struct model_ctx *ctx, const struct k8s_service *const *src)
+{
+	struct model *m = ctx->m;
+	size_t errors = ctx->diags->nerrors;
+
+	ctx->counting = true;
+	for (size_t i = 0; i < m->nservices; i++) {
+		ctx->endpoints_service = 0;
+		model_resolve_endpoints(ctx, src[i], &m->services[i]);
+		if (!check_endpoint_limits(ctx, &m->services[i]))
+			break;
+	}
+	ctx->counting = false;
+	if (ctx->diags->nerrors > errors)
+		return;	/* over a limit: nothing was allocated */
+	for (size_t i = 0; i < m->nservices; i++)
+		model_resolve_endpoints(ctx, src[i], &m->services[i]);
 }
 
 static void check_subset_addrs(struct model_ctx *ctx, const struct obj_ref *obj,

@@ -22,11 +22,11 @@ struct model_ctx {
 	struct strmap pods_by_label;	/* "ns\x1fkey\x1fvalue" -> pod index */
 	struct strmap endpoints_by_name;	/* "ns/name" -> Endpoints index */
 	struct strmap slices_by_service;	/* "ns/service" -> slice index */
-	/* endpoints added so far, against MODEL_MAX_ENDPOINTS and
-	 * MODEL_MAX_SERVICE_ENDPOINTS; past either, none are added */
+	/* model_resolve_all counts endpoints first (counting: nothing is
+	 * allocated), against the limits in model_options */
+	bool counting;
 	size_t endpoints_total, endpoints_service;
-	size_t entries_total;	/* address-port pairs, MODEL_MAX_ENTRIES */
-	bool endpoints_full;
+	size_t entries_total;	/* address-port pairs */
 };
 
 void model_error(struct model_ctx *ctx, const struct obj_ref *obj,
@@ -63,8 +63,9 @@ int model_parse_policies(struct model_ctx *ctx, const struct k8s_service *k,
 			 struct model_service *s);
 int model_service_from_k8s(struct model_ctx *ctx, const struct k8s_service *k,
 			   struct model_service *out);
-void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
-			     struct model_service *svc);
+/* Endpoints of every Service: counted first, so that input which expands
+ * past the limits is refused before memory is spent on it. */
+void model_resolve_all(struct model_ctx *ctx, const struct k8s_service *const *src);
 void model_index_objects(struct model_ctx *ctx);
 void model_note_orphans(struct model_ctx *ctx);
 int model_check_duplicates(struct model_ctx *ctx);
