@@ -132,6 +132,7 @@ struct k8s_endpoint_port {
 struct k8s_endpoint_address {
 	struct k8s_str ip;
 	struct k8s_str node_name;
+	struct src_pos pos;
 };
 
 struct k8s_endpoint_subset {

@@ -272,7 +272,7 @@ static const struct field endpoint_address_f[] = {
 	FIELD("nodeName", F_STR, struct k8s_endpoint_address, node_name),
 };
 static const struct fields endpoint_address_fs =
-	FIELDS(endpoint_address_f, NO_POS);
+	FIELDS(endpoint_address_f, offsetof(struct k8s_endpoint_address, pos));
 static const struct field subset_f[] = {
 	LIST("addresses", struct k8s_endpoint_subset, addresses, naddresses,
 	     struct k8s_endpoint_address, endpoint_address_fs),

@@ -385,7 +385,11 @@ static void check_subset_addrs(struct model_ctx *ctx, const struct obj_ref *obj,
 
 	for (size_t i = 0; i < n; i++) {
 		snprintf(field, sizeof(field), "subsets[%zu].%s[%zu].ip", s, list, i);
-		model_endpoint_addr(ctx, obj, field, &v[i].ip, &a);
+		if (!v[i].ip.s)
+			model_error(ctx, obj, &v[i].pos, field,
+				    "is required: give the endpoint's IP address");
+		else
+			model_endpoint_addr(ctx, obj, field, &v[i].ip, &a);
 	}
 }
 
@@ -451,6 +455,11 @@ static void check_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *
 		return;
 	}
 	for (size_t e = 0; e < sl->nendpoints; e++) {
+		if (!sl->endpoints[e].addresses.n) {
+			snprintf(field, sizeof(field), "endpoints[%zu].addresses", e);
+			model_error(ctx, &obj, &sl->endpoints[e].pos, field,
+				    "is required: give the endpoint's address (kube-proxy uses the first)");
+		}
 		for (size_t i = 0; i < sl->endpoints[e].addresses.n; i++) {
 			snprintf(field, sizeof(field), "endpoints[%zu].addresses[%zu]", e, i);
 			model_endpoint_addr(ctx, &obj, field,
