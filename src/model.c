@@ -94,29 +94,34 @@ static const struct k8s_service **convert_services(struct model_ctx *ctx)
 	return src;
 }
 
+static void note_cluster_ip(struct model_ctx *ctx, const struct obj_ref *obj,
+			    const struct src_pos *pos, const char *field,
+			    const struct ip_addr *a, const struct ip_prefix *cidr)
+{
+	char buf[IP_ADDR_STRLEN], range[IP_ADDR_STRLEN];
+
+	model_note(ctx, obj, pos, field, "assigned %s from --service-cidr %s/%u",
+		   ip_addr_str(a, buf, sizeof(buf)),
+		   ip_addr_str(&cidr->addr, range, sizeof(range)), cidr->len);
+}
+
 /* -v: what svcnft chose where the manifests left it open (svcnft(8),
  * "Assigned ClusterIPs and node ports are stable"). */
 static void note_assignments(struct model_ctx *ctx, const struct k8s_service *const *src)
 {
 	const struct model_options *o = ctx->opts;
-	char buf[IP_ADDR_STRLEN], cidr[IP_ADDR_STRLEN], field[64];
+	char field[64];
 
 	for (size_t i = 0; i < ctx->m->nservices; i++) {
 		const struct model_service *s = &ctx->m->services[i];
 		struct obj_ref obj = { "Service", s->ns, s->name };
 
 		if (s->cluster_ip_assigned)
-			model_note(ctx, &obj, model_spec_pos(src[i]), "spec.clusterIP",
-				   "assigned %s from --service-cidr %s/%u",
-				   ip_addr_str(&s->cluster_ip, buf, sizeof(buf)),
-				   ip_addr_str(&o->service_cidr.addr, cidr, sizeof(cidr)),
-				   o->service_cidr.len);
+			note_cluster_ip(ctx, &obj, model_spec_pos(src[i]), "spec.clusterIP",
+					&s->cluster_ip, &o->service_cidr);
 		if (s->cluster_ip6_assigned)
-			model_note(ctx, &obj, model_spec_pos(src[i]), "spec.clusterIPs",
-				   "assigned %s from --service-cidr %s/%u",
-				   ip_addr_str(&s->cluster_ip6, buf, sizeof(buf)),
-				   ip_addr_str(&o->service_cidr6.addr, cidr, sizeof(cidr)),
-				   o->service_cidr6.len);
+			note_cluster_ip(ctx, &obj, model_spec_pos(src[i]), "spec.clusterIPs",
+					&s->cluster_ip6, &o->service_cidr6);
 		for (size_t j = 0; j < s->nports; j++) {
 			if (!s->ports[j].node_port_assigned)
 				continue;
