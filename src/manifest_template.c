@@ -37,7 +37,7 @@ static bool ends_in_block_indicator(const char *s, size_t n)
 {
 	size_t tail = 0;
 
-	while (n && tail < 2 && strchr("+-0123456789", s[n - 1])) {
+	while (n && tail < 2 && s[n - 1] && strchr("+-0123456789", s[n - 1])) {
 		n--;
 		tail++;
 	}
