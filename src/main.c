@@ -109,7 +109,7 @@ static void show_usage(FILE *out)
 static void show_command_usage(const struct command *c)
 {
 	printf("Usage: svcnft %s %s\n%s.\n", c->name, c->args, c->help);
-	if (*c->usage)
+	if (c->usage && *c->usage)
 		printf("\n%s", c->usage);
 	printf("See svcnft(8).\n");
 }

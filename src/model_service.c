@@ -197,28 +197,30 @@ static int parse_cluster_ip(struct model_ctx *ctx, const struct obj_ref *obj,
 	return parse_cluster_ips(ctx, obj, ips, ips == &k->cluster_ips, s);
 }
 
-/* Ingress addresses of a family the Service does not have are not its
- * (kube-proxy's proxier of that family ignores the Service): an IPv6
- * ingress on an IPv4-only Service must not create an ip6 table. */
+/* Addresses of a family the Service does not have are not its: kube-proxy's
+ * proxier of that family ignores the Service. An IPv6 ingress or externalIP
+ * on an IPv4-only Service must not create an ip6 table. */
 static void drop_other_family(struct model_ctx *ctx, const struct obj_ref *obj,
-			      const struct src_pos *pos, struct model_service *s)
+			      const struct src_pos *pos, const char *field,
+			      const struct model_service *s, struct ip_addr *v, size_t *n)
 {
 	char buf[IP_ADDR_STRLEN];
 	size_t out = 0;
 
-	for (size_t i = 0; i < s->nlb_ips; i++) {
-		int family = s->lb_ips[i].family;
+	for (size_t i = 0; i < *n; i++) {
+		int family = v[i].family;
 
-		if ((family == AF_INET && s->want_ipv4) || (family == AF_INET6 && s->want_ipv6)) {
-			s->lb_ips[out++] = s->lb_ips[i];
+		if (s->headless || (family == AF_INET && s->want_ipv4) ||
+		    (family == AF_INET6 && s->want_ipv6)) {
+			v[out++] = v[i];
 			continue;
 		}
-		model_note(ctx, obj, pos, "status.loadBalancer.ingress",
+		model_note(ctx, obj, pos, field,
 			   "\"%s\" ignored: the Service has no %s ClusterIP (spec.ipFamilies)",
-			   ip_addr_str(&s->lb_ips[i], buf, sizeof(buf)),
+			   ip_addr_str(&v[i], buf, sizeof(buf)),
 			   family == AF_INET ? "IPv4" : "IPv6");
 	}
-	s->nlb_ips = out;
+	*n = out;
 }
 
 /* spec.loadBalancerIP asks the load balancer for an address; only the
@@ -257,12 +259,15 @@ static int parse_addresses(struct model_ctx *ctx, const struct obj_ref *obj,
 	if (parse_ip_list(ctx, obj, "spec.externalIPs", &k->external_ips,
 			  &s->external_ips, &s->nexternal_ips) < 0)
 		ret = -EINVAL;
+	drop_other_family(ctx, obj, &k->external_ips.pos, "spec.externalIPs", s,
+			  s->external_ips, &s->nexternal_ips);
 	if (s->type != SERVICE_LOAD_BALANCER)
 		return ret;
 	if (parse_ip_list(ctx, obj, "status.loadBalancer.ingress", &k->lb_ingress_ips,
 			  &s->lb_ips, &s->nlb_ips) < 0)
 		ret = -EINVAL;
-	drop_other_family(ctx, obj, &k->lb_ingress_ips.pos, s);
+	drop_other_family(ctx, obj, &k->lb_ingress_ips.pos, "status.loadBalancer.ingress", s,
+			  s->lb_ips, &s->nlb_ips);
 	if (check_load_balancer_ip(ctx, obj, k, s) < 0)
 		ret = -EINVAL;
 	return ret;

@@ -88,21 +88,25 @@ START_TEST(load_balancer_ip_alone_not_programmed)
 }
 END_TEST
 
-/* An IPv6 ingress on an IPv4-only Service is not the Service's: no ip6
- * table. */
+/* An IPv6 ingress or externalIP on an IPv4-only Service is not the
+ * Service's (kube-proxy's IPv6 side ignores the Service): no ip6 table. */
 START_TEST(ingress_of_another_family_ignored)
 {
 	struct built b;
 	const struct model_service *s;
 	char buf[IP_ADDR_STRLEN];
 
-	build(&b, SVC("lb", "{type: LoadBalancer, clusterIP: 198.19.0.10, ports: [{port: 80, nodePort: 30080}]}\n"
+	build(&b, SVC("lb", "{type: LoadBalancer, clusterIP: 198.19.0.10, externalIPs: ['2001:db8::5', 198.18.100.1],"
+		      " ports: [{port: 80, nodePort: 30080}]}\n"
 		      "status: {loadBalancer: {ingress: [{ip: '2001:db8::1'}, {ip: 198.18.200.1}]}}"));
 	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
 	s = find(&b, "default", "lb");
 	ck_assert_uint_eq(s->nlb_ips, 1);
 	ck_assert_str_eq(ip_addr_str(&s->lb_ips[0], buf, sizeof(buf)), "198.18.200.1");
+	ck_assert_uint_eq(s->nexternal_ips, 1);
+	ck_assert_str_eq(ip_addr_str(&s->external_ips[0], buf, sizeof(buf)), "198.18.100.1");
 	ck_assert(!model_has_family(&b.m, AF_INET6));
+	expect_in(all_diags(&b), "spec.externalIPs: \"2001:db8::5\" ignored: the Service has no IPv6 ClusterIP");
 	expect_in(all_diags(&b), "status.loadBalancer.ingress: \"2001:db8::1\" ignored: the Service has no IPv6 ClusterIP");
 	built_free(&b);
 }
