@@ -104,11 +104,11 @@ struct model_options {
 };
 
 /*
- * What one run may expand to, checked as the model is built so that memory
- * stays bounded (about 400 bytes an endpoint, from manifest to ruleset):
- * Services selecting the same Pods multiply. Far above a 10,000-Service
- * cluster with 100 endpoints each. Past a limit the run is refused with an
- * error naming the object and the limit.
+ * What one run may expand to, counted before the model is built so that
+ * memory stays bounded (about 480 bytes an endpoint, from manifest to
+ * ruleset): Services selecting the same Pods multiply. Five times a
+ * 10,000-Service cluster with 100 endpoints each. Past a limit the run is
+ * refused with an error naming the object and the limit.
  */
 #define MODEL_MAX_ENDPOINTS 5000000	/* in all, over every Service port */
 #define MODEL_MAX_SERVICE_ENDPOINTS 500000	/* of one Service, over its ports */
