@@ -3,10 +3,10 @@
  * Unrendered Helm and Go templates: `name: {{ .Release.Name }}` is YAML of
  * a sort (a flow mapping in a flow mapping), and `{{- if ... }}` is not, so
  * libyaml would report one puzzling message per placeholder. One line scan
- * before parsing finds the first `{{` that YAML does not quote, and the
- * file is refused with one message that says what to do. `{{` inside
- * quotes, comments and block scalars (`|`, `>`: alert templates in a
- * ConfigMap) is text, and left alone.
+ * before parsing finds the first `{{` where YAML would start a node, and
+ * the file is refused with one message that says what to do. `{{` inside
+ * quotes, comments, plain scalars and block scalars (`|`, `>`: alert
+ * templates in a ConfigMap) is text, and left alone.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -47,6 +47,20 @@ static bool ends_in_block_indicator(const char *s, size_t n)
 	return !n || s[n - 1] == ' ' || s[n - 1] == ':' || s[n - 1] == '-';
 }
 
+/* Whether a node may start at s[i]: after nothing on the line, after a
+ * flow indicator ('[', '{', ','), or after a ':' or '-' that is one (a
+ * space follows). Elsewhere "{{" is inside a plain scalar, as in
+ * `summary: Pod {{ $labels.pod }} is down` (an alert's text): not YAML
+ * structure, so not a placeholder to refuse. */
+static bool node_may_start(const char *s, size_t indent, size_t i)
+{
+	while (i > indent && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+		i--;
+	if (i == indent || s[i - 1] == '[' || s[i - 1] == '{' || s[i - 1] == ',')
+		return true;
+	return (s[i - 1] == ':' || s[i - 1] == '-') && (s[i] == ' ' || s[i] == '\t');
+}
+
 static void scan_line(const char *s, size_t n, struct line_scan *ls)
 {
 	char quote = 0;
@@ -71,7 +85,7 @@ static void scan_line(const char *s, size_t n, struct line_scan *ls)
 			end = i;
 			break;
 		} else if (!quote && c == '{' && i + 1 < n && s[i + 1] == '{' &&
-			   ls->placeholder == SIZE_MAX) {
+			   ls->placeholder == SIZE_MAX && node_may_start(s, ls->indent, i)) {
 			ls->placeholder = i;
 		}
 	}

@@ -280,7 +280,7 @@ START_TEST(one_line_json_messages_carry_the_column)
 END_TEST
 
 /* An unrendered template is one error at its first placeholder; "{{" in
- * quotes, comments and block scalars is text. */
+ * quotes, comments, plain scalars and block scalars is text. */
 START_TEST(unrendered_template_is_one_error)
 {
 	static const char helm[] =
@@ -290,7 +290,8 @@ START_TEST(unrendered_template_is_one_error)
 	static const char text[] =
 		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: rules}\ndata:\n"
 		"  alerts: |\n    summary: {{ $labels.instance }} down\n"
-		"  other: 'a {{ b'\n  more: \"{{ c }}\"\n";
+		"  other: 'a {{ b'\n  more: \"{{ c }}\"\n"
+		"  summary: Pod {{ $labels.pod }} is down\n";
 	struct built b;
 
 	build(&b, helm);
