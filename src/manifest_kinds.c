@@ -236,8 +236,18 @@ static const struct field service_meta_f[] = {
 	   dec_source_ranges_annotation),
 };
 static const struct fields service_meta_fs = FIELDS(service_meta_f, NO_POS);
+
+/* metadata again, for the Service's own part of it; decode_meta reports
+ * what is wrong with metadata itself. */
+static void dec_service_meta(struct dec *d, struct mnode *v, const struct fpath *path,
+			     void *at)
+{
+	if (v->kind == MN_MAP)
+		mdec_obj(d, v, path, &service_meta_fs, at);
+}
+
 static const struct field service_f[] = {
-	NESTED("metadata", service_meta_fs),
+	FN("metadata", 0, dec_service_meta),
 	NESTED("spec", service_spec_fs),
 	NESTED("status", service_status_fs),
 };
