@@ -80,7 +80,8 @@ struct command {
 	int (*run)(int argc, char **argv);
 	const char *args;	/* after the name, in the usage line */
 	const char *help;	/* one line: what it does */
-	const char *usage;	/* its options, one a line ("" for none) */
+	const char *usage;	/* its options, one a line ("" for none); NULL:
+				 * the command handles --help itself */
 };
 
 int cmd_apply(int argc, char **argv);

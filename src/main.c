@@ -106,12 +106,18 @@ static void show_usage(FILE *out)
 		"'svcnft help COMMAND' or 'svcnft COMMAND --help' shows one command's options.\n");
 }
 
-static void show_command_usage(const struct command *c)
+/* usage NULL: the command prints its own, given --help. */
+static int show_command_usage(const struct command *c)
 {
+	char *argv[] = { (char *)c->name, "--help", NULL };
+
+	if (!c->usage)
+		return c->run(2, argv);
 	printf("Usage: svcnft %s %s\n%s.\n", c->name, c->args, c->help);
-	if (c->usage && *c->usage)
+	if (*c->usage)
 		printf("\n%s", c->usage);
 	printf("See svcnft(8).\n");
+	return EXIT_OK;
 }
 
 static int cmd_help(int argc, char **argv)
@@ -124,9 +130,8 @@ static int cmd_help(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (c)
-		show_command_usage(c);
-	else
-		show_usage(stdout);
+		return show_command_usage(c);
+	show_usage(stdout);
 	return EXIT_OK;
 }
 
@@ -156,10 +161,8 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	cmd = find_command(argv[1]);
-	if (cmd && asks_for_help(argc - 1, argv + 1)) {
-		show_command_usage(cmd);
-		return EXIT_OK;
-	}
+	if (cmd && cmd->usage && asks_for_help(argc - 1, argv + 1))
+		return show_command_usage(cmd);
 	if (cmd)
 		return cmd->run(argc - 1, argv + 1);
 	fprintf(stderr, "svcnft: unknown command \"%s\"\n\n", argv[1]);
