@@ -90,8 +90,8 @@ struct builder {
 
 static struct src_pos mark_pos(const struct builder *b, const yaml_mark_t *m)
 {
-	struct src_pos pos = { b->tree.file, (unsigned)m->line + 1,
-			       (unsigned)m->column + 1 };
+	struct src_pos pos = { .file = b->tree.file, .line = (unsigned)m->line + 1,
+			       .column = (unsigned)m->column + 1 };
 
 	return pos;
 }
@@ -639,7 +639,8 @@ static bool is_break(const char *buf, size_t len, size_t i)
 
 static struct src_pos offset_pos(const struct builder *b, size_t off)
 {
-	struct src_pos pos = { b->tree.file, b->base_line + 1, 1 };
+	struct src_pos pos = { .file = b->tree.file, .line = b->base_line + 1,
+			       .column = 1 };
 
 	for (size_t i = 0; i < off && i < b->len; i++) {
 		if (is_break(b->buf, b->len, i)) {
@@ -739,7 +740,7 @@ static void report_parser_error(struct builder *b, const yaml_parser_t *p)
 	char *context = NULL;
 
 	if (p->error == YAML_MEMORY_ERROR || !p->problem)
-		abort();	/* see util.h: out of memory is not recoverable */
+		out_of_memory();	/* see util.h: out of memory is not recoverable */
 	if (p->error == YAML_READER_ERROR) {
 		report_reader_error(b, p);
 		return;
@@ -795,15 +796,31 @@ static void builder_free(struct builder *b)
  * write (kubectl ... > file): applying it would remove every Service. */
 static void refuse_empty(const char *file, struct diag_list *diags)
 {
-	struct src_pos pos = { file, 1, 1 };
+	struct src_pos pos = { .file = file, .line = 1, .column = 1 };
 
 	diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
 		 "no Kubernetes objects: the input is empty, or holds only comments and empty documents (as a failed or truncated write leaves it); to remove every Service, use svcnft flush");
 }
 
-int manifest_read_part(struct manifest_set *set, const char *name,
-		       const char *buf, size_t len, unsigned base_line,
-		       struct diag_list *diags, size_t *nonempty)
+/* Compact JSON (jq -c, kubectl's output minified) is one line: there the
+ * line number alone does not say which object or field a message means. */
+static bool is_one_line(const char *buf, size_t len)
+{
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+		       buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	return len && !memchr(buf, '\n', len);
+}
+
+/*
+ * A whole file, or a part of one (manifest_read_part). A part is never
+ * one line (a file is cut only at line starts), and an unrendered template
+ * in a part stops it as a syntax error does: the file is then read whole,
+ * which refuses all of it with the file's own line.
+ */
+static int read_text(struct manifest_set *set, const char *name,
+		     const char *buf, size_t len, unsigned base_line,
+		     bool part, struct diag_list *diags, size_t *nonempty)
 {
 	struct builder b = {
 		.set = set,
@@ -815,9 +832,15 @@ int manifest_read_part(struct manifest_set *set, const char *name,
 	yaml_parser_t parser;
 	bool whole;
 
+	*nonempty = 0;
 	b.tree.file = manifest_set_add_file(set, name ? name : "<input>");
+	b.tree.one_line = !part && is_one_line(b.buf, b.len);
+	if (manifest_refuse_template(b.tree.file, b.buf, b.len, diags)) {
+		builder_free(&b);
+		return part ? -EILSEQ : 0;
+	}
 	if (!yaml_parser_initialize(&parser))
-		abort();	/* fails only when out of memory, see util.h */
+		out_of_memory();	/* fails only when out of memory, see util.h */
 	yaml_parser_set_input_string(&parser, (const unsigned char *)b.buf, b.len);
 	/* libyaml counts lines from its mark, which nothing else sets */
 	parser.mark.line = base_line;
@@ -828,12 +851,19 @@ int manifest_read_part(struct manifest_set *set, const char *name,
 	return whole ? 0 : -EILSEQ;
 }
 
+int manifest_read_part(struct manifest_set *set, const char *name,
+		       const char *buf, size_t len, unsigned base_line,
+		       struct diag_list *diags, size_t *nonempty)
+{
+	return read_text(set, name, buf, len, base_line, true, diags, nonempty);
+}
+
 int manifest_read_buffer(struct manifest_set *set, const char *name,
 			 const char *buf, size_t len, struct diag_list *diags)
 {
 	size_t nerrors = diags->nerrors, nonempty;
 
-	manifest_read_part(set, name, buf, len, 0, diags, &nonempty);
+	read_text(set, name, buf, len, 0, false, diags, &nonempty);
 	if (!nonempty && diags->nerrors == nerrors)
 		refuse_empty(set->files[set->nfiles - 1], diags);
 	return 0;

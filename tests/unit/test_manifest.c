@@ -1051,8 +1051,9 @@ END_TEST
 
 /* A stream of n documents, over 8 MiB: every 97th Service has a bad
  * port, some documents end with "...", carry a block scalar or are empty;
- * with broken_at, that document has a syntax error. */
-static char *big_stream(size_t n, size_t broken_at)
+ * document broken_at has a syntax error, or with template an unrendered
+ * Helm placeholder. */
+static char *big_stream(size_t n, size_t broken_at, bool template)
 {
 	size_t cap = n * 256 + 1, len = 0;
 	char *text = xmalloc(cap);
@@ -1061,7 +1062,8 @@ static char *big_stream(size_t n, size_t broken_at)
 		len += (size_t)snprintf(text + len, cap - len,
 			"%s# document %zu\napiVersion: v1\nkind: Service\nmetadata:\n  name: s%zu\n  annotations:\n    note: |\n      line one\n      line two\nspec:\n  ports:\n  - port: %s\n%s",
 			i % 5 == 4 ? "---\n---\n" : "---\n", i, i,
-			i % 97 == 0 ? "eighty" : i == broken_at ? "[80" : "80",
+			i % 97 == 0 ? "eighty" : i != broken_at ? "80" :
+			template ? "{{ .Values.port }}" : "[80",
 			i % 7 == 0 ? "...\n" : "");
 	}
 	return text;
@@ -1101,15 +1103,19 @@ static void expect_split_read_same(const char *text)
 
 /* A large file is read in parts on several threads: the same objects at
  * the same lines and columns, the same messages; after a syntax error
- * (where libyaml stops) nothing of the parts that follow counts. */
+ * (where libyaml stops) nothing of the parts that follow counts, and an
+ * unrendered template refuses the whole file at its own line. */
 START_TEST(split_file_reads_as_whole)
 {
-	char *text = big_stream(60000, SIZE_MAX);
+	char *text = big_stream(60000, SIZE_MAX, false);
 
 	ck_assert_uint_gt(strlen(text), 8u << 20);
 	expect_split_read_same(text);
 	free(text);
-	text = big_stream(60000, 35000);
+	text = big_stream(60000, 35000, false);
+	expect_split_read_same(text);
+	free(text);
+	text = big_stream(60000, 35000, true);
 	expect_split_read_same(text);
 	free(text);
 }
