@@ -230,20 +230,22 @@ int manifest_read_part(struct manifest_set *set, const char *name,
  * a stream of documents at lines that are exactly "---", a kubectl List
  * between its items, each part then a List of its own (list: the part
  * reads as the whole only when it reads without a message). Returns the
- * number of parts, 0 when the file is not cut; free with
- * manifest_parts_free().
+ * number of parts (free *parts), 0 when the file is not cut.
  */
 struct manifest_part {
-	const char *text;	/* into the file's text, or own */
+	const char *text;	/* into the file's text */
 	size_t len;
-	unsigned base_line;	/* line breaks in the file before text */
+	unsigned base_line;	/* line breaks in the file before what is read */
 	bool list;
-	char *own;		/* text made for the part, or NULL */
+	bool list_head, list_tail;	/* the List's start or end is added */
 };
 
 size_t manifest_split(const char *text, size_t len, size_t target,
 		      struct manifest_part **parts);
-void manifest_parts_free(struct manifest_part *parts, size_t n);
+/* The text to read for pt when it is not pt->text as it is (a List part
+ * with the List's start or end added), of *len bytes; else NULL. Made when
+ * the part is read, so that only the parts being read have a copy. */
+char *manifest_part_text(const struct manifest_part *pt, size_t *len);
 
 /* A file's whole text, as manifest_read_file() reads it (errors reported
  * the same way): 0 or a negative errno. */

@@ -2,8 +2,9 @@
 /*
  * Reading manifests on every core: each file is read on its own, into
  * objects and messages of its own, by a few threads taking the largest
- * first, and a large file is cut at document boundaries ("---" lines) into
- * parts read the same way, each knowing the line it starts at. The results
+ * first, and a large file is cut at document starts or between a List's
+ * items (manifest_split.c) into parts read the same way, each knowing the
+ * line it starts at. The results
  * are joined in the order of the files and of the parts, so that the
  * objects, the messages and their positions are exactly those of reading
  * everything one after the other.
@@ -59,23 +60,32 @@ struct piece {
 	const char *text;	/* NULL: the input is read by the worker */
 	size_t len;
 	unsigned base_line;	/* line breaks before text in its file */
-	bool part;		/* one of several parts of its file */
+	bool part;		/* one of several parts of its file: cut */
 	bool done;		/* ret already known: reading it failed */
-	bool strict;		/* a part that stands only without messages */
-	char *own;		/* text made for the part, freed once read */
+	struct manifest_part cut;
 	struct manifest_set set;
 	struct diag_list diags;
 	size_t nonempty;
 	int ret;
 };
 
+static void read_part_piece(struct piece *pc, const struct manifest_input *in)
+{
+	size_t len = pc->cut.len;
+	char *own = manifest_part_text(&pc->cut, &len);
+
+	pc->ret = manifest_read_part(&pc->set, in->path, own ? own : pc->cut.text,
+				     len, pc->cut.base_line, &pc->diags,
+				     &pc->nonempty);
+	free(own);
+}
+
 static void read_piece(struct piece *pc, const struct manifest_input *in)
 {
 	if (pc->done)
 		return;
 	if (pc->part)
-		pc->ret = manifest_read_part(&pc->set, in->path, pc->text, pc->len,
-					     pc->base_line, &pc->diags, &pc->nonempty);
+		read_part_piece(pc, in);
 	else if (pc->text)
 		pc->ret = manifest_read_buffer(&pc->set, in->path, pc->text,
 					       pc->len, &pc->diags);
@@ -83,8 +93,6 @@ static void read_piece(struct piece *pc, const struct manifest_input *in)
 		pc->ret = manifest_read_file(&pc->set, in->path, &pc->diags);
 	else
 		pc->ret = manifest_read_stream(&pc->set, "<stdin>", stdin, &pc->diags);
-	free(pc->own);
-	pc->own = NULL;
 }
 
 struct read_job {
@@ -171,17 +179,10 @@ static bool split_input(struct read_job *j, size_t i, size_t target)
 	for (size_t k = 0; k < n; k++) {
 		struct piece *pc = add_piece(j, i);
 
-		pc->text = parts[k].text;
-		pc->len = parts[k].len;
-		pc->base_line = parts[k].base_line;
-		pc->own = parts[k].own;
-		pc->strict = parts[k].list;
+		pc->cut = parts[k];
 		pc->part = true;
 	}
-	/* the pieces own the made texts now */
-	for (size_t k = 0; k < n; k++)
-		parts[k].own = NULL;
-	manifest_parts_free(parts, n);
+	free(parts);
 	return n > 0;
 }
 
@@ -207,7 +208,6 @@ static void plan_pieces(struct read_job *j, size_t nthreads,
 	for (size_t i = 0; i < in->n; i++) {
 		const struct manifest_input *mi = &in->v[i];
 		struct piece *pc;
-
 		int r = 0;
 
 		if (mi->path && mi->size >= (long long)(target + target / 2) &&
@@ -225,6 +225,7 @@ static void plan_pieces(struct read_job *j, size_t nthreads,
 		pc->done = r < 0;	/* reported by manifest_slurp_file */
 	}
 }
+
 static void append(void *dst, size_t *n, size_t *cap, void *src, size_t sn,
 		   size_t elem)
 {
@@ -234,6 +235,10 @@ static void append(void *dst, size_t *n, size_t *cap, void *src, size_t sn,
 	memcpy(*(char **)dst + *n * elem, src, sn * elem);
 	*n += sn;
 }
+
+_Static_assert(sizeof(struct manifest_set) ==
+	       6 * sizeof(void *) + 12 * sizeof(size_t),
+	       "set_move() moves every field of struct manifest_set: move the new one too");
 
 /* src's objects and file names after dst's; src is left empty. */
 static void set_move(struct manifest_set *dst, struct manifest_set *src)
@@ -292,7 +297,7 @@ static bool parts_stand(const struct piece *pc, size_t n)
 	size_t nonempty = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (pc[i].ret < 0 || (pc[i].strict && pc[i].diags.n))
+		if (pc[i].ret < 0 || (pc[i].cut.list && pc[i].diags.n))
 			return false;
 		nonempty += pc[i].nonempty;
 	}

@@ -134,26 +134,32 @@ static struct manifest_part *add_part(struct manifest_part **v, size_t *n,
 	return &(*v)[(*n)++];
 }
 
-/* Items [from, to) as a List of their own: LIST_HEAD before them unless
- * they follow it in the file, LIST_TAIL after them unless it follows
- * them; lines counted so that the items keep theirs. */
-static void list_part(struct manifest_part *pt, const char *text,
-		      const char *from, const char *to, unsigned line, bool last)
+char *manifest_part_text(const struct manifest_part *pt, size_t *len)
 {
-	bool head = from != text;
-	size_t hlen = head ? strlen(LIST_HEAD) : 0;
-	size_t tlen = last ? 0 : strlen(LIST_TAIL);
-	char *own = xmalloc(hlen + (size_t)(to - from) + tlen + 1);
+	size_t hlen = pt->list_head ? strlen(LIST_HEAD) : 0;
+	size_t tlen = pt->list_tail ? strlen(LIST_TAIL) : 0;
+	char *own;
 
+	if (!hlen && !tlen)
+		return NULL;
+	own = xmalloc(hlen + pt->len + tlen + 1);
 	memcpy(own, LIST_HEAD, hlen);
-	memcpy(own + hlen, from, (size_t)(to - from));
-	memcpy(own + hlen + (size_t)(to - from), LIST_TAIL, tlen);
-	own[hlen + (size_t)(to - from) + tlen] = '\0';
-	pt->own = own;
-	pt->text = own;
-	pt->len = hlen + (size_t)(to - from) + tlen;
-	pt->base_line = line - (head ? LIST_HEAD_LINES : 0);
+	memcpy(own + hlen, pt->text, pt->len);
+	memcpy(own + hlen + pt->len, LIST_TAIL, tlen);
+	own[hlen + pt->len + tlen] = '\0';
+	*len = hlen + pt->len + tlen;
+	return own;
+}
+
+/* Items pt as a List of their own: LIST_HEAD before them unless they
+ * follow it in the file, LIST_TAIL after them unless it follows them
+ * (last); lines counted so that the items keep theirs. */
+static void list_part(struct manifest_part *pt, const char *text, bool last)
+{
 	pt->list = true;
+	pt->list_head = pt->text != text;
+	pt->list_tail = !last;
+	pt->base_line -= pt->list_head ? LIST_HEAD_LINES : 0;
 }
 
 size_t manifest_split(const char *text, size_t len, size_t target,
@@ -178,23 +184,14 @@ size_t manifest_split(const char *text, size_t len, size_t target,
 			to = next_cut(text, from + target, limit, list);
 		if (list && to == tail)
 			to = end;	/* the tail stays with the last items */
-		if (list) {
-			list_part(pt, text, from, to, line, to == end);
-		} else {
-			pt->text = from;
-			pt->len = (size_t)(to - from);
-			pt->base_line = line;
-		}
+		pt->text = from;
+		pt->len = (size_t)(to - from);
+		pt->base_line = line;
+		if (list)
+			list_part(pt, text, to == end);
 		if (to < end)
 			line += count_breaks(from, to);
 		from = to;
 	}
 	return n;
-}
-
-void manifest_parts_free(struct manifest_part *parts, size_t n)
-{
-	for (size_t i = 0; parts && i < n; i++)
-		free(parts[i].own);
-	free(parts);
 }

@@ -1147,14 +1147,24 @@ START_TEST(split_list_reads_as_whole)
 {
 	static const char *const bad[] = { "none", "port", "dup", "syntax" };
 	struct manifest_part *parts;
-	char *text = big_list(50000, SIZE_MAX, "none");
+	char *text = big_list(50000, SIZE_MAX, "none"), *made;
+	size_t made_len;
 	size_t n = manifest_split(text, strlen(text), 4u << 20, &parts);
 
 	ck_assert_uint_gt(strlen(text), 8u << 20);
 	ck_assert_uint_ge(n, 2);
 	ck_assert(parts[0].list && parts[n - 1].list);
-	ck_assert(!strncmp(parts[1].text, "apiVersion: v1\nitems:\n- apiVersion", 34));
-	manifest_parts_free(parts, n);
+	ck_assert(!parts[0].list_head && parts[0].list_tail);
+	ck_assert(parts[n - 1].list_head && !parts[n - 1].list_tail);
+	made = manifest_part_text(&parts[0], &made_len);
+	ck_assert_uint_eq(made_len, strlen(made));
+	ck_assert(!strcmp(made + made_len - 11, "kind: List\n"));
+	free(made);
+	made = manifest_part_text(&parts[n - 1], &made_len);
+	ck_assert(!strncmp(made, "apiVersion: v1\nitems:\n- apiVersion", 34));
+	ck_assert(!strcmp(made + made_len - 22, "  resourceVersion: \"\"\n"));
+	free(made);
+	free(parts);
 	free(text);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		text = big_list(50000, 30000, bad[i]);
