@@ -103,7 +103,23 @@ struct read_job {
 	atomic_size_t next;	/* of order: the next piece to take */
 	char **texts;		/* per input: its text when split, or NULL */
 	size_t *text_len;
+	size_t *first_part;	/* per split input: its parts in pieces */
+	size_t *nparts;
+	atomic_size_t *parts_left;	/* not read yet */
 };
+
+static bool parts_stand(const struct piece *pc, size_t n);
+
+/* The last part of input i was just read: its text is only needed to read
+ * the file whole again, when the parts do not stand. */
+static void part_read(struct read_job *j, size_t i)
+{
+	if (atomic_fetch_sub(&j->parts_left[i], 1) != 1 ||
+	    !parts_stand(&j->pieces[j->first_part[i]], j->nparts[i]))
+		return;
+	free(j->texts[i]);
+	j->texts[i] = NULL;
+}
 
 static void *read_worker(void *arg)
 {
@@ -114,6 +130,8 @@ static void *read_worker(void *arg)
 		struct piece *pc = &j->pieces[j->order[k]];
 
 		read_piece(pc, &j->in->v[pc->input]);
+		if (pc->part)
+			part_read(j, pc->input);
 	}
 	return NULL;
 }
@@ -176,6 +194,9 @@ static bool split_input(struct read_job *j, size_t i, size_t target)
 	struct manifest_part *parts;
 	size_t n = manifest_split(j->texts[i], j->text_len[i], target, &parts);
 
+	j->first_part[i] = j->npieces;
+	j->nparts[i] = n;
+	atomic_init(&j->parts_left[i], n);
 	for (size_t k = 0; k < n; k++) {
 		struct piece *pc = add_piece(j, i);
 
@@ -270,7 +291,8 @@ static size_t thread_count(size_t npieces)
 	return n < npieces ? n : npieces;
 }
 
-/* The threads (this one among them) read every piece. */
+/* The threads (this one among them, alone when nthreads is 1 or 0) read
+ * every piece. */
 static void run_workers(struct read_job *j, size_t nthreads)
 {
 	pthread_t tid[READ_THREADS_MAX];
@@ -333,6 +355,9 @@ static void job_free(struct read_job *j)
 		free(j->texts[i]);
 	free(j->texts);
 	free(j->text_len);
+	free(j->first_part);
+	free(j->nparts);
+	free(j->parts_left);
 	free(j->pieces);
 	free(j->order);
 }
@@ -347,6 +372,9 @@ int manifest_read_inputs(struct manifest_set *set,
 
 	j.texts = xcalloc(in->n ? in->n : 1, sizeof(*j.texts));
 	j.text_len = xcalloc(in->n ? in->n : 1, sizeof(*j.text_len));
+	j.first_part = xcalloc(in->n ? in->n : 1, sizeof(*j.first_part));
+	j.nparts = xcalloc(in->n ? in->n : 1, sizeof(*j.nparts));
+	j.parts_left = xcalloc(in->n ? in->n : 1, sizeof(*j.parts_left));
 	if (nthreads > 1)
 		plan_pieces(&j, nthreads, diags);
 	else
@@ -354,21 +382,7 @@ int manifest_read_inputs(struct manifest_set *set,
 			add_piece(&j, i);
 	j.order = work_order(&j);
 	atomic_init(&j.next, 0);
-	nthreads = nthreads < j.npieces ? nthreads : j.npieces;
-	if (nthreads > 1) {
-		run_workers(&j, nthreads);
-	} else {
-		/* one at a time, straight into set: nothing to join */
-		for (size_t i = 0; i < j.npieces; i++) {
-			struct piece *pc = &j.pieces[i];
-
-			read_piece(pc, &in->v[pc->input]);
-			set_move(set, &pc->set);
-			diag_list_move(diags, &pc->diags);
-			first = first ? first : pc->ret;
-		}
-		j.npieces = 0;
-	}
+	run_workers(&j, nthreads < j.npieces ? nthreads : j.npieces);
 	for (size_t k = 0; k < j.npieces;) {
 		size_t n = 1;
 		int r;

@@ -1118,6 +1118,13 @@ START_TEST(split_file_reads_as_whole)
 	text = big_stream(60000, 35000, true);
 	expect_split_read_same(text);
 	free(text);
+	/* 8 MiB of comments: no objects at all, said once for the file */
+	text = xmalloc((8u << 20) + 1);
+	for (size_t i = 0; i < (8u << 20); i += 64)
+		memcpy(text + i, "# a comment line that is 64 bytes long, and nothing else ......\n", 64);
+	text[8u << 20] = '\0';
+	expect_split_read_same(text);
+	free(text);
 }
 END_TEST
 
