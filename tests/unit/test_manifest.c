@@ -1001,7 +1001,7 @@ static void expect_same_diags(struct rd *par, struct rd *seq)
 	rd_free(seq);
 }
 
-static void remove_dir(const char *dir)
+static void rm_rf(const char *dir)
 {
 	char *cmd = xasprintf("rm -rf '%s'", dir);
 
@@ -1045,7 +1045,7 @@ START_TEST(parallel_read_is_sequential_read)
 	}
 	ck_assert_uint_ge(seq.dl.nerrors, 5);
 	expect_same_diags(&par, &seq);
-	remove_dir(dir);
+	rm_rf(dir);
 }
 END_TEST
 
@@ -1098,7 +1098,7 @@ static void expect_split_read_same(const char *text)
 	}
 	free(path);
 	expect_same_diags(&par, &seq);
-	remove_dir(dir);
+	rm_rf(dir);
 }
 
 /* A large file is read in parts on several threads: the same objects at
@@ -1227,14 +1227,6 @@ START_TEST(read_directory)
 	free(path);
 }
 END_TEST
-
-static void rm_rf(const char *dir)
-{
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-}
 
 /* A symbolic link back to a directory being read is an error that names
  * both; what was read before the loop is kept, and nothing loops. */
