@@ -91,7 +91,13 @@ struct kernel_read *kernel_read_start(const char *name);
 /* Waits for the read: 1 when table (family, name) exists, 0 when it does
  * not, or -errno when the read failed (or did not cover that table). */
 int kernel_read_exists(struct kernel_read *r, uint8_t family, const char *name);
-/* ahead may be NULL (then this is kernel_tables_apply). */
+/* Table (family, name) as kernel_table_get() reads it, taken from r when
+ * r read it and the generation has not moved since (r may be NULL). Each
+ * table is handed over once; asked again, it is read again. */
+int kernel_read_table(struct kernel_read *r, uint8_t family, const char *name,
+		      struct rs_table *out);
+/* ahead may be NULL (then this is kernel_tables_apply). A table of ahead
+ * is used by the first attempt only; ahead keeps what it does not use. */
 int kernel_tables_apply_read(struct kernel_read *ahead,
 			     const struct rs_table *const *want, size_t n,
 			     struct kernel_stats *stats, struct kernel_error *err);

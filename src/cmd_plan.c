@@ -11,11 +11,12 @@
 #include "kernel.h"
 #include "ruleset_diff.h"
 
-static int print_diff(const struct cli_options *o, const struct rs_table *want)
+static int print_diff(const struct cli_options *o, const struct rs_table *want,
+		      struct kernel_read *ahead)
 {
 	struct rs_table have = { 0 };
 	struct rs_diff d;
-	int err = kernel_table_get(want->family, want->name, &have);
+	int err = kernel_read_table(ahead, want->family, want->name, &have);
 
 	if (err < 0 && err != -ENOENT) {
 		cli_error("reading table %s %s failed: %s", nft_family_name(want->family),
@@ -38,6 +39,7 @@ static int print_diff(const struct cli_options *o, const struct rs_table *want)
 
 int cmd_plan(int argc, char **argv)
 {
+	struct kernel_read *ahead = NULL;
 	struct cli_options o;
 	struct compiled c;
 	int ret = cli_parse(argc, argv, OPT_COMPILE | OPT_PATHS | OPT_EMPTY | OPT_DIFF | OPT_OUTPUT, &o);
@@ -46,6 +48,9 @@ int cmd_plan(int argc, char **argv)
 		ret = cli_json_usable(&o);
 	if (ret != EXIT_OK)
 		return ret;
+	/* the table is read while the manifests are, as apply does */
+	if (o.diff && !o.json && o.backend == BACKEND_NFTABLES)
+		ahead = kernel_read_start(o.table);
 	ret = cli_compile(&o, &c);
 	if (ret == EXIT_OK && o.backend == BACKEND_IPTABLES) {
 		ret = o.diff ? EXIT_USAGE : ipt_cmd_plan(&c);
@@ -54,14 +59,15 @@ int cmd_plan(int argc, char **argv)
 	} else if (ret == EXIT_OK && o.json) {
 		ret = cli_json_print(&o, &c.table);
 	} else if (ret == EXIT_OK && o.diff) {
-		ret = print_diff(&o, &c.table);
+		ret = print_diff(&o, &c.table, ahead);
 		if (ret == EXIT_OK && c.ipv6)
-			ret = print_diff(&o, &c.table6);
+			ret = print_diff(&o, &c.table6, ahead);
 	} else if (ret == EXIT_OK && (nft_text_write(stdout, &c.table, true) < 0 ||
 				      (c.ipv6 && nft_text_write(stdout, &c.table6, true) < 0))) {
 		cli_error("writing the plan failed");
 		ret = EXIT_USAGE;
 	}
+	kernel_read_free(ahead);
 	compiled_free(&c);
 	return ret;
 }

@@ -812,6 +812,7 @@ struct kernel_read {
 	struct rs_table name[KERNEL_READ_TABLES];	/* family and name only */
 	const struct rs_table *want[KERNEL_READ_TABLES];
 	struct multi m;		/* what was read: have, exists, genid */
+	bool taken[KERNEL_READ_TABLES];	/* handed over: read again */
 	int ret;
 	double seconds;
 };
@@ -931,7 +932,7 @@ static bool read_take(struct kernel_read *r, struct kernel_io *io,
 		return false;
 	for (size_t i = 0; i < m->n; i++) {
 		idx[i] = read_index(r, m->want[i]->family, m->want[i]->name);
-		if (idx[i] < 0)
+		if (idx[i] < 0 || r->taken[idx[i]])
 			return false;
 	}
 	if (genid_now(io, &genid) < 0 || genid != r->m.genid)
@@ -940,12 +941,35 @@ static bool read_take(struct kernel_read *r, struct kernel_io *io,
 		m->have[i] = r->m.have[idx[i]];
 		m->exists[i] = r->m.exists[idx[i]];
 		memset(&r->m.have[idx[i]], 0, sizeof(r->m.have[idx[i]]));
+		r->taken[idx[i]] = true;
 	}
 	m->genid = r->m.genid;
 	stats->read_seconds += r->seconds;
 	stats->reads++;
-	r->ret = -EALREADY;	/* taken: a retry reads again */
 	return true;
+}
+
+int kernel_read_table(struct kernel_read *r, uint8_t family, const char *name,
+		      struct rs_table *out)
+{
+	const struct rs_table want = { .family = family, .name = (char *)name };
+	const struct rs_table *wantp = &want;
+	struct multi m = { .want = &wantp, .n = 1 };
+	struct kernel_stats stats = { 0 };
+	struct kernel_io io;
+	int ret;
+
+	if (!r || !name || !out)
+		return kernel_table_get(family, name, out);
+	ret = io_default(&io);
+	if (ret < 0)
+		return ret;
+	/* a fresh read when r cannot stand for one (see read_take); r gives
+	 * up only the table asked for, so the other stays for a later call */
+	if (!read_take(r, &io, &m, &stats))
+		return kernel_table_get(family, name, out);
+	*out = m.have[0];
+	return m.exists[0] ? 0 : -ENOENT;
 }
 
 /* Read every table, compare, send what differs: once. ahead, when not
