@@ -42,7 +42,7 @@ struct model_port {
 	uint16_t target_port;	/* numeric targetPort, or 0 when named */
 	char *target_port_name;	/* named targetPort, resolved per Pod */
 	struct model_endpoint *endpoints;	/* sorted by address, port */
-	size_t nendpoints;
+	size_t nendpoints, cap_endpoints;
 };
 
 struct model_service {

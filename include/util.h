@@ -27,6 +27,15 @@ void grow_array(void *v, size_t *cap, size_t need, size_t elem);
 /* 64-bit FNV-1a: stable across runs and machines, used for allocations. */
 uint64_t hash_fnv1a(const void *data, size_t len, uint64_t seed);
 
+/*
+ * SipHash-1-3 under a key drawn at random when the process starts: for hash
+ * tables indexed by what manifests name (labels, names, anchors). Nobody who
+ * writes a manifest can choose keys that collide, as they could for an
+ * unkeyed hash and make every lookup a scan. Differs between runs: never use
+ * it for anything that is printed or kept.
+ */
+uint64_t hash_keyed(const void *data, size_t len);
+
 
 /*
  * A string-keyed multimap (key -> list of indices), used to index manifest

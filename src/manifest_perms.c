@@ -106,3 +106,20 @@ int manifest_check_secure(const char *path, struct diag_list *diags)
 	free(reason);
 	return -EPERM;
 }
+
+/* An entry of a directory that passed: only the entry itself is left to
+ * check. Checking every directory above every file again would cost the
+ * square of the depth per file (realpath, then a stat per level). */
+int manifest_check_secure_entry(const char *path, const struct stat *st,
+				struct diag_list *diags)
+{
+	struct src_pos pos = { path, 0, 0 };
+	char *reason = unsafe_reason(path, st, false);
+
+	if (!reason)
+		return 0;
+	diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
+		 "refusing to read it: %s; %s", reason, advice);
+	free(reason);
+	return -EPERM;
+}

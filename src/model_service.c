@@ -49,30 +49,45 @@ static int parse_ip(struct model_ctx *ctx, const struct obj_ref *obj,
 	return 0;
 }
 
-/* Append every valid address in list to *v (skipping duplicates). */
+/* Whether a is in seen (by its text), adding it if not. */
+static bool seen_address(struct strmap *seen, const struct ip_addr *a)
+{
+	char buf[IP_ADDR_STRLEN];
+
+	ip_addr_str(a, buf, sizeof(buf));
+	if (strmap_get(seen, buf))
+		return true;
+	strmap_add(seen, buf, 0);
+	return false;
+}
+
+/* Append every valid address in list to *v (skipping duplicates, found in
+ * an index: a list may be long). */
 static int parse_ip_list(struct model_ctx *ctx, const struct obj_ref *obj,
 			 const char *field, const struct k8s_strv *list,
 			 struct ip_addr **v, size_t *n)
 {
+	struct strmap seen = { 0 };
 	char path[96];
 	int ret = 0;
 
+	if (!list->n)
+		return 0;
+	*v = xrealloc(*v, (*n + list->n) * sizeof(**v));
+	for (size_t j = 0; j < *n; j++)
+		seen_address(&seen, &(*v)[j]);
 	for (size_t i = 0; i < list->n; i++) {
 		struct ip_addr a;
-		bool dup = false;
 
 		snprintf(path, sizeof(path), "%s[%zu]", field, i);
 		if (parse_ip(ctx, obj, path, &list->v[i], &a) < 0) {
 			ret = -EINVAL;
 			continue;
 		}
-		for (size_t j = 0; j < *n; j++)
-			dup |= !ip_addr_cmp(&(*v)[j], &a);
-		if (dup)
-			continue;
-		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-		(*v)[(*n)++] = a;
+		if (!seen_address(&seen, &a))
+			(*v)[(*n)++] = a;
 	}
+	strmap_free(&seen);
 	return ret;
 }
 
