@@ -922,6 +922,65 @@ START_TEST(depth_limit)
 }
 END_TEST
 
+/* libyaml's scanner costs the square of the flow nesting: past the limit,
+ * nothing more of the input is given to it, even a valid document. */
+START_TEST(depth_limit_stops_the_input)
+{
+	struct rd r = { 0 };
+	char *deep = nested(100000);
+	char *text = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: after}\n"
+			       "spec: {ports: [{port: 80}]}\n", deep);
+
+	rd_text(&r, text);
+	expect_one_error(&r, "t.yaml:4:67: nesting deeper than 64 levels; refusing the document and not reading the rest of this input");
+	ck_assert_uint_eq(r.set.nservices, 0);
+	free(text);
+	free(deep);
+	rd_free(&r);
+}
+END_TEST
+
+/* n %TAG directives, then a Service. */
+static char *tagged(int n)
+{
+	char *s = xstrdup("");
+
+	for (int i = 0; i < n; i++) {
+		char *next = xasprintf("%s%%TAG !t%d! tag:example.com,2024:t%d:\n", s, i, i);
+
+		free(s);
+		s = next;
+	}
+	return s;
+}
+
+/* libyaml compares each %TAG directive with every earlier one: more than
+ * 64 before one document are refused before libyaml reads them. */
+START_TEST(tag_directive_limit)
+{
+	struct rd r = { 0 };
+	char *ok = tagged(64), *flood = tagged(65);
+	char *ok_text = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+				  "spec: {ports: [{port: 80}]}\n...\n%s---\n"
+				  "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+				  "spec: {ports: [{port: 80}]}\n", ok, ok);
+	char *flood_text = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: c}\n"
+				     "spec: {ports: [{port: 80}]}\n", flood);
+
+	rd_text(&r, ok_text);
+	expect_no_diags(&r);
+	ck_assert_uint_eq(r.set.nservices, 2);
+	rd_text(&r, flood_text);
+	expect_one_error(&r, "t.yaml:65:1: more than 64 %TAG directives before one document; refusing the input");
+	ck_assert_uint_eq(r.set.nservices, 2);
+	free(ok);
+	free(flood);
+	free(ok_text);
+	free(flood_text);
+	rd_free(&r);
+}
+END_TEST
+
 START_TEST(encoding_errors)
 {
 	static const char nul[] = "apiVersion: v1\nkind: Service\nmetadata: {name: \"a\0b\"}\n";
@@ -1226,6 +1285,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, aliases_and_merge_keys);
 	tcase_add_test(tc, alias_errors);
 	tcase_add_test(tc, depth_limit);
+	tcase_add_test(tc, depth_limit_stops_the_input);
+	tcase_add_test(tc, tag_directive_limit);
 	tcase_add_test(tc, encoding_errors);
 	tcase_add_test(tc, read_directory);
 	tcase_add_test(tc, directory_loop);
