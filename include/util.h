@@ -57,6 +57,26 @@ void strmap_add(struct strmap *m, const char *key, size_t val);
 const struct strmap_entry *strmap_get(const struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);
 
+/*
+ * A set of byte strings the caller keeps (nothing is copied), for
+ * "seen before?" over labels or addresses without an allocation per key.
+ */
+struct keyset_slot {
+	const void *key;
+	size_t len;
+	uint64_t hash;
+};
+
+struct keyset {
+	struct keyset_slot *slots;
+	size_t cap, n;
+};
+
+/* Returns true when key was added, false when already present. */
+bool keyset_add(struct keyset *s, const void *key, size_t len);
+bool keyset_has(const struct keyset *s, const void *key, size_t len);
+void keyset_free(struct keyset *s);
+
 /* A set of 64-bit keys (addresses, ports) for allocation. */
 struct u64set {
 	uint64_t *slots;	/* key + 1; 0 marks an empty slot */

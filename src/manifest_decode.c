@@ -239,15 +239,18 @@ bool mdec_is_merge_key(const struct mnode *key)
 struct labels_out {
 	struct k8s_labels *l;
 	size_t cap;
-	struct strmap keys;
+	struct keyset keys;	/* of the labels' own key strings */
 	size_t nindexed;	/* of l->v, in keys */
 };
 
 static bool has_label(struct labels_out *out, const char *key)
 {
-	for (; out->nindexed < out->l->n; out->nindexed++)
-		strmap_add(&out->keys, out->l->v[out->nindexed].key.s, 0);
-	return strmap_get(&out->keys, key) != NULL;
+	for (; out->nindexed < out->l->n; out->nindexed++) {
+		const char *k = out->l->v[out->nindexed].key.s;
+
+		keyset_add(&out->keys, k, strlen(k));
+	}
+	return keyset_has(&out->keys, key, strlen(key));
 }
 
 static void add_label(struct dec *d, struct mnode *key, struct mnode *val,
@@ -316,7 +319,7 @@ static void dec_labels(struct dec *d, struct mnode *v, const struct fpath *path,
 	l->present = true;
 	l->pos = mnode_pos(d->t, v);
 	add_labels(d, v, path, &out, false);
-	strmap_free(&out.keys);
+	keyset_free(&out.keys);
 }
 
 static void dec_field(struct dec *d, const struct field *f, struct mnode *v,

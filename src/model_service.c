@@ -49,33 +49,27 @@ static int parse_ip(struct model_ctx *ctx, const struct obj_ref *obj,
 	return 0;
 }
 
-/* Whether a is in seen (by its text), adding it if not. */
-static bool seen_address(struct strmap *seen, const struct ip_addr *a)
+static size_t addr_len(const struct ip_addr *a)
 {
-	char buf[IP_ADDR_STRLEN];
-
-	ip_addr_str(a, buf, sizeof(buf));
-	if (strmap_get(seen, buf))
-		return true;
-	strmap_add(seen, buf, 0);
-	return false;
+	return a->family == AF_INET6 ? 16 : 4;
 }
 
 /* Append every valid address in list to *v (skipping duplicates, found in
- * an index: a list may be long). */
+ * a set of the addresses kept: a list may be long). */
 static int parse_ip_list(struct model_ctx *ctx, const struct obj_ref *obj,
 			 const char *field, const struct k8s_strv *list,
 			 struct ip_addr **v, size_t *n)
 {
-	struct strmap seen = { 0 };
+	struct keyset seen = { 0 };
 	char path[96];
 	int ret = 0;
 
 	if (!list->n)
 		return 0;
+	/* room for all at once: seen points into *v, which must not move */
 	*v = xrealloc(*v, (*n + list->n) * sizeof(**v));
 	for (size_t j = 0; j < *n; j++)
-		seen_address(&seen, &(*v)[j]);
+		keyset_add(&seen, (*v)[j].addr, addr_len(&(*v)[j]));
 	for (size_t i = 0; i < list->n; i++) {
 		struct ip_addr a;
 
@@ -84,10 +78,13 @@ static int parse_ip_list(struct model_ctx *ctx, const struct obj_ref *obj,
 			ret = -EINVAL;
 			continue;
 		}
-		if (!seen_address(&seen, &a))
-			(*v)[(*n)++] = a;
+		if (keyset_has(&seen, a.addr, addr_len(&a)))
+			continue;
+		(*v)[*n] = a;
+		keyset_add(&seen, (*v)[*n].addr, addr_len(&a));
+		(*n)++;
 	}
-	strmap_free(&seen);
+	keyset_free(&seen);
 	return ret;
 }
 
