@@ -229,6 +229,20 @@ def d_named_target_ports(n, d):
     return ["check", write(d, text)]
 
 
+def d_plan_json_ports(n, d):
+    return ["plan", "-o", "json", write(d, service("web", many_ports(n)))]
+
+
+def d_pods_named_ports(n, d):
+    # n Pods, each serving the Service's ten named targetPorts
+    ports = [port(pname(i), 80 + i, target="t%d" % i) for i in range(10)]
+    text = service("web", ports, selector=[("app", "web")])
+    text += "".join("---\n" + pod("w%d" % i, ip4(i), [("app", "web")],
+                                  ports=[("t%d" % j, 1000 + j) for j in range(10)])
+                    for i in range(n))
+    return ["check", write(d, text)]
+
+
 def d_selector_keys(n, d):
     labels = [("k%d" % i, "v") for i in range(n)]
     text = service("web", [port(None, 80)], selector=labels)
@@ -397,6 +411,8 @@ DIMENSIONS = [
     ("service-x-endpoints-ports", d_endpoints_ports, 4000, 131070, None),
     ("service-x-slice-ports", d_slice_ports, 4000, 131070, None),
     ("named-target-ports", d_named_target_ports, 4000, 65535, None),
+    ("plan-json-ports", d_plan_json_ports, 4000, 131070, None),
+    ("pods-x-named-ports", d_pods_named_ports, 1000, 1 << 17, None),
     ("selector-keys", d_selector_keys, 16000, 1 << 20, None),
     ("merged-labels", d_merged_labels, 16000, 1 << 20, None),
     ("external-ips", d_external_ips, 16000, 1 << 20, None),
