@@ -824,18 +824,20 @@ static void refuse_empty(struct builder *b)
 		 "no Kubernetes objects: the input is empty, or holds only comments and empty documents (as a failed or truncated write leaves it); to remove every Service, use svcnft flush");
 }
 
+/* Whether the line [line, end) starts with word, then a blank or its end. */
 static bool line_starts(const char *line, const char *end, const char *word)
 {
 	size_t n = strlen(word);
 
-	return (size_t)(end - line) >= n && !memcmp(line, word, n);
+	return (size_t)(end - line) >= n && !memcmp(line, word, n) &&
+	       (line + n == end || line[n] == ' ' || line[n] == '\t' || line[n] == '\r');
 }
 
 /*
  * libyaml compares each %TAG directive with every earlier one of its
  * document, so a flood of them costs it the square of their number before
  * it gives a single event: they are counted here first, in one pass. A
- * directive is a line that starts with '%'; a document marker ("---",
+ * %TAG directive is a line that starts with it; a document marker ("---",
  * "...") ends their document. Returns the line of the first directive past
  * the limit, or 0.
  */
@@ -851,8 +853,7 @@ static unsigned tag_directive_flood(const char *buf, size_t len)
 			eol = end;
 		if (line_starts(p, eol, "---") || line_starts(p, eol, "..."))
 			ntags = 0;
-		else if ((line_starts(p, eol, "%TAG ") || line_starts(p, eol, "%TAG\t")) &&
-			 ++ntags > MAX_TAG_DIRECTIVES)
+		else if (line_starts(p, eol, "%TAG") && ++ntags > MAX_TAG_DIRECTIVES)
 			return line;
 		p = eol + 1;
 		line++;
