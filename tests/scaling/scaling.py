@@ -336,6 +336,15 @@ def d_errors_long_name(n, d):
     return ["check", write(d, service(name, ports))]
 
 
+def d_errors_one_line_json(n, d):
+    # compact JSON (jq -c): one line, n invalid ports, each message placed
+    # by its column
+    ports = ",".join('{"name":"p%d","port":0}' % i for i in range(n))
+    text = ('{"apiVersion":"v1","kind":"Service","metadata":{"name":"web"},'
+            '"spec":{"ports":[' + ports + ']}}\n')
+    return ["check", write(d, text, "m.json")]
+
+
 def d_tag_directives(n, d):
     text = "".join("%%TAG !t%d! tag:example.com,2024:t%d:\n" % (i, i) for i in range(n))
     text += "---\n" + service("web", [port(None, 80)])
@@ -424,6 +433,7 @@ DIMENSIONS = [
     ("iptables-plan", d_iptables_plan, 4000, 1 << 18, None),
     ("nftables-plan", d_nft_plan, 2000, 1 << 18, None),
     ("errors-long-name", d_errors_long_name, 6400, 1 << 18, None),
+    ("errors-one-line-json", d_errors_one_line_json, 16000, 1 << 19, None),
     ("tag-directives", d_tag_directives, 128000, 1 << 20, None),
     ("cluster-ip-overflow", d_cluster_ip_overflow, 2048, 1 << 17, None),
     ("node-port-overflow", d_node_port_overflow, 2048, 32768, None),
