@@ -92,7 +92,7 @@ static char *first_unsafe(char *real)
 /* 0 when reason is NULL, else reports it (and frees it): -EPERM. */
 static int refuse_unsafe(const char *path, char *reason, struct diag_list *diags)
 {
-	struct src_pos pos = { path, 0, 0 };
+	struct src_pos pos = { .file = path };
 
 	if (!reason)
 		return 0;
