@@ -907,23 +907,33 @@ static char *nested(int depth)
 
 /* libyaml's scanner costs the square of the flow nesting: past the limit,
  * nothing more of the input is given to it, even a valid document. */
-START_TEST(depth_limit)
+/* ok reads without a message, giving nservices; then bad gives one error,
+ * want, and no Service more. */
+static void accepted_then_refused(const char *ok, size_t nservices,
+				  const char *bad, const char *want)
 {
 	struct rd r = { 0 };
+
+	rd_text(&r, ok);
+	expect_no_diags(&r);
+	ck_assert_uint_eq(r.set.nservices, nservices);
+	rd_text(&r, bad);
+	expect_one_error(&r, want);
+	ck_assert_uint_eq(r.set.nservices, nservices);
+	rd_free(&r);
+}
+
+START_TEST(depth_limit)
+{
 	char *ok = nested(63), *deep = nested(100000);
 	char *then = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: after}\n"
 			       "spec: {ports: [{port: 80}]}\n", deep);
 
-	rd_text(&r, ok);	/* with the document's mapping: 64 levels */
-	expect_no_diags(&r);
-	ck_assert_uint_eq(r.set.nservices, 1);
-	rd_text(&r, then);
-	expect_one_error(&r, "t.yaml:4:67: nesting deeper than 64 levels; refusing the document and not reading the rest of this input");
-	ck_assert_uint_eq(r.set.nservices, 1);
+	/* with the document's mapping, ok nests 64 levels */
+	accepted_then_refused(ok, 1, then, "t.yaml:4:67: nesting deeper than 64 levels; refusing the document and not reading the rest of this input");
 	free(ok);
 	free(deep);
 	free(then);
-	rd_free(&r);
 }
 END_TEST
 
@@ -945,7 +955,6 @@ static char *tagged(int n)
  * 64 before one document are refused before libyaml reads them. */
 START_TEST(tag_directive_limit)
 {
-	struct rd r = { 0 };
 	char *ok = tagged(64), *flood = tagged(65);
 	char *ok_text = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
 				  "spec: {ports: [{port: 80}]}\n...\n%s---\n"
@@ -954,17 +963,12 @@ START_TEST(tag_directive_limit)
 	char *flood_text = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: c}\n"
 				     "spec: {ports: [{port: 80}]}\n", flood);
 
-	rd_text(&r, ok_text);
-	expect_no_diags(&r);
-	ck_assert_uint_eq(r.set.nservices, 2);
-	rd_text(&r, flood_text);
-	expect_one_error(&r, "t.yaml:65:1: more than 64 %TAG directives before one document; refusing the input");
-	ck_assert_uint_eq(r.set.nservices, 2);
+	accepted_then_refused(ok_text, 2, flood_text,
+			      "t.yaml:65:1: more than 64 %TAG directives before one document; refusing the input");
 	free(ok);
 	free(flood);
 	free(ok_text);
 	free(flood_text);
-	rd_free(&r);
 }
 END_TEST
 
