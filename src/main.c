@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	  "remove svcnft's table; nothing else" },
 	{ "expose", cmd_expose, "KIND NAME -f PATH",
 	  "print a Service for a pod or service, as kubectl expose" },
+	{ "explain", cmd_explain, "[options] DEST",
+	  "where a connection to DEST goes, and why (explain --help)" },
 	{ "help", cmd_help, "", "show this help" },
 };
 
