@@ -309,7 +309,15 @@ static enum walk_verdict mark_rule(struct walk *w, const struct rs_chain *c,
 		if (affinity_get(w, map(w, rule->target)))
 			set_mark(w, rule->mark, NULL);
 		break;
+	case RS_RULE_AFFINITY_RECORD:
+	case RS_RULE_MASQUERADE_MARKED:
+	case RS_RULE_MASQUERADE_HAIRPIN:
+	case RS_RULE_MARK_CLEAR:
+		break;	/* postrouting's: run_postrouting */
 	default:
+		/* a kind this walk does not know yet: say so rather than guess */
+		step(w, "%s: a rule of kind %d explain does not know: taken as not matching",
+		     c->name, (int)rule->kind);
 		break;
 	}
 	return WALK_CONTINUE;
