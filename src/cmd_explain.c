@@ -107,15 +107,6 @@ static int split_args(int argc, char **argv, struct explain_args *e, char **rest
 	return EXIT_OK;
 }
 
-static uint8_t proto_parse(const char *s)
-{
-	if (!strcmp(s, "tcp"))
-		return IPPROTO_TCP;
-	if (!strcmp(s, "udp"))
-		return IPPROTO_UDP;
-	return !strcmp(s, "sctp") ? IPPROTO_SCTP : 0;
-}
-
 int explain_dest_parse(const char *s, struct ip_addr *a, uint16_t *port, uint8_t *proto)
 {
 	char *copy = xstrdup(s), *addr = copy, *colon, *slash, *end;
@@ -126,7 +117,7 @@ int explain_dest_parse(const char *s, struct ip_addr *a, uint16_t *port, uint8_t
 	slash = strchr(copy, '/');
 	if (slash) {
 		*slash = '\0';
-		if (!(*proto = proto_parse(slash + 1)))
+		if (!(*proto = protocol_from_name(slash + 1)))
 			goto out;
 	}
 	colon = strrchr(copy, ':');

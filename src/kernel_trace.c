@@ -76,6 +76,16 @@ static struct nftnl_expr *expr(struct nftnl_rule *r, const char *name)
 	return e;
 }
 
+/* reg 1 OP DATA */
+static void match_reg(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = expr(r, "cmp");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
 /* payload load LEN bytes at BASE + OFFSET == DATA */
 static void match_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset,
 			  const void *data, uint32_t len)
@@ -86,10 +96,7 @@ static void match_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset,
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	e = expr(r, "cmp");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	match_reg(r, NFT_CMP_EQ, data, len);
 }
 
 static void match_addr(struct nftnl_rule *r, const struct ip_addr *a, bool source)
@@ -107,10 +114,7 @@ static void match_l4proto(struct nftnl_rule *r, uint8_t proto)
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	e = expr(r, "cmp");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	nftnl_expr_set_u8(e, NFTNL_EXPR_CMP_DATA, proto);
+	match_reg(r, NFT_CMP_EQ, &proto, sizeof(proto));
 }
 
 /* ct state new */
@@ -127,10 +131,7 @@ static void match_ct_new(struct nftnl_rule *r)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-	e = expr(r, "cmp");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &zero, sizeof(zero));
+	match_reg(r, NFT_CMP_NEQ, &zero, sizeof(zero));
 }
 
 /* meta nftrace set 1 */
