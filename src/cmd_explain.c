@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "cli.h"
@@ -179,6 +181,47 @@ static struct ip_addr *local_addresses(const struct ip_addr *extra, size_t nextr
 	}
 	freeifaddrs(ifa);
 	return v;
+}
+
+/*
+ * The source address the node's own connection to dst would have: what
+ * the kernel's route lookup picks for a UDP socket connected there (no
+ * packet is sent). Family 0 when there is no route.
+ */
+static struct ip_addr route_source(const struct ip_addr *dst)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len = sizeof(ss);
+	struct ip_addr src = { 0 };
+	int fd = socket(dst->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return src;
+	if (dst->family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(9);
+		memcpy(&a->sin6_addr, dst->addr, 16);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(9);
+		memcpy(&a->sin_addr, dst->addr, 4);
+		len = sizeof(*a);
+	}
+	if (connect(fd, (struct sockaddr *)&ss, len) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+		src.family = dst->family;
+		memcpy(src.addr, dst->family == AF_INET6 ?
+		       (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
+		       (void *)&((struct sockaddr_in *)&ss)->sin_addr,
+		       dst->family == AF_INET6 ? 16 : 4);
+	}
+	close(fd);
+	return src;
 }
 
 const char *explain_addr_port(const struct ip_addr *a, uint16_t port, char *buf, size_t len)
@@ -430,6 +473,10 @@ int cmd_explain(int argc, char **argv)
 	local = local_addresses(e.plan ? o.model.node.node_ips : NULL,
 				e.plan ? o.model.node.nnode_ips : 0, &q.nlocal);
 	q.local_addrs = local;
+	/* the node itself: the address its connection would leave with
+	 * (not for --live, whose rule would then match that address only) */
+	if (!e.from && !e.live)
+		q.src = route_source(&q.dst);
 	ret = e.live ? explain_live(&o, e.live, &q) : explain_once(&o, &e, &q);
 out:
 	free(local);

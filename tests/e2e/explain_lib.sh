@@ -60,3 +60,48 @@ assert_verdict() {
 		diag_file explain "$2"
 	[ $# -lt 4 ] || assert_eq "$1: reason" "$4" "$(explain_field "$2" .reason)"
 }
+
+# live_start ip|ip6 FILE ARGS...: explain ARGS (--live) in the node
+# namespace, in the background (LIVE_PID), once its table is there.
+live_start() {
+	local family=$1 file=$2 i=0
+	shift 2
+	ip netns exec "$(ns_name node)" "$SVCNFT" explain "$@" >"$file" 2>"$file.err" &
+	LIVE_PID=$!
+	while ! nft_in node list table "$family" svcnft-explain >/dev/null 2>&1 &&
+		[ "$i" -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# live_stop SIGNAL: signal it and wait (bounded) for its exit status.
+live_stop() {
+	local i=0
+	kill "-$1" "$LIVE_PID" 2>/dev/null
+	while kill -0 "$LIVE_PID" 2>/dev/null && [ "$i" -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -KILL "$LIVE_PID" 2>/dev/null
+	wait "$LIVE_PID"
+}
+
+# assert_no_table DESC: no svcnft-explain table in the node namespace.
+assert_no_table() {
+	nft_in node list tables >"$E2E_WORKDIR/tables" 2>&1
+	assert_no_grep "$1: no table is left behind" "svcnft-explain" "$E2E_WORKDIR/tables"
+}
+
+# live_pods FILE: the pods a --live JSON output's connections reached, in
+# order, space-separated.
+live_pods() {
+	jq -r .endpoint "$1" |
+		sed -n 's/^198\.18\.\([0-9]*\)\.2:8080$/pod\1/p; s/^\[2001:db8:\([0-9]*\)::2\]:8080$/pod\1/p' |
+		tr '\n' ' '
+}
+
+# probe_pods FILE: the pods a probe output's attempts reached, in order.
+probe_pods() {
+	sed '$d' "$1" | awk '{ print $1 }' | tr '\n' ' '
+}

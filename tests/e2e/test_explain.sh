@@ -60,6 +60,10 @@ assert_verdict "ClusterIP from the node" "$out/cip-node.json" dnat
 assert_eq "ClusterIP from the node: kind" "ClusterIP default/web" \
 	"$(explain_field "$out/cip-node.json" '.kind + " " + .service')"
 assert_explained "ClusterIP from the node" "$out/cip-node.json" "$out/cip-node.probe"
+# the node's route to the Service range leaves with $NODE_IP: not a pod
+assert_eq "from the node: its source, masqueraded" "$NODE_IP node true" \
+	"$(explain_field "$out/cip-node.json" '"\(.source) \(.from) \(.masquerade)"')"
+assert_no_grep "from the node: no pod sees $NODE_IP" " 198\.18\.200\.1\$" "$out/cip-node.probe"
 
 run_case cip-pod pod2 "" 198.19.0.10 80 --from 198.18.2.2
 assert_explained "ClusterIP from a pod" "$out/cip-pod.json" "$out/cip-pod.probe"

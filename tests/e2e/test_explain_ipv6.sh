@@ -7,7 +7,8 @@
 # a ClusterIP (from the node, a pod, outside 2001:db8::/40) and a node port
 # on the node's IPv6 address, the endpoints explain reports are the pods 60
 # real connections reach, probabilities summing to 1; a Service without
-# endpoints is a reject, an unknown address none.
+# endpoints is a reject, an unknown address none; --live traces IPv6
+# connections to the endpoints they reached.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sem_lib.sh"
@@ -79,6 +80,15 @@ explain_json "$out/empty.json" "[2001:db8:ffff::14]:80"
 assert_verdict "IPv6, no endpoints" "$out/empty.json" reject "no endpoints"
 explain_json "$out/none.json" "[2001:db8:ffff::99]:80"
 assert_verdict "IPv6, an unknown address" "$out/none.json" none
+live_start ip6 "$out/live.json" --live 20 -o json --from "$CLIENT_IP6" "[2001:db8:ffff::10]:80"
+probe_in client tcp 2001:db8:ffff::10 80 -n 10 >"$out/live.probe"
+sleep 0.5
+live_stop TERM
+assert_eq "--live over IPv6: the traced endpoints are the pods reached, in order" \
+	"$(probe_pods "$out/live.probe")" "$(live_pods "$out/live.json")"
+assert_eq "--live over IPv6: sources as [ADDR]:PORT" "[$CLIENT_IP6]" \
+	"$(jq -r .source "$out/live.json" | sed 's/:[0-9]*$//' | sort -u)"
+assert_no_table "--live over IPv6"
 assert_exit "an IPv6 DEST without brackets is a usage error" 2 \
 	"$SVCNFT" explain --plan "$m" 2001:db8:ffff::10:80
 t_done

@@ -30,37 +30,7 @@ YAML
 assert_exit "apply" 0 svcnft_in node apply --cluster-cidr "$CLUSTER_CIDR" "$m"
 ruleset_snapshot node "$out/before"
 
-# live_start FILE ARGS...: explain --live in the node namespace, in the
-# background (LIVE_PID), once its table is there.
-live_start() {
-	local file=$1 i=0
-	shift
-	ip netns exec "$(ns_name node)" "$SVCNFT" explain "$@" >"$file" 2>"$file.err" &
-	LIVE_PID=$!
-	while ! nft_in node list table ip svcnft-explain >/dev/null 2>&1 && [ "$i" -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
-
-# live_stop SIGNAL: signal it and wait (bounded) for its exit status.
-live_stop() {
-	local i=0
-	kill "-$1" "$LIVE_PID" 2>/dev/null
-	while kill -0 "$LIVE_PID" 2>/dev/null && [ "$i" -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	kill -KILL "$LIVE_PID" 2>/dev/null
-	wait "$LIVE_PID"
-}
-
-assert_no_table() {
-	nft_in node list tables >"$out/tables" 2>&1
-	assert_no_grep "$1: no table is left behind" "svcnft-explain" "$out/tables"
-}
-
-live_start "$out/live.json" --live 25 -o json --from "$CLIENT_IP" 198.19.0.10:80
+live_start ip "$out/live.json" --live 25 -o json --from "$CLIENT_IP" 198.19.0.10:80
 assert_grep "the temporary table marks the connections with nftrace" "nftrace set 1" \
 	"$(nft_in node list table ip svcnft-explain >"$out/tmp.nft" 2>&1; echo "$out/tmp.nft")"
 probe_in client tcp 198.19.0.10 80 -n 10 -s "$CLIENT_IP" >"$out/live.probe"
@@ -71,10 +41,8 @@ diag_file "explain --live stderr" "$out/live.json.err"
 assert_eq "one line per connection" 10 "$(wc -l <"$out/live.json" | tr -d ' ')"
 assert_eq "every line is a JSON object with source, endpoint and chains" 10 \
 	"$(jq -c 'select(.source and .endpoint and (.chains | length > 0))' "$out/live.json" | wc -l | tr -d ' ')"
-traced=$(jq -r .endpoint "$out/live.json" | sed -n 's/^198\.18\.\([0-9]\)\.2:8080$/pod\1/p' | tr '\n' ' ')
-reached=$(sed '$d' "$out/live.probe" | awk '{ print $1 }' | tr '\n' ' ')
 assert_eq "the traced endpoints are the pods the 10 connections reached, in order" \
-	"$reached" "$traced"
+	"$(probe_pods "$out/live.probe")" "$(live_pods "$out/live.json")"
 assert_eq "the sources are the client's" "$CLIENT_IP" \
 	"$(jq -r .source "$out/live.json" | sed 's/:[0-9]*$//' | sort -u)"
 assert_eq "each passed prerouting, services and the Service's chain" 10 \
@@ -87,7 +55,7 @@ ruleset_snapshot node "$out/after"
 assert_same_file "the rest of the ruleset is unchanged" "$out/before" "$out/after"
 
 # text form, stopped with SIGINT
-live_start "$out/live.txt" --live 25 198.19.0.10:80
+live_start ip "$out/live.txt" --live 25 198.19.0.10:80
 probe_in node tcp 198.19.0.10 80 -n 2 >"$out/text.probe"
 sleep 0.5
 live_stop INT
