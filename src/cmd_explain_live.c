@@ -44,6 +44,8 @@ struct live {
 	const struct explain_query *q;
 	const char *table;	/* ours */
 	uint8_t nfproto;
+	struct rs_table rules;	/* svcnft's, as the run began: which rule
+				 * handle is a reject (empty when unread) */
 	struct live_conn pending[LIVE_PENDING];
 	size_t next_slot;
 	uint64_t seen[LIVE_SEEN];
@@ -202,15 +204,32 @@ static void print_text_line(struct live *l, const struct live_conn *c, const cha
 	printf("\n");
 }
 
+/* Whether the rule with this handle in svcnft's table is a reject (the
+ * kernel's trace shows a reject as a drop). */
+static bool is_reject(const struct live *l, const struct trace_event *ev)
+{
+	if (!ev->handle || strcmp(ev->table, l->o->table))
+		return false;
+	for (size_t i = 0; i < l->rules.nchains; i++) {
+		const struct rs_chain *c = &l->rules.chains[i];
+
+		for (size_t j = 0; strcmp(c->name, ev->chain) == 0 && j < c->nrules; j++)
+			if (c->rules[j].handle == ev->handle)
+				return c->rules[j].kind == RS_RULE_REJECT ||
+				       c->rules[j].kind == RS_RULE_REJECT_TO_SET;
+	}
+	return false;
+}
+
 /* The connection's last event: print its line, free its slot. A NULL ev:
- * it was dropped (or rejected) before leaving. */
+ * it was dropped or rejected (why) before leaving. */
 static void conn_done(struct live *l, struct live_conn *c, const struct trace_event *ev,
-		      bool local)
+		      bool local, const char *why)
 {
 	struct ip_addr src, dst;
 	uint16_t sport, dport;
 	char endpoint[IP_ADDR_STRLEN + 8], seen[IP_ADDR_STRLEN + 8];
-	const char *verdict = "drop";
+	const char *verdict = why;
 	bool have = ev && headers(ev, l->q->dst.family, &src, &sport, &dst, &dport);
 
 	if (have) {
@@ -243,14 +262,14 @@ static void on_event(const struct trace_event *ev, void *data)
 		return;
 	if (ours && (!strcmp(ev->chain, KERNEL_TRACE_CHAIN_SEEN) ||
 		     !strcmp(ev->chain, KERNEL_TRACE_CHAIN_LOCAL))) {
-		conn_done(l, c, ev, !strcmp(ev->chain, KERNEL_TRACE_CHAIN_LOCAL));
+		conn_done(l, c, ev, !strcmp(ev->chain, KERNEL_TRACE_CHAIN_LOCAL), NULL);
 		return;
 	}
 	if (ours)
 		return;
 	conn_add_chain(l, c, ev);
 	if (ev->verdict == NF_DROP)
-		conn_done(l, c, NULL, false);
+		conn_done(l, c, NULL, false, is_reject(l, ev) ? "reject" : "drop");
 }
 
 static int remove_table(const struct live *l, bool quiet_absent)
@@ -321,6 +340,7 @@ static int trace_loop(struct live *l, struct trace_listener *tl, double seconds)
 
 static void live_free(struct live *l)
 {
+	rs_table_free(&l->rules);
 	for (size_t i = 0; i < LIVE_PENDING; i++)
 		conn_free(&l->pending[i]);
 }
@@ -349,6 +369,8 @@ int explain_live(const struct cli_options *o, const char *duration,
 	live_stop = 0;
 	catch_signals();
 	remove_leftovers(&l);
+	/* not there yet, or unreadable: rejects are then shown as drops */
+	kernel_table_get(l.nfproto, o->table, &l.rules);
 	/* listen first: no connection is missed between the two */
 	err = kernel_trace_listen(&tl);
 	if (!err)

@@ -5,7 +5,8 @@
 #
 # svcnft explain --live: the connections it traces are the ones made, each
 # with the endpoint it really reached (the same pods, in the same order, as
-# 10 connections from the client saw) and the chains it passed; the
+# 10 connections from the client saw) and the chains it passed, or the
+# reject of a Service without endpoints; the
 # temporary table is gone after SIGTERM, SIGINT and the end of the
 # duration, a table a crashed run left is removed by the next run, and the
 # rest of the ruleset is byte-for-byte unchanged.
@@ -26,6 +27,13 @@ spec:
   clusterIP: 198.19.0.10
   ports: [{name: tcp, port: 80, targetPort: 8080}]
 $(sem_slice web node node node)
+---
+apiVersion: v1
+kind: Service
+metadata: {name: empty}
+spec:
+  clusterIP: 198.19.0.14
+  ports: [{name: tcp, port: 80, targetPort: 8080}]
 YAML
 assert_exit "apply" 0 svcnft_in node apply --cluster-cidr "$CLUSTER_CIDR" "$m"
 ruleset_snapshot node "$out/before"
@@ -62,6 +70,17 @@ live_stop INT
 assert_eq "SIGINT: explain --live exits 0" 0 "$?"
 assert_eq "text: one line per connection" 2 "$(grep -c ': dnat 198\.18\.[123]\.2:8080' "$out/live.txt")"
 assert_no_table "after SIGINT"
+
+# a Service without endpoints: rejected, and said so
+live_start ip "$out/reject.json" --live 25 -o json 198.19.0.14:80
+probe_in client tcp 198.19.0.14 80 -n 2 -t 1000 >"$out/reject.probe"
+sleep 0.5
+live_stop TERM
+assert_probe "no endpoints: refused" refused "$out/reject.probe"
+assert_eq "no endpoints: both connections traced as rejected in the Service's chain" \
+	"reject svc-default/empty/tcp/80
+reject svc-default/empty/tcp/80" \
+	"$(jq -r '"\(.verdict) \(.chains[-1])"' "$out/reject.json")"
 
 # a crashed run's table: the next run removes it, and its own at the end
 nft_in node add table ip svcnft-explain
