@@ -270,7 +270,7 @@ static json_object *json_affinity(const struct explain_result *r)
 }
 
 static json_object *json_result(const struct explain_query *q, const char *table,
-				const struct explain_result *r)
+				bool plan, const struct explain_result *r)
 {
 	json_object *o = json_object_new_object(), *path = json_object_new_array();
 	char buf[IP_ADDR_STRLEN + 8];
@@ -281,6 +281,7 @@ static json_object *json_result(const struct explain_query *q, const char *table
 	json_object_object_add(o, "source", json_str(ip_addr_str(&r->src, buf, sizeof(buf))));
 	json_object_object_add(o, "from", json_str(explain_source_name(r->source_kind)));
 	json_object_object_add(o, "table", json_str(table));
+	json_object_object_add(o, "rules", json_str(plan ? "plan" : "kernel"));
 	json_object_object_add(o, "verdict", json_str(explain_verdict_name(r->verdict)));
 	json_object_object_add(o, "service", json_str(r->service));
 	json_object_object_add(o, "port_name", json_str(r->port_name));
@@ -297,10 +298,10 @@ static json_object *json_result(const struct explain_query *q, const char *table
 	return o;
 }
 
-static void print_json(const struct explain_query *q, const char *table,
+static void print_json(const struct explain_query *q, const char *table, bool plan,
 		       const struct explain_result *r)
 {
-	json_object *o = json_result(q, table, r);
+	json_object *o = json_result(q, table, plan, r);
 
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 						      JSON_C_TO_STRING_SPACED |
@@ -338,14 +339,15 @@ static void print_verdict(const struct explain_result *r)
 		printf("affinity: none\n");
 }
 
-static void print_text(const struct explain_query *q, const char *table,
+static void print_text(const struct explain_query *q, const char *table, bool plan,
 		       const struct explain_result *r)
 {
 	char buf[IP_ADDR_STRLEN + 8], src[IP_ADDR_STRLEN];
 
-	printf("%s/%s from %s (%s), table %s\n",
+	printf("%s/%s from %s (%s), table %s%s\n",
 	       explain_addr_port(&q->dst, q->dport, buf, sizeof(buf)), protocol_name(q->l4proto),
-	       ip_addr_str(&r->src, src, sizeof(src)), explain_source_name(r->source_kind), table);
+	       ip_addr_str(&r->src, src, sizeof(src)), explain_source_name(r->source_kind), table,
+	       plan ? " as apply would program it" : "");
 	for (size_t i = 0; i < r->nsteps; i++)
 		printf("%3zu. %s\n", i + 1, r->steps[i]);
 	print_verdict(r);
@@ -404,9 +406,9 @@ static int explain_once(const struct cli_options *o, const struct explain_args *
 	}
 	table = xasprintf("%s %s", nft_family_name(family), o->table);
 	if (o->json)
-		print_json(q, table, &r);
+		print_json(q, table, e->plan, &r);
 	else
-		print_text(q, table, &r);
+		print_text(q, table, e->plan, &r);
 	if (!e->plan)
 		rs_table_free(&t);
 out:
