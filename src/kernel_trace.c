@@ -19,12 +19,14 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "kernel_trace.h"
 #include "util.h"
 
 #define TRACE_BUF 65536u	/* one datagram of trace events */
+#define TRACE_RCVBUF (4 << 20)
 
 struct trace_listener {
 	struct mnl_socket *nl;
@@ -232,7 +234,7 @@ out:
 int kernel_trace_listen(struct trace_listener **out)
 {
 	struct trace_listener *l = xcalloc(1, sizeof(*l));
-	int group = NFNLGRP_NFTRACE, ret = 0;
+	int group = NFNLGRP_NFTRACE, ret = 0, rcvbuf = TRACE_RCVBUF;
 
 	l->nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!l->nl || mnl_socket_bind(l->nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
@@ -241,6 +243,13 @@ int kernel_trace_listen(struct trace_listener **out)
 		kernel_trace_close(l);
 		return ret;
 	}
+	/* a burst of connections is a burst of events (a dozen each): room
+	 * for thousands, or some are lost (ENOBUFS); FORCE needs CAP_NET_ADMIN
+	 * and ignores net.core.rmem_max */
+	if (setsockopt(mnl_socket_get_fd(l->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(l->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
 	l->buf = xmalloc(TRACE_BUF);
 	*out = l;
 	return 0;
