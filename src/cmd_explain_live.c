@@ -369,8 +369,6 @@ int explain_live(const struct cli_options *o, const char *duration,
 	live_stop = 0;
 	catch_signals();
 	remove_leftovers(&l);
-	/* not there yet, or unreadable: rejects are then shown as drops */
-	kernel_table_get(l.nfproto, o->table, &l.rules);
 	/* listen first: no connection is missed between the two */
 	err = kernel_trace_listen(&tl);
 	if (!err)
@@ -381,6 +379,9 @@ int explain_live(const struct cli_options *o, const char *duration,
 		ret = EXIT_KERNEL;
 		goto out;
 	}
+	/* after the table, to trace as early as possible; not there yet, or
+	 * unreadable: rejects are then shown as drops */
+	kernel_table_get(l.nfproto, o->table, &l.rules);
 	if (!o->quiet)
 		fprintf(stderr, "svcnft: tracing new connections to %s/%s for %gs (table %s %s)\n",
 			explain_addr_port(&q->dst, q->dport, dest, sizeof(dest)),
