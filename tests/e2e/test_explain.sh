@@ -7,7 +7,7 @@
 # ClusterIP (from the node, a pod, outside the cluster CIDR), a node port
 # with the Cluster and the Local policy, an external IP, a load balancer
 # with source ranges (inside admitted, outside dropped), a Service without
-# endpoints (reject), an undefined port (reject) and an unknown address
+# endpoints (reject), a UDP port, an undefined port (reject) and an unknown address
 # (none), the endpoints explain reports are the pods 60 connections reach,
 # with probabilities summing to 1, and masquerade is what the pods see.
 
@@ -43,6 +43,10 @@ service() {
 	printf 'status: {loadBalancer: {ingress: [{ip: 198.19.255.4}]}}\n'
 	sem_slice lb node node other
 	service empty ClusterIP 198.19.0.14 80
+	printf -- '---\napiVersion: v1\nkind: Service\nmetadata: {name: dns}\n'
+	printf 'spec:\n  clusterIP: 198.19.0.16\n'
+	printf '  ports: [{name: udp, protocol: UDP, port: 53, targetPort: 8080}]\n'
+	sem_slice dns node node node
 } >"$m/svc.yaml"
 assert_exit "apply" 0 svcnft_in node apply --cluster-cidr "$CLUSTER_CIDR" \
 	--node-name node "$m"
@@ -124,6 +128,11 @@ explain_json "$out/none.json" --from 198.18.200.2 198.19.99.1:80
 assert_verdict "an address no Service has" "$out/none.json" none
 assert_eq "none: no service, no endpoint" "null 0" \
 	"$(explain_field "$out/none.json" '"\(.service) \(.endpoints | length)"')"
+
+explain_json "$out/dns.json" --from 198.18.2.2 198.19.0.16:53/udp
+probe_in pod2 udp 198.19.0.16 53 -n "$N" >"$out/dns.probe"
+assert_explained "a UDP ClusterIP (DEST /udp)" "$out/dns.json" "$out/dns.probe"
+assert_eq "UDP: the protocol" udp "$(explain_field "$out/dns.json" .protocol)"
 
 explain_json "$out/udp.json" --from 198.18.200.2 198.19.0.10:80/udp
 assert_verdict "/udp: the TCP-only port is undefined for UDP" "$out/udp.json" reject "undefined port"
