@@ -317,11 +317,14 @@ static void print_verdict(const struct explain_result *r)
 	if (r->reason)
 		printf(" (%s: %s)", r->reason, r->detail ? r->detail : "");
 	printf("\n");
-	if (r->service)
-		printf("service: %s%s%s, as %s (a %s Service)\n", r->service,
+	if (r->service) {
+		printf("service: %s%s%s, as %s", r->service,
 		       r->port_name && *r->port_name ? " port " : "",
-		       r->port_name ? r->port_name : "", explain_kind_name(r->kind),
-		       r->service_type ? r->service_type : "?");
+		       r->port_name ? r->port_name : "", explain_kind_name(r->kind));
+		if (r->service_type)
+			printf(" (a %s Service)", r->service_type);
+		printf("\n");
+	}
 	if (r->verdict != EXPLAIN_DNAT)
 		return;
 	printf("endpoints:\n");

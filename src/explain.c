@@ -133,29 +133,57 @@ static void set_mark(struct walk *w, uint32_t bits, const char *why)
 	w->mark |= bits;
 }
 
-/* The Service port behind a per-port chain: svc-, ext-, local-, fw-. */
-static void note_service(struct walk *w, const char *chain)
+/* "NS/NAME/PROTO/PORT" of a per-port chain (svc-, ext-, local-, fw-), and
+ * in *service_len the length of its "NS/NAME"; NULL for other chains. */
+static const char *port_of_chain(const char *chain, size_t *service_len)
 {
 	static const char *const prefixes[] = { RS_CHAIN_PREFIX, RS_EXT_CHAIN_PREFIX,
 						RS_LOCAL_CHAIN_PREFIX, RS_FW_CHAIN_PREFIX };
-	struct explain_result *r = w->r;
-	const struct rs_chain *svc;
 	const char *rest = NULL, *slash;
-	char type[32] = "", portname[64] = "";
 
 	for (size_t i = 0; !rest && i < ARRAY_SIZE(prefixes); i++)
 		if (!strncmp(chain, prefixes[i], strlen(prefixes[i])))
 			rest = chain + strlen(prefixes[i]);
-	if (!rest || r->service || !(slash = strchr(rest, '/')) ||
-	    !(slash = strchr(slash + 1, '/')))
+	if (!rest || !(slash = strchr(rest, '/')) || !(slash = strchr(slash + 1, '/')))
+		return NULL;
+	*service_len = slash - rest;
+	return rest;
+}
+
+/* The Service port behind a per-port chain, once: the first one met. */
+static void note_service(struct walk *w, const char *chain)
+{
+	struct explain_result *r = w->r;
+	const struct rs_chain *svc;
+	char type[32] = "", portname[64] = "";
+	size_t len;
+	const char *port = port_of_chain(chain, &len);
+
+	if (!port || r->service)
 		return;
-	r->service = xstrndup(rest, slash - rest);
-	r->chain = xasprintf(RS_CHAIN_PREFIX "%s", rest);
+	r->service = xstrndup(port, len);
+	r->chain = xasprintf(RS_CHAIN_PREFIX "%s", port);
 	svc = rs_table_find_chain(w->t, r->chain);
 	if (svc && svc->comment)
 		sscanf(svc->comment, "%31s %*s %63s", type, portname);
 	r->service_type = xstrdup(*type ? type : "?");
 	r->port_name = xstrdup(portname);
+}
+
+/* The Service a ClusterIP belongs to (any of its ports), or NULL. */
+static char *cluster_ip_service(struct walk *w)
+{
+	const struct rs_map *m = map(w, RS_MAP_SERVICE_IPS_NAME);
+	size_t len;
+
+	for (size_t i = 0; m && i < m->nelems; i++) {
+		const char *port = addr_eq(&m->elems[i].addr, &w->daddr) && m->elems[i].chain ?
+			port_of_chain(m->elems[i].chain, &len) : NULL;
+
+		if (port)
+			return xstrndup(port, len);
+	}
+	return NULL;
 }
 
 /* A service address that is no ClusterIP: the Service's type tells a
@@ -349,10 +377,12 @@ static enum walk_verdict services_rule(struct walk *w, const struct rs_chain *c,
 		    !set_has(map(w, rule->target), &w->daddr))
 			return WALK_CONTINUE;
 		w->r->kind = EXPLAIN_KIND_CLUSTER_IP;
+		w->r->service = cluster_ip_service(w);
 		return reject(w, c, "undefined port",
-			      xasprintf("%s is a ClusterIP, but no Service defines port %u/%s on it",
-					addr_str(&w->daddr, buf), w->q->dport,
-					protocol_name(w->q->l4proto)));
+			      xasprintf("%s is the ClusterIP of %s, which defines no port %u/%s",
+					addr_str(&w->daddr, buf),
+					w->r->service ? w->r->service : "a Service",
+					w->q->dport, protocol_name(w->q->l4proto)));
 	default:
 		return mark_rule(w, c, rule);
 	}

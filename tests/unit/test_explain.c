@@ -248,6 +248,7 @@ START_TEST(reject_none_and_their_reasons)
 	r = walk(NULL, "198.19.0.10", 81);
 	ck_assert_int_eq(r->verdict, EXPLAIN_REJECT);
 	ck_assert_str_eq(r->reason, "undefined port");
+	ck_assert_str_eq(r->service, "default/web");
 	r = walk("198.18.200.2", "198.19.99.1", 80);
 	ck_assert_int_eq(r->verdict, EXPLAIN_NONE);
 	ck_assert_ptr_null(r->service);
