@@ -114,13 +114,17 @@ static const struct rs_elem *vmap_get(const struct rs_map *m, const struct ip_ad
 	return NULL;
 }
 
-static const struct rs_elem *affinity_get(const struct walk *w, const struct rs_map *m)
+/* The client's entry in an affinity map, when the rule's protocol is the
+ * connection's: the key has no protocol, each map serves one. */
+static const struct rs_elem *affinity_get(const struct walk *w, const struct rs_rule *rule)
 {
+	const struct rs_map *m = rule->l4proto == w->q->l4proto ? map(w, rule->target) : NULL;
+
 	for (size_t i = 0; m && i < m->nelems; i++) {
 		const struct rs_elem *e = &m->elems[i];
 
 		if (addr_eq(&e->addr, &w->saddr) && addr_eq(&e->addr2, &w->daddr) &&
-		    e->l4proto == w->q->l4proto && e->port == w->q->dport)
+		    e->port == w->q->dport)
 			return e;
 	}
 	return NULL;
@@ -264,7 +268,7 @@ static enum walk_verdict affinity_dnat(struct walk *w, const struct rs_chain *c,
 	char buf[IP_ADDR_STRLEN];
 
 	if ((w->mark & RS_MARK_AFFINITY) != rule->mark ||
-	    !(e = affinity_get(w, map(w, rule->target))))
+	    !(e = affinity_get(w, rule)))
 		return WALK_CONTINUE;
 	w->r->affinity_pinned = true;
 	step(w, "%s: this client's entry in %s: DNAT to %s:%u again (session affinity)",
@@ -334,7 +338,7 @@ static enum walk_verdict mark_rule(struct walk *w, const struct rs_chain *c,
 			w->r->affinity = true;
 		break;
 	case RS_RULE_AFFINITY_HIT:
-		if (affinity_get(w, map(w, rule->target)))
+		if (affinity_get(w, rule))
 			set_mark(w, rule->mark, NULL);
 		break;
 	case RS_RULE_AFFINITY_RECORD:

@@ -8,7 +8,8 @@
 # with the Cluster and the Local policy, an external IP, a load balancer
 # with source ranges (inside admitted, outside dropped), a Service without
 # endpoints (reject), a UDP port, an undefined port (reject) and an unknown address
-# (none), the endpoints explain reports are the pods 60 connections reach,
+# (none), and session affinity (its timeout, then the endpoint a client is
+# pinned to), the endpoints explain reports are the pods 60 connections reach,
 # with probabilities summing to 1, and masquerade is what the pods see.
 
 . "$(dirname "$0")/lib.sh"
@@ -47,6 +48,9 @@ service() {
 	printf 'spec:\n  clusterIP: 198.19.0.16\n'
 	printf '  ports: [{name: udp, protocol: UDP, port: 53, targetPort: 8080}]\n'
 	sem_slice dns node node node
+	service sticky ClusterIP 198.19.0.17 80 "" "  sessionAffinity: ClientIP
+  sessionAffinityConfig: {clientIP: {timeoutSeconds: 600}}"
+	sem_slice sticky node node node
 } >"$m/svc.yaml"
 assert_exit "apply" 0 svcnft_in node apply --cluster-cidr "$CLUSTER_CIDR" \
 	--node-name node "$m"
@@ -136,6 +140,20 @@ assert_eq "UDP: the protocol" udp "$(explain_field "$out/dns.json" .protocol)"
 
 explain_json "$out/udp.json" --from 198.18.200.2 198.19.0.10:80/udp
 assert_verdict "/udp: the TCP-only port is undefined for UDP" "$out/udp.json" reject "undefined port"
+
+# Session affinity: its timeout; once the client has an entry in the
+# kernel's affinity map, the one endpoint it is pinned to.
+explain_json "$out/sticky.json" --from "$CLIENT_IP" 198.19.0.17:80
+assert_eq "affinity: ClientIP, its timeout, not pinned yet, every endpoint" \
+	"ClientIP 600 false 3" \
+	"$(explain_field "$out/sticky.json" '"\(.affinity.type) \(.affinity.timeout) \(.affinity.pinned) \(.endpoints | length)"')"
+probe_in client tcp 198.19.0.17 80 -n 1 -s "$CLIENT_IP" >"$out/sticky1.probe"
+explain_json "$out/pinned.json" --from "$CLIENT_IP" 198.19.0.17:80
+probe_in client tcp 198.19.0.17 80 -n 10 -s "$CLIENT_IP" >"$out/sticky.probe"
+assert_eq "affinity: pinned after a first connection" "true 1" \
+	"$(explain_field "$out/pinned.json" '"\(.affinity.pinned) \(.endpoints[0].probability)"')"
+assert_explained "affinity: the pinned endpoint is the one the next connections reach" \
+	"$out/pinned.json" "$out/sticky.probe"
 
 # The text form: a numbered path and the verdict.
 svcnft_in node explain --from 198.18.200.2 198.19.0.10:80 >"$out/text" 2>&1

@@ -226,8 +226,7 @@ START_TEST(affinity_entry_pins_the_client)
 	e = rs_map_add_elem(m, NULL);
 	ip_addr_parse(&e->addr, "198.18.200.2");
 	ip_addr_parse(&e->addr2, "198.19.255.4");
-	e->l4proto = IPPROTO_TCP;
-	e->port = 80;
+	e->port = 80;	/* no protocol: the map is the TCP one */
 	ip_addr_parse(&e->to_addr, "198.18.3.2");
 	e->to_port = 8080;
 	r = walk("198.18.200.2", "198.19.255.4", 80);
