@@ -7,7 +7,8 @@
 # ClusterIP (from the node, a pod, outside the cluster CIDR), a node port
 # with the Cluster and the Local policy, an external IP, a load balancer
 # with source ranges (inside admitted, outside dropped), a Service without
-# endpoints (reject), a UDP port, an undefined port (reject) and an unknown address
+# endpoints (reject), a UDP port, internalTrafficPolicy Local, an undefined
+# port (reject) and an unknown address
 # (none), and session affinity (its timeout, then the endpoint a client is
 # pinned to), the endpoints explain reports are the pods 60 connections reach,
 # with probabilities summing to 1, and masquerade is what the pods see.
@@ -51,6 +52,8 @@ service() {
 	service sticky ClusterIP 198.19.0.17 80 "" "  sessionAffinity: ClientIP
   sessionAffinityConfig: {clientIP: {timeoutSeconds: 600}}"
 	sem_slice sticky node node node
+	service ilocal ClusterIP 198.19.0.18 80 "" "  internalTrafficPolicy: Local"
+	sem_slice ilocal node other other
 } >"$m/svc.yaml"
 assert_exit "apply" 0 svcnft_in node apply --cluster-cidr "$CLUSTER_CIDR" \
 	--node-name node "$m"
@@ -140,6 +143,10 @@ assert_eq "UDP: the protocol" udp "$(explain_field "$out/dns.json" .protocol)"
 
 explain_json "$out/udp.json" --from 198.18.200.2 198.19.0.10:80/udp
 assert_verdict "/udp: the TCP-only port is undefined for UDP" "$out/udp.json" reject "undefined port"
+
+run_case ilocal pod2 "" 198.19.0.18 80 --from 198.18.2.2
+assert_explained "internalTrafficPolicy Local: this node's endpoint only" \
+	"$out/ilocal.json" "$out/ilocal.probe"
 
 # Session affinity: its timeout; once the client has an entry in the
 # kernel's affinity map, the one endpoint it is pinned to.
