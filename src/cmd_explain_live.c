@@ -338,6 +338,18 @@ static int trace_loop(struct live *l, struct trace_listener *tl, double seconds)
 	return EXIT_OK;
 }
 
+/* Connections traced but not seen leaving nor dropped by the end (routed
+ * nowhere, say): printed too, their verdict unknown. */
+static void flush_pending(struct live *l)
+{
+	for (size_t i = 0; i < LIVE_PENDING; i++) {
+		struct live_conn *c = &l->pending[(l->next_slot + i) % LIVE_PENDING];
+
+		if (c->id)
+			conn_done(l, c, NULL, false, "unknown");
+	}
+}
+
 static void live_free(struct live *l)
 {
 	rs_table_free(&l->rules);
@@ -387,6 +399,7 @@ int explain_live(const struct cli_options *o, const char *duration,
 			explain_addr_port(&q->dst, q->dport, dest, sizeof(dest)),
 			protocol_name(q->l4proto), seconds, nft_family_name(l.nfproto), table);
 	ret = trace_loop(&l, tl, seconds);
+	flush_pending(&l);
 out:
 	if (remove_table(&l, true) != EXIT_OK)
 		ret = EXIT_KERNEL;
