@@ -278,7 +278,8 @@ static json_object *json_result(const struct explain_query *q, const char *table
 
 	json_object_object_add(o, "destination", json_str(explain_addr_port(&q->dst, q->dport, buf, sizeof(buf))));
 	json_object_object_add(o, "protocol", json_str(protocol_name(q->l4proto)));
-	json_object_object_add(o, "source", json_str(ip_addr_str(&r->src, buf, sizeof(buf))));
+	json_object_object_add(o, "source", json_str(r->src.family ?
+		ip_addr_str(&r->src, buf, sizeof(buf)) : NULL));
 	json_object_object_add(o, "from", json_str(explain_source_name(r->source_kind)));
 	json_object_object_add(o, "table", json_str(table));
 	json_object_object_add(o, "rules", json_str(plan ? "plan" : "kernel"));
@@ -349,7 +350,8 @@ static void print_text(const struct explain_query *q, const char *table, bool pl
 
 	printf("%s/%s from %s (%s), table %s%s\n",
 	       explain_addr_port(&q->dst, q->dport, buf, sizeof(buf)), protocol_name(q->l4proto),
-	       ip_addr_str(&r->src, src, sizeof(src)), explain_source_name(r->source_kind), table,
+	       r->src.family ? ip_addr_str(&r->src, src, sizeof(src)) : "this node",
+	       explain_source_name(r->source_kind), table,
 	       plan ? " as apply would program it" : "");
 	for (size_t i = 0; i < r->nsteps; i++)
 		printf("%3zu. %s\n", i + 1, r->steps[i]);
@@ -377,8 +379,9 @@ static int load_table(const struct cli_options *o, bool plan, const struct compi
 		return EXIT_OK;
 	}
 	if (err < 0) {
-		cli_error("reading table %s %s failed: %s", nft_family_name(family), o->table,
-			  strerror(-err));
+		cli_error("reading table %s %s failed: %s%s", nft_family_name(family), o->table,
+			  strerror(-err), err == -EPERM ?
+			  " (reading nftables needs CAP_NET_ADMIN: run as root, or explain --plan the manifests)" : "");
 		return EXIT_KERNEL;
 	}
 	return EXIT_OK;
