@@ -554,12 +554,12 @@ static void run_postrouting(struct walk *w, struct explain_endpoint *ep)
 static const char *no_masquerade_why(const struct walk *w)
 {
 	if (w->mark & RS_MARK_FROM_POD)
-		return "the source is a pod (inside the cluster CIDR): endpoints see its address";
+		return "the source is a pod, inside the cluster CIDR: endpoints see its address";
 	if (w->via_ext)
 		return "externalTrafficPolicy Local keeps the client's address";
 	if (w->from_node)
 		return "the node's own connection: it leaves with a node address";
-	return "no rule marked it (no cluster CIDR in the rules, or a pod's address)";
+	return "no cluster CIDR of this family in the rules: connections to ClusterIPs keep their source";
 }
 
 static void summarize_masquerade(struct walk *w)
