@@ -30,6 +30,7 @@
 #define LIVE_PENDING 256	/* connections followed at once */
 #define LIVE_SEEN 4096		/* sources printed: SYN retransmits skipped */
 #define LIVE_CHAINS_MAX 32
+#define LIVE_DRAIN_MAX 256	/* datagrams read after the end */
 
 struct live_conn {
 	uint32_t id;		/* trace id; 0: free slot */
@@ -306,11 +307,28 @@ static long remaining_ms(const struct timespec *end)
 	return (end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
 }
 
+/* One datagram of events. EXIT_OK, or EXIT_KERNEL (printed). */
+static int read_events(struct live *l, struct trace_listener *tl, bool *lost)
+{
+	int err = kernel_trace_read(tl, on_event, l);
+
+	if (err == -ENOBUFS && !*lost) {
+		/* the socket overflowed: some connections are missing */
+		cli_error("trace events were lost (too many at once); lines are missing");
+		*lost = true;
+	} else if (err < 0 && err != -ENOBUFS && err != -EINTR) {
+		cli_error("reading trace events failed: %s", strerror(-err));
+		return EXIT_KERNEL;
+	}
+	return EXIT_OK;
+}
+
 static int trace_loop(struct live *l, struct trace_listener *tl, double seconds)
 {
 	struct pollfd pfd = { .fd = kernel_trace_fd(tl), .events = POLLIN };
 	struct timespec end;
 	bool lost = false;
+	int ret = EXIT_OK;
 	long ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &end);
@@ -320,22 +338,14 @@ static int trace_loop(struct live *l, struct trace_listener *tl, double seconds)
 		end.tv_sec++;
 		end.tv_nsec -= 1000000000L;
 	}
-	while (!live_stop && (ms = remaining_ms(&end)) > 0) {
-		int err;
-
-		if (poll(&pfd, 1, ms > 1000 ? 1000 : (int)ms) <= 0)
-			continue;
-		err = kernel_trace_read(tl, on_event, l);
-		if (err == -ENOBUFS && !lost) {
-			/* the socket overflowed: some connections are missing */
-			cli_error("trace events were lost (too many at once); lines are missing");
-			lost = true;
-		} else if (err < 0 && err != -ENOBUFS && err != -EINTR) {
-			cli_error("reading trace events failed: %s", strerror(-err));
-			return EXIT_KERNEL;
-		}
-	}
-	return EXIT_OK;
+	while (ret == EXIT_OK && !live_stop && (ms = remaining_ms(&end)) > 0)
+		if (poll(&pfd, 1, ms > 1000 ? 1000 : (int)ms) > 0)
+			ret = read_events(l, tl, &lost);
+	/* what is queued already belongs to connections made before the
+	 * end: read it too, a bounded number of datagrams */
+	for (int i = 0; ret == EXIT_OK && i < LIVE_DRAIN_MAX && poll(&pfd, 1, 0) > 0; i++)
+		ret = read_events(l, tl, &lost);
+	return ret;
 }
 
 /* Connections traced but not seen leaving nor dropped by the end (routed
