@@ -907,20 +907,70 @@ static char *nested(int depth)
 	return s;
 }
 
-START_TEST(depth_limit)
+/* libyaml's scanner costs the square of the flow nesting: past the limit,
+ * nothing more of the input is given to it, even a valid document. */
+/* ok reads without a message, giving nservices; then bad gives one error,
+ * want, and no Service more. */
+static void accepted_then_refused(const char *ok, size_t nservices,
+				  const char *bad, const char *want)
 {
 	struct rd r = { 0 };
-	char *ok = nested(63), *deep = nested(10000);
 
-	rd_text(&r, ok);	/* with the document's mapping: 64 levels */
+	rd_text(&r, ok);
 	expect_no_diags(&r);
-	ck_assert_uint_eq(r.set.nservices, 1);
-	rd_text(&r, deep);
-	expect_one_error(&r, "t.yaml:4:67: nesting deeper than 64 levels; refusing the document");
-	ck_assert_uint_eq(r.set.nservices, 1);
+	ck_assert_uint_eq(r.set.nservices, nservices);
+	rd_text(&r, bad);
+	expect_one_error(&r, want);
+	ck_assert_uint_eq(r.set.nservices, nservices);
+	rd_free(&r);
+}
+
+START_TEST(depth_limit)
+{
+	char *ok = nested(63), *deep = nested(100000);
+	char *then = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: after}\n"
+			       "spec: {ports: [{port: 80}]}\n", deep);
+
+	/* with the document's mapping, ok nests 64 levels */
+	accepted_then_refused(ok, 1, then, "t.yaml:4:67: nesting deeper than 64 levels; refusing the document and not reading the rest of this input");
 	free(ok);
 	free(deep);
-	rd_free(&r);
+	free(then);
+}
+END_TEST
+
+/* n %TAG directives, then a Service. */
+static char *tagged(int n)
+{
+	char *s = xstrdup("");
+
+	for (int i = 0; i < n; i++) {
+		char *next = xasprintf("%s%%TAG !t%d! tag:example.com,2024:t%d:\n", s, i, i);
+
+		free(s);
+		s = next;
+	}
+	return s;
+}
+
+/* libyaml compares each %TAG directive with every earlier one: more than
+ * 64 before one document are refused before libyaml reads them. */
+START_TEST(tag_directive_limit)
+{
+	char *ok = tagged(64), *flood = tagged(65);
+	char *ok_text = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+				  "spec: {ports: [{port: 80}]}\n...\n%s---\n"
+				  "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+				  "spec: {ports: [{port: 80}]}\n", ok, ok);
+	char *flood_text = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: c}\n"
+				     "spec: {ports: [{port: 80}]}\n", flood);
+
+	accepted_then_refused(ok_text, 2, flood_text,
+			      "t.yaml:65:1: more than 64 %TAG directives before one document; refusing the input");
+	free(ok);
+	free(flood);
+	free(ok_text);
+	free(flood_text);
 }
 END_TEST
 
@@ -1051,19 +1101,17 @@ END_TEST
 
 /* A stream of n documents, over 8 MiB: every 97th Service has a bad
  * port, some documents end with "...", carry a block scalar or are empty;
- * document broken_at has a syntax error, or with template an unrendered
- * Helm placeholder. */
-static char *big_stream(size_t n, size_t broken_at, bool template)
+ * document broken_at has the port broken instead. */
+static char *big_stream(size_t n, size_t broken_at, const char *broken)
 {
-	size_t cap = n * 256 + 1, len = 0;
+	size_t cap = n * 256 + 512, len = 0;
 	char *text = xmalloc(cap);
 
 	for (size_t i = 0; i < n; i++) {
 		len += (size_t)snprintf(text + len, cap - len,
 			"%s# document %zu\napiVersion: v1\nkind: Service\nmetadata:\n  name: s%zu\n  annotations:\n    note: |\n      line one\n      line two\nspec:\n  ports:\n  - port: %s\n%s",
 			i % 5 == 4 ? "---\n---\n" : "---\n", i, i,
-			i % 97 == 0 ? "eighty" : i != broken_at ? "80" :
-			template ? "{{ .Values.port }}" : "[80",
+			i % 97 == 0 ? "eighty" : i != broken_at ? "80" : broken,
 			i % 7 == 0 ? "...\n" : "");
 	}
 	return text;
@@ -1102,22 +1150,28 @@ static void expect_split_read_same(const char *text)
 }
 
 /* A large file is read in parts on several threads: the same objects at
- * the same lines and columns, the same messages; after a syntax error
- * (where libyaml stops) nothing of the parts that follow counts, and an
- * unrendered template refuses the whole file at its own line. */
+ * the same lines and columns, the same messages; after a syntax error or
+ * nesting too deep (where reading stops) nothing of the parts that follow
+ * counts, and an unrendered template refuses the whole file at its own
+ * line. */
 START_TEST(split_file_reads_as_whole)
 {
-	char *text = big_stream(60000, SIZE_MAX, false);
+	static const char *const broken[] = {
+		"[80",				/* a syntax error */
+		"{{ .Values.port }}",		/* an unrendered template */
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[80]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+	};
+	char *text = big_stream(60000, SIZE_MAX, NULL);
 
 	ck_assert_uint_gt(strlen(text), 8u << 20);
 	expect_split_read_same(text);
 	free(text);
-	text = big_stream(60000, 35000, false);
-	expect_split_read_same(text);
-	free(text);
-	text = big_stream(60000, 35000, true);
-	expect_split_read_same(text);
-	free(text);
+	for (size_t i = 0; i < ARRAY_SIZE(broken); i++) {
+		/* in the first part: parts after it must not count */
+		text = big_stream(60000, 10000, broken[i]);
+		expect_split_read_same(text);
+		free(text);
+	}
 	/* 8 MiB of comments: no objects at all, said once for the file */
 	text = xmalloc((8u << 20) + 1);
 	for (size_t i = 0; i < (8u << 20); i += 64)
@@ -1320,6 +1374,46 @@ END_TEST
 
 /* MANIFEST_STRICT_MODES: a file or directory others can write is refused
  * with the reason; without the flag it is read. */
+/* Below a directory that passed, each entry is checked itself (a
+ * directory its group can write), and a symbolic link by where it leads
+ * (a directory all users can write, above the file it names). */
+static void strict_modes_below(const char *dir)
+{
+	char other[] = "/tmp/svcnft-test-XXXXXX";
+	char *sub = xasprintf("%s/sub", dir), *file = xasprintf("%s/sub/b.yaml", dir);
+	char *target = NULL, *link = xasprintf("%s/link.yaml", dir), *want;
+	struct rd r = { 0 };
+
+	ck_assert_int_eq(mkdir(sub, 0775), 0);
+	ck_assert_int_eq(chmod(sub, 0775), 0);
+	write_file(file, "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n");
+	ck_assert_int_eq(manifest_read_path_flags(&r.set, dir, MANIFEST_STRICT_MODES, &r.dl), -EPERM);
+	want = xasprintf("%s: refusing to read it: its mode 0775 lets its group write it;", sub);
+	expect_error_with(&r, want);
+	free(want);
+	rd_free(&r);
+	ck_assert_int_eq(chmod(sub, 0755), 0);
+	ck_assert_ptr_nonnull(mkdtemp(other));
+	ck_assert_int_eq(chmod(other, 0757), 0);
+	target = xasprintf("%s/c.yaml", other);
+	write_file(target, "apiVersion: v1\nkind: Service\nmetadata: {name: c}\n");
+	ck_assert_int_eq(symlink(target, link), 0);
+	ck_assert_int_eq(manifest_read_path_flags(&r.set, dir, MANIFEST_STRICT_MODES, &r.dl), -EPERM);
+	want = xasprintf("directory %s above it (mode 0757, not sticky) lets all users replace it", other);
+	expect_error_with(&r, want);
+	ck_assert_uint_eq(r.dl.nerrors, 1);
+	free(want);
+	rd_free(&r);
+	ck_assert_int_eq(unlink(link), 0);
+	rm_rf(other);
+	ck_assert_int_eq(unlink(file), 0);
+	ck_assert_int_eq(rmdir(sub), 0);
+	free(sub);
+	free(file);
+	free(target);
+	free(link);
+}
+
 START_TEST(strict_modes)
 {
 	char dir[] = "/tmp/svcnft-test-XXXXXX";
@@ -1338,6 +1432,7 @@ START_TEST(strict_modes)
 	ck_assert_uint_eq(r.set.nservices, 0);
 	rd_free(&r);
 	ck_assert_int_eq(chmod(path, 0644), 0);
+	strict_modes_below(dir);
 	ck_assert_int_eq(chmod(dir, 0757), 0);
 	ck_assert_int_eq(manifest_read_path_flags(&r.set, path, MANIFEST_STRICT_MODES, &r.dl), -EPERM);
 	want = xasprintf("directory %s above it (mode 0757, not sticky) lets all users replace it", dir);
@@ -1445,6 +1540,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, aliases_and_merge_keys);
 	tcase_add_test(tc, alias_errors);
 	tcase_add_test(tc, depth_limit);
+	tcase_add_test(tc, tag_directive_limit);
 	tcase_add_test(tc, encoding_errors);
 	tcase_add_test(tc, read_directory);
 	tcase_add_test(tc, directory_loop);
