@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -281,10 +282,17 @@ static void set_move(struct manifest_set *dst, struct manifest_set *src)
 	manifest_set_free(src);
 }
 
+/* The processors this process may run on (taskset, a cgroup's cpuset),
+ * not all the machine has. */
 static size_t thread_count(size_t npieces)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = cpus > 1 ? (size_t)cpus : 1;
+	cpu_set_t mask;
+	size_t n;
+
+	if (sched_getaffinity(0, sizeof(mask), &mask) == 0)
+		cpus = CPU_COUNT(&mask);
+	n = cpus > 1 ? (size_t)cpus : 1;
 
 	if (n > READ_THREADS_MAX)
 		n = READ_THREADS_MAX;
