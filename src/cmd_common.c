@@ -167,6 +167,11 @@ static int apply_option(struct cli_options *o, int c, const char *arg, unsigned 
 			return usage_error(o, "%s", "--node-name: only apply, plan and check take it");
 		o->model.node_name = arg;
 		return EXIT_OK;
+	case 'z':
+		if (!(accepts & OPT_COMPILE) || !*arg || !model_label_value_valid(arg))
+			return usage_error(o, "--node-zone \"%s\": give a zone as topology.kubernetes.io/zone holds it: at most 63 letters, digits, '-', '_' and '.', beginning and ending with a letter or digit (only apply, plan and check take it)", arg);
+		o->model.node_zone = arg;
+		return EXIT_OK;
 	case 'p':
 		if (!(accepts & OPT_COMPILE))
 			return usage_error(o, "%s", "--proxy-name: only apply, plan and check take it");
@@ -212,6 +217,7 @@ int cli_parse(int argc, char **argv, unsigned accepts, struct cli_options *o)
 		{ "allow-insecure-files", no_argument, NULL, 'I' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "node-name", required_argument, NULL, 'n' },
+		{ "node-zone", required_argument, NULL, 'z' },
 		{ "proxy-name", required_argument, NULL, 'p' },
 		{ "cluster-cidr", required_argument, NULL, 'C' },
 		{ "node-ip", required_argument, NULL, 'N' },

@@ -40,6 +40,7 @@ static void show_usage(FILE *out)
 		"  --allow-insecure-files    read manifests that users other than root or you can write\n"
 		"  --backend nftables|iptables  program nftables over netlink (default) or iptables-restore\n"
 		"  --node-name NAME          this node: endpoints there are local (traffic policies)\n"
+		"  --node-zone ZONE          this node's zone, for topology hints (default: its Node's label)\n"
 		"  --node-ip ADDR[,ADDR...]  addresses node ports answer on (default: every local one but loopback)\n"
 		"  --cluster-cidr CIDR[,...] the pod network: other sources to a ClusterIP are masqueraded\n"
 		"  --masquerade-all          masquerade every connection to a Service\n"

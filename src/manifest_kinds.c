@@ -60,6 +60,46 @@ static void dec_ip_list(struct dec *d, struct mnode *v, const struct fpath *path
 	}
 }
 
+static const struct field lb_ingress_f[] = {
+	FIELD("ip", F_STR, struct k8s_lb_ingress, ip),
+	FIELD("hostname", F_STR, struct k8s_lb_ingress, hostname),
+	FIELD("ipMode", F_STR, struct k8s_lb_ingress, ip_mode),
+};
+static const struct fields lb_ingress_fs =
+	FIELDS(lb_ingress_f, offsetof(struct k8s_lb_ingress, pos));
+
+/* status.loadBalancer.ingress: every entry into lb_ingress; the addresses
+ * the node captures (ipMode VIP or absent: the load balancer delivers
+ * packets still addressed to it) also into lb_ingress_ips. With ipMode
+ * Proxy the load balancer connects to the node ports itself. */
+static void dec_lb_ingress(struct dec *d, struct mnode *v, const struct fpath *path,
+			   void *at)
+{
+	struct k8s_service *svc = at;
+
+	if (mnode_is_null(v))
+		return;
+	if (v->kind != MN_SEQ) {
+		mdec_type_error(d, v, path, "a list of {ip: ...} mappings", NULL);
+		return;
+	}
+	svc->lb_ingress = xcalloc(v->n, sizeof(*svc->lb_ingress));
+	svc->lb_ingress_ips.v = xcalloc(v->n, sizeof(*svc->lb_ingress_ips.v));
+	svc->lb_ingress_ips.pos = mnode_pos(d->t, v);
+	for (size_t i = 0; i < v->n; i++) {
+		struct k8s_lb_ingress *in = &svc->lb_ingress[svc->nlb_ingress++];
+		struct k8s_str *ip;
+
+		mdec_obj(d, mdec_kid(d, v, i), &(struct fpath){ path, NULL, i },
+			 &lb_ingress_fs, in);
+		if (!in->ip.s || (in->ip_mode.s && !strcmp(in->ip_mode.s, "Proxy")))
+			continue;
+		ip = &svc->lb_ingress_ips.v[svc->lb_ingress_ips.n++];
+		ip->s = xstrdup(in->ip.s);
+		ip->pos = in->ip.pos;
+	}
+}
+
 static const struct field container_port_f[] = {
 	FIELD("name", F_STR, struct k8s_container_port, name),
 	FIELD("protocol", F_STR, struct k8s_container_port, protocol),
@@ -205,12 +245,14 @@ static const struct field service_spec_f[] = {
 	FIELD("ipFamilyPolicy", F_STR, struct k8s_service, ip_family_policy),
 	FIELD("publishNotReadyAddresses", F_BOOL, struct k8s_service,
 	      publish_not_ready_addresses),
+	FIELD("allocateLoadBalancerNodePorts", F_BOOL, struct k8s_service,
+	      allocate_lb_node_ports),
 	FIELD("selector", F_LABELS, struct k8s_service, selector),
 	FN("ports", 0, dec_service_ports),
 };
 static const struct fields service_spec_fs = FIELDS(service_spec_f, NO_POS);
 static const struct field load_balancer_f[] = {
-	FN("ingress", offsetof(struct k8s_service, lb_ingress_ips), dec_ip_list),
+	FN("ingress", 0, dec_lb_ingress),
 };
 static const struct fields load_balancer_fs = FIELDS(load_balancer_f, NO_POS);
 static const struct field service_status_f[] = {
@@ -275,10 +317,23 @@ static const struct field slice_conditions_f[] = {
 };
 static const struct fields slice_conditions_fs =
 	FIELDS(slice_conditions_f, NO_POS);
+static const struct field hint_f[] = {
+	FIELD("name", F_STR, struct k8s_hint, name),
+};
+static const struct fields hint_fs = FIELDS(hint_f, offsetof(struct k8s_hint, pos));
+static const struct field slice_hints_f[] = {
+	LIST("forZones", struct k8s_slice_endpoint, for_zones, nfor_zones,
+	     struct k8s_hint, hint_fs),
+	LIST("forNodes", struct k8s_slice_endpoint, for_nodes, nfor_nodes,
+	     struct k8s_hint, hint_fs),
+};
+static const struct fields slice_hints_fs = FIELDS(slice_hints_f, NO_POS);
 static const struct field slice_endpoint_f[] = {
 	FIELD("addresses", F_STRV, struct k8s_slice_endpoint, addresses),
 	NESTED("conditions", slice_conditions_fs),
 	FIELD("nodeName", F_STR, struct k8s_slice_endpoint, node_name),
+	FIELD("zone", F_STR, struct k8s_slice_endpoint, zone),
+	NESTED("hints", slice_hints_fs),
 };
 static const struct fields slice_endpoint_fs =
 	FIELDS(slice_endpoint_f, offsetof(struct k8s_slice_endpoint, pos));
@@ -290,6 +345,9 @@ static const struct field slice_f[] = {
 	     struct k8s_endpoint_port, endpoint_port_fs),
 };
 static const struct fields slice_fs = FIELDS(slice_f, NO_POS);
+
+/* A Node's metadata is all svcnft reads of it. */
+static const struct fields node_fs = { NULL, 0, NO_POS };
 
 static const struct field meta_f[] = {
 	FIELD("name", F_STR, struct k8s_meta, name),
@@ -311,6 +369,7 @@ static void free_service(void *o) { k8s_service_free(o); }
 static void free_pod(void *o) { k8s_pod_free(o); }
 static void free_endpoints(void *o) { k8s_endpoints_free(o); }
 static void free_slice(void *o) { k8s_endpoint_slice_free(o); }
+static void free_node(void *o) { k8s_node_free(o); }
 
 static void init_pod(void *o)
 {
@@ -335,6 +394,7 @@ union k8s_object {
 	struct k8s_pod pod;
 	struct k8s_endpoints ep;
 	struct k8s_endpoint_slice slice;
+	struct k8s_node node;
 };
 
 struct kind_info {
@@ -366,6 +426,9 @@ static const struct kind_info kinds[] = {
 	{ "Pod", { "v1", NULL, NULL }, &pod_fs,
 	  SET_ARRAY(struct k8s_pod, pods, npods, cap_pods),
 	  init_pod, NULL, free_pod },
+	{ "Node", { "v1", NULL, NULL }, &node_fs,
+	  SET_ARRAY(struct k8s_node, nodes, nnodes, cap_nodes),
+	  NULL, NULL, free_node },
 };
 
 struct set_counts {

@@ -126,6 +126,7 @@ int model_build(struct model *m, const struct manifest_set *set,
 	model_assign_cluster_ips(&ctx, src);
 	model_assign_node_ports(&ctx, src);
 	model_check_address_conflicts(&ctx);
+	model_resolve_node_zone(&ctx);
 	for (size_t i = 0; i < m->nservices; i++)
 		model_resolve_endpoints(&ctx, src[i], &m->services[i]);
 	count_model(m, set);
@@ -146,6 +147,7 @@ void model_free(struct model *m)
 	free(m->services);
 	free(m->node.cluster_cidrs);
 	free(m->node.node_ips);
+	free(m->node_zone);
 	memset(m, 0, sizeof(*m));
 }
 

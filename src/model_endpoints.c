@@ -22,9 +22,21 @@ enum ep_use {
 	EP_FALLBACK,	/* serving and terminating: only when none is ready */
 };
 
+static char **copy_hints(const struct k8s_hint *v, size_t n)
+{
+	char **out = xcalloc(n, sizeof(*out));
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i].name.s);
+	return out;
+}
+
+/* An EndpointSlice endpoint's zone and hints (topo), NULL for endpoints
+ * of Endpoints objects and Pods, which have none. */
 static void add_endpoint(struct model_ctx *ctx, struct model_port *p,
 			 const struct ip_addr *a, uint16_t port, const char *node,
-			 const char *pod, enum ep_use use)
+			 const char *pod, enum ep_use use,
+			 const struct k8s_slice_endpoint *topo)
 {
 	const char *self = ctx->opts->node_name;
 	struct model_endpoint *e;
@@ -40,6 +52,30 @@ static void add_endpoint(struct model_ctx *ctx, struct model_port *p,
 	e->pod = xstrdup(pod);
 	e->local = self && node && !strcmp(self, node);
 	e->fallback = use == EP_FALLBACK;
+	e->cluster = true;
+	if (!topo)
+		return;
+	e->zone = xstrdup(topo->zone.s);
+	e->hint_zones = copy_hints(topo->for_zones, topo->nfor_zones);
+	e->nhint_zones = topo->nfor_zones;
+	e->hint_nodes = copy_hints(topo->for_nodes, topo->nfor_nodes);
+	e->nhint_nodes = topo->nfor_nodes;
+}
+
+void model_endpoint_clear(struct model_endpoint *e)
+{
+	if (!e)
+		return;
+	free(e->node_name);
+	free(e->pod);
+	free(e->zone);
+	for (size_t i = 0; i < e->nhint_zones; i++)
+		free(e->hint_zones[i]);
+	free(e->hint_zones);
+	for (size_t i = 0; i < e->nhint_nodes; i++)
+		free(e->hint_nodes[i]);
+	free(e->hint_nodes);
+	memset(e, 0, sizeof(*e));
 }
 
 /* Ports of published endpoints are matched to Service ports by name and
@@ -68,7 +104,7 @@ static void add_addresses(struct model_ctx *ctx, struct model_port *p,
 
 	for (size_t j = 0; j < n; j++)
 		if (!ip_addr_parse(&a, v[j].ip.s))
-			add_endpoint(ctx, p, &a, port, v[j].node_name.s, NULL, use);
+			add_endpoint(ctx, p, &a, port, v[j].node_name.s, NULL, use, NULL);
 }
 
 static void from_endpoints_object(struct model_ctx *ctx,
@@ -125,7 +161,7 @@ static void from_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *s
 			for (size_t j = 0; j < ep->addresses.n; j++)
 				if (!ip_addr_parse(&a, ep->addresses.v[j].s))
 					add_endpoint(ctx, p, &a, sp->port.v,
-						     ep->node_name.s, NULL, use);
+						     ep->node_name.s, NULL, use, ep);
 		}
 	}
 }
@@ -192,7 +228,7 @@ static void add_pod_address(struct model_ctx *ctx, struct model_service *svc,
 
 		if (port)
 			add_endpoint(ctx, &svc->ports[i], &a, port, pod->node_name.s,
-				     ref, use);
+				     ref, use, NULL);
 	}
 }
 
@@ -258,8 +294,7 @@ static void sort_unique(struct model_port *p)
 
 		if ((ready && e->fallback) ||
 		    (out && !endpoint_cmp(&p->endpoints[out - 1], e))) {
-			free(e->node_name);
-			free(e->pod);
+			model_endpoint_clear(e);
 			continue;
 		}
 		p->endpoints[out++] = *e;
@@ -288,8 +323,10 @@ void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
 		from_slice(ctx, &ctx->set->slices[slices->vals[i]], svc, publish_all);
 	if (!eps && !slices && k->selector.n)
 		from_pods(ctx, k, svc, publish_all);
-	for (size_t i = 0; i < svc->nports; i++)
+	for (size_t i = 0; i < svc->nports; i++) {
 		sort_unique(&svc->ports[i]);
+		model_select_topology(ctx, svc, i);
+	}
 }
 
 static void check_subset_addrs(struct model_ctx *ctx, const struct obj_ref *obj,
@@ -339,6 +376,7 @@ static void check_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *
 			model_endpoint_addr(ctx, &obj, field,
 					    &sl->endpoints[e].addresses.v[i], &a);
 		}
+		model_check_topology(ctx, &obj, e, &sl->endpoints[e]);
 	}
 }
 
