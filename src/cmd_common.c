@@ -334,6 +334,11 @@ static void print_port(const struct rs_summary_port *p)
 	for (size_t i = 0; i < p->nendpoints; i++)
 		printf(" %s:%u", ip_addr_str(&p->endpoints[i], buf, sizeof(buf)),
 		       p->endpoint_ports[i]);
+	if (p->has_local)
+		printf("; local:%s", p->nlocal_endpoints ? "" : " none (dropped)");
+	for (size_t i = 0; i < p->nlocal_endpoints; i++)
+		printf(" %s:%u", ip_addr_str(&p->local_endpoints[i], buf, sizeof(buf)),
+		       p->local_endpoint_ports[i]);
 	printf("\n");
 }
 
