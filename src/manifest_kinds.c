@@ -35,8 +35,8 @@ static const struct field ip_f[] = {
 };
 static const struct fields ip_fs = FIELDS(ip_f, NO_POS);
 
-/* [{ip: ...}, ...] as kept in status: entries without ip (a load balancer
- * known by hostname only) add nothing. */
+/* [{ip: ...}, ...] as kept in status (podIPs): entries without ip add
+ * nothing. */
 static void dec_ip_list(struct dec *d, struct mnode *v, const struct fpath *path,
 			void *at)
 {
@@ -67,38 +67,6 @@ static const struct field lb_ingress_f[] = {
 };
 static const struct fields lb_ingress_fs =
 	FIELDS(lb_ingress_f, offsetof(struct k8s_lb_ingress, pos));
-
-/* status.loadBalancer.ingress: every entry into lb_ingress; the addresses
- * the node captures (ipMode VIP or absent: the load balancer delivers
- * packets still addressed to it) also into lb_ingress_ips. With ipMode
- * Proxy the load balancer connects to the node ports itself. */
-static void dec_lb_ingress(struct dec *d, struct mnode *v, const struct fpath *path,
-			   void *at)
-{
-	struct k8s_service *svc = at;
-
-	if (mnode_is_null(v))
-		return;
-	if (v->kind != MN_SEQ) {
-		mdec_type_error(d, v, path, "a list of {ip: ...} mappings", NULL);
-		return;
-	}
-	svc->lb_ingress = xcalloc(v->n, sizeof(*svc->lb_ingress));
-	svc->lb_ingress_ips.v = xcalloc(v->n, sizeof(*svc->lb_ingress_ips.v));
-	svc->lb_ingress_ips.pos = mnode_pos(d->t, v);
-	for (size_t i = 0; i < v->n; i++) {
-		struct k8s_lb_ingress *in = &svc->lb_ingress[svc->nlb_ingress++];
-		struct k8s_str *ip;
-
-		mdec_obj(d, mdec_kid(d, v, i), &(struct fpath){ path, NULL, i },
-			 &lb_ingress_fs, in);
-		if (!in->ip.s || (in->ip_mode.s && !strcmp(in->ip_mode.s, "Proxy")))
-			continue;
-		ip = &svc->lb_ingress_ips.v[svc->lb_ingress_ips.n++];
-		ip->s = xstrdup(in->ip.s);
-		ip->pos = in->ip.pos;
-	}
-}
 
 static const struct field container_port_f[] = {
 	FIELD("name", F_STR, struct k8s_container_port, name),
@@ -252,7 +220,8 @@ static const struct field service_spec_f[] = {
 };
 static const struct fields service_spec_fs = FIELDS(service_spec_f, NO_POS);
 static const struct field load_balancer_f[] = {
-	FN("ingress", 0, dec_lb_ingress),
+	LIST("ingress", struct k8s_service, lb_ingress, nlb_ingress,
+	     struct k8s_lb_ingress, lb_ingress_fs),
 };
 static const struct fields load_balancer_fs = FIELDS(load_balancer_f, NO_POS);
 static const struct field service_status_f[] = {
@@ -376,6 +345,25 @@ static void init_pod(void *o)
 	((struct k8s_pod *)o)->ready.v = -1;	/* set by a Ready condition */
 }
 
+/* The status.loadBalancer.ingress addresses the node captures: ipMode VIP
+ * or absent (the load balancer delivers packets still addressed to it).
+ * With ipMode Proxy it connects to the node ports itself. */
+static void finish_service(void *o)
+{
+	struct k8s_service *svc = o;
+	struct k8s_strv *ips = &svc->lb_ingress_ips;
+
+	ips->v = xcalloc(svc->nlb_ingress, sizeof(*ips->v));
+	for (size_t i = 0; i < svc->nlb_ingress; i++) {
+		const struct k8s_lb_ingress *in = &svc->lb_ingress[i];
+
+		if (!in->ip.s || (in->ip_mode.s && !strcmp(in->ip_mode.s, "Proxy")))
+			continue;
+		ips->v[ips->n].s = xstrdup(in->ip.s);
+		ips->v[ips->n++].pos = in->ip.pos;
+	}
+}
+
 static void finish_slice(void *o)
 {
 	struct k8s_endpoint_slice *s = o;
@@ -415,7 +403,7 @@ struct kind_info {
 static const struct kind_info kinds[] = {
 	{ "Service", { "v1", NULL, NULL }, &service_fs,
 	  SET_ARRAY(struct k8s_service, services, nservices, cap_services),
-	  NULL, NULL, free_service },
+	  NULL, finish_service, free_service },
 	{ "Endpoints", { "v1", NULL, NULL }, &endpoints_fs,
 	  SET_ARRAY(struct k8s_endpoints, endpoints, nendpoints, cap_endpoints),
 	  NULL, NULL, free_endpoints },

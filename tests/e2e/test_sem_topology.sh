@@ -15,9 +15,7 @@
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sem_lib.sh"
-e2e_init
-need_svcnft
-sem_up
+sem_start
 out=$E2E_WORKDIR
 m=$(manifest_dir topology)
 
@@ -26,21 +24,6 @@ endpoint() {
 	local hints=""
 	[ -n "$4" ] && hints=", hints: {$4}"
 	echo "- {addresses: [$1], nodeName: $2, zone: $3$hints}"
-}
-
-# slice SERVICE: its EndpointSlice header (port 8080, TCP).
-slice() {
-	cat <<YAML
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: $1-x
-  labels: {kubernetes.io/service-name: $1}
-addressType: IPv4
-ports: [{name: tcp, port: 8080, protocol: TCP}]
-endpoints:
-YAML
 }
 
 # manifests HINTS_OF_POD2: the zonal Service (pod2's zone hint as given:
@@ -63,7 +46,7 @@ spec:
   clusterIP: 198.19.0.50
   trafficDistribution: PreferClose
   ports: [{name: tcp, port: 80, targetPort: 8080, nodePort: 30085}]
-$(slice zonal)
+$(sem_slice_head zonal)
 $(endpoint 198.18.1.2 node-a zone-1 "forZones: [{name: zone-1}]")
 $(endpoint 198.18.2.2 node-a zone-1 "$1")
 $(endpoint 198.18.3.2 node-b zone-2 "forZones: [{name: zone-2}]")
@@ -74,7 +57,7 @@ metadata: {name: nodal}
 spec:
   clusterIP: 198.19.0.51
   ports: [{name: tcp, port: 80, targetPort: 8080}]
-$(slice nodal)
+$(sem_slice_head nodal)
 $(endpoint 198.18.1.2 node-a zone-1 "forNodes: [{name: node-a}], forZones: [{name: zone-1}]")
 $(endpoint 198.18.2.2 node-a zone-1 "forNodes: [{name: node-b}], forZones: [{name: zone-1}]")
 $(endpoint 198.18.3.2 node-b zone-2 "forNodes: [{name: node-b}], forZones: [{name: zone-2}]")
