@@ -8,8 +8,8 @@
 # zone-2 (the EndpointSlice controller may lend an endpoint to another
 # zone), pod3 on node-b in zone-2: the ClusterIP (Local) reaches both local
 # pods, hints or not; the node port from outside (externalTrafficPolicy
-# Cluster) reaches pod2 only, the one hinted for zone-1. dump -o json shows
-# both choices per port: endpoints and localEndpoints.
+# Cluster) reaches pod2 only, the one hinted for zone-1. dump and dump -o
+# json show both choices per port (endpoints and localEndpoints).
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sem_lib.sh"
@@ -49,6 +49,10 @@ probe_in client tcp "$NODE_IP" 30088 -n "$EVERY_POD_PROBES" >"$out/cluster"
 assert_eq "the node port (cluster traffic): pod2 only, hinted for zone-1" \
 	pod2 "$(sem_pods "$out/cluster")"
 
+svcnft_in node dump >"$out/dump.txt"
+assert_grep "dump: the cluster choice, then the Local policy's" \
+	"tcp/80 nodePort 30088 -> 198\.18\.2\.2:8080; local: 198\.18\.1\.2:8080 198\.18\.2\.2:8080\$" \
+	"$out/dump.txt"
 if command -v jq >/dev/null 2>&1; then
 	svcnft_in node dump -o json >"$out/dump.json"
 	assert_eq "dump -o json: endpoints, the cluster choice" "198.18.2.2:8080" \
