@@ -22,11 +22,15 @@ enum ep_use {
 	EP_FALLBACK,	/* serving and terminating: only when none is ready */
 };
 
-static char **copy_hints(const struct k8s_hint *v, size_t n)
+/* More than HINTS_MAX hints is an error (nothing is applied), so only as
+ * many are copied: a huge list costs its reading once, not once per port. */
+static char **copy_hints(const struct k8s_hint *v, size_t *n)
 {
-	char **out = xcalloc(n, sizeof(*out));
+	char **out;
 
-	for (size_t i = 0; i < n; i++)
+	*n = *n < HINTS_MAX ? *n : HINTS_MAX;
+	out = xcalloc(*n, sizeof(*out));
+	for (size_t i = 0; i < *n; i++)
 		out[i] = xstrdup(v[i].name.s);
 	return out;
 }
@@ -56,10 +60,10 @@ static void add_endpoint(struct model_ctx *ctx, struct model_port *p,
 	if (!topo)
 		return;
 	e->zone = xstrdup(topo->zone.s);
-	e->hint_zones = copy_hints(topo->for_zones, topo->nfor_zones);
 	e->nhint_zones = topo->nfor_zones;
-	e->hint_nodes = copy_hints(topo->for_nodes, topo->nfor_nodes);
+	e->hint_zones = copy_hints(topo->for_zones, &e->nhint_zones);
 	e->nhint_nodes = topo->nfor_nodes;
+	e->hint_nodes = copy_hints(topo->for_nodes, &e->nhint_nodes);
 }
 
 void model_endpoint_clear(struct model_endpoint *e)

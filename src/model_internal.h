@@ -64,6 +64,8 @@ int model_check_address_conflicts(struct model_ctx *ctx);
 void model_service_free(struct model_service *s);
 void model_endpoint_clear(struct model_endpoint *e);
 
+#define HINTS_MAX 8	/* the API server's limit for forZones and forNodes */
+
 /* Topology (model_topology.c): this node's zone, an EndpointSlice
  * endpoint's zone and hints checked, and the endpoints cluster-wide
  * traffic uses on this node chosen for port i of svc. */

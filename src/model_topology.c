@@ -14,7 +14,6 @@
 #include "model_internal.h"
 
 #define ZONE_LABEL "topology.kubernetes.io/zone"
-#define HINTS_MAX 8	/* the API server's limit for forZones and forNodes */
 #define LABEL_VALUE_ADVICE "use at most 63 letters, digits, '-', '_' and '.', beginning and ending with a letter or digit"
 
 static bool is_alnum(char c)
