@@ -272,7 +272,7 @@ static void note_skipped(const struct manifest_set *set, struct diag_list *dl)
 		const struct k8s_skipped *k = &set->skipped[i];
 
 		diag_add(dl, DIAG_NOTE, &k->pos, NULL, NULL, NULL, NULL,
-			 "skipped %s %s/%s: svcnft reads Service, Endpoints, EndpointSlice and Pod",
+			 "skipped %s %s/%s: svcnft reads Service, Endpoints, EndpointSlice, Pod and Node",
 			 k->kind ? k->kind : "?",
 			 k->namespace.s ? k->namespace.s : "default",
 			 k->name.s ? k->name.s : "?");
