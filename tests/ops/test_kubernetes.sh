@@ -16,7 +16,9 @@ y="$dir/svcnft.yaml"
 assert_grep "the DaemonSet runs in the host's network namespace" '^      hostNetwork: true$' "$y"
 assert_grep "with NET_ADMIN" 'add: \[NET_ADMIN\]' "$y"
 assert_grep "its container pipes kubectl into svcnft apply" \
-	'kubectl get services,endpointslices -A -o yaml \|$' "$y"
+	'kubectl get services,endpointslices -A -o yaml &&$' "$y"
+assert_grep "with its own Node (its zone)" \
+	'echo --- && kubectl get node "\$NODE_NAME" -o yaml; } \|$' "$y"
 assert_grep "with the node's name" 'svcnft apply -q --node-name "\$NODE_NAME"' "$y"
 assert_grep "the ClusterRole lists endpointslices" 'resources: \[endpointslices\]' "$y"
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import yaml' 2>/dev/null; then
