@@ -84,6 +84,13 @@ int model_resolve_node_zone(struct model_ctx *ctx)
 			    zone);
 		return -EINVAL;
 	}
+	if (zone && ctx->opts->node_zone && strcmp(zone, ctx->opts->node_zone))
+		model_note(ctx, &obj, &pos->pos, "metadata.labels." ZONE_LABEL,
+			   "\"%s\" is not used: --node-zone \"%s\" wins", zone,
+			   ctx->opts->node_zone);
+	else if (zone && *zone && !ctx->opts->node_zone)
+		model_note(ctx, &obj, &pos->pos, "metadata.labels." ZONE_LABEL,
+			   "this node's zone is \"%s\", for topology hints", zone);
 	if (ctx->opts->node_zone)
 		zone = ctx->opts->node_zone;
 	ctx->m->node_zone = zone && *zone ? xstrdup(zone) : NULL;

@@ -78,6 +78,9 @@ apply_as() {
 manifests "forZones: [{name: zone-1}]" >"$m/svc.yaml"
 
 apply_as --node-name node-a
+assert_grep "-v: the zone comes from the Node's label" \
+	"Node node-a: metadata.labels.topology.kubernetes.io/zone: this node's zone is \"zone-1\"" \
+	"$out/last.out"
 assert_eq "node-a (zone-1 from its Node): the ClusterIP reaches pod1 and pod2 only" \
 	"pod1 pod2" "$(reach node 198.19.0.50 80 zone-a)"
 assert_eq "node-a: the node port, from outside, reaches pod1 and pod2 only" \
