@@ -148,7 +148,7 @@ void model_check_topology(struct model_ctx *ctx, const struct obj_ref *obj,
 static bool has_name(char *const *v, size_t n, const char *name)
 {
 	for (size_t i = 0; name && i < n; i++)
-		if (!strcmp(v[i], name))
+		if (v[i] && !strcmp(v[i], name))	/* a hint without name: refused */
 			return true;
 	return false;
 }
