@@ -49,15 +49,22 @@ static uint8_t proto_from_name(const char *s)
 	return !strcmp(s, "sctp") ? IPPROTO_SCTP : 0;
 }
 
-/* Append the DNAT rules' destinations of chain c. */
+/* Append the DNAT rules' destinations of chain c: two allocations per
+ * chain, not two per endpoint. */
 static void add_dnats(const struct rs_chain *c, struct ip_addr **addrs,
 		      uint16_t **ports, size_t *n)
 {
+	size_t more = 0;
+
+	for (size_t i = 0; i < c->nrules; i++)
+		more += c->rules[i].kind == RS_RULE_DNAT;
+	if (!more)
+		return;
+	*addrs = xrealloc(*addrs, (*n + more) * sizeof(**addrs));
+	*ports = xrealloc(*ports, (*n + more) * sizeof(**ports));
 	for (size_t i = 0; i < c->nrules; i++) {
 		if (c->rules[i].kind != RS_RULE_DNAT)
 			continue;
-		*addrs = xrealloc(*addrs, (*n + 1) * sizeof(**addrs));
-		*ports = xrealloc(*ports, (*n + 1) * sizeof(**ports));
 		(*addrs)[*n] = c->rules[i].addr;
 		(*ports)[(*n)++] = c->rules[i].port;
 	}
