@@ -115,10 +115,16 @@ static void write_cluster_ip_rejects(const struct ipt_writer *w)
 	const struct rs_map *cips = rs_table_find_map(w->t, RS_SET_CLUSTER_IPS_NAME);
 	char buf[IP_ADDR_STRLEN];
 
-	for (size_t i = 0; cips && i < cips->nelems; i++)
+	/* TCP with a reset, as the nftables layout: an ICMPv6 error that
+	 * comes while connect() holds the socket lock is only a soft error,
+	 * and the connection would fail at the SYN's retransmission only */
+	for (size_t i = 0; cips && i < cips->nelems; i++) {
+		ip_addr_str(&cips->elems[i].addr, buf, sizeof(buf));
+		fprintf(w->out, "-A " IPT_NO_ENDPOINTS " -d %s/%u -p tcp -m comment --comment \"cluster IP, port not served\" -j REJECT --reject-with tcp-reset\n",
+			buf, w->host_len);
 		fprintf(w->out, "-A " IPT_NO_ENDPOINTS " -d %s/%u -m comment --comment \"cluster IP, port not served\" -j REJECT --reject-with %s\n",
-			ip_addr_str(&cips->elems[i].addr, buf, sizeof(buf)), w->host_len,
-			port_unreachable(w));
+			buf, w->host_len, port_unreachable(w));
+	}
 }
 
 /* Node ports answer on every local address, or on --node-ip's only (the

@@ -220,11 +220,14 @@ START_TEST(ports_without_endpoints_reject_in_filter)
 	ck_assert_ptr_null(strstr(nat, "REJECT"));
 	ck_assert_ptr_null(strstr(nat, "198.19.0.11"));
 	ck_assert_ptr_null(strstr(filter, "DNAT"));
-	ck_assert_ptr_null(strstr(filter, "198.19.0.10/32 -p"));
-	/* what nat did not DNAT to a live ClusterIP is refused: one rule each */
+	ck_assert_ptr_null(strstr(filter, "198.19.0.10/32 -p tcp -m tcp"));
+	/* what nat did not DNAT to a live ClusterIP is refused: TCP with a
+	 * reset, the rest with ICMP, two rules each */
+	ck_assert_int_eq(lines_equal(filter,
+		"-A SVCNFT-NO-ENDPOINTS -d 198.19.0.10/32 -p tcp -m comment --comment \"cluster IP, port not served\" -j REJECT --reject-with tcp-reset"), 1);
 	ck_assert_int_eq(lines_equal(filter,
 		"-A SVCNFT-NO-ENDPOINTS -d 198.19.0.10/32 -m comment --comment \"cluster IP, port not served\" -j REJECT --reject-with icmp-port-unreachable"), 1);
-	ck_assert_int_eq(lines_starting(filter, "-A SVCNFT-NO-ENDPOINTS -d 198.19.0.1"), 6);
+	ck_assert_int_eq(lines_starting(filter, "-A SVCNFT-NO-ENDPOINTS -d 198.19.0.1"), 10);
 	ck_assert_int_eq(strncmp(filter, "*filter\n", 8), 0);
 	free(nat);
 	free(filter);
