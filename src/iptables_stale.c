@@ -12,13 +12,16 @@
 #include "iptables.h"
 #include "util.h"
 
-/* "-A SVCNFT-SVC-X -p udp ... --to-destination A:P": A:P, or false. */
+/* "-A SVCNFT-SVC-X -p udp ... --to-destination A:P" (ip6tables: [A]:P):
+ * A:P, or false. */
 static bool saved_udp_dnat(const char *line, struct ip_addr *a, unsigned *port)
 {
 	const char *to = strstr(line, "--to-destination ");
 	char addr[IP_ADDR_STRLEN];
 
-	if (!strstr(line, " -p udp ") || !to ||
+	if (!strstr(line, " -p udp ") || !to)
+		return false;
+	if (sscanf(to, "--to-destination [%45[^]]]:%u", addr, port) != 2 &&
 	    sscanf(to, "--to-destination %45[^:]:%u", addr, port) != 2)
 		return false;
 	return ip_addr_parse(a, addr) == 0;
