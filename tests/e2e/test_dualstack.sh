@@ -6,7 +6,8 @@
 # its endpoints come from one EndpointSlice per address type or from Pods'
 # status.podIPs; an IPv6-only Service lives in table ip6 svcnft only; a
 # node port answers on the node's IPv6 address; load-balancer IPs work over
-# IPv6; masquerade follows --cluster-cidr for IPv6 sources too; a Service
+# IPv6; ClientIP affinity holds over IPv6; masquerade follows
+# --cluster-cidr for IPv6 sources too; a Service
 # without endpoints is refused at once over IPv6 (TCP reset, ICMPv6 port
 # unreachable). Then the two tables as a whole: both exist after apply,
 # `svcnft plan` loaded with nft -f lists like apply, a second apply changes
@@ -356,6 +357,34 @@ assert_exit "the change applies without the fault" 0 \
 	svcnft_in node apply --cluster-cidr "$CIDRS" "$b"
 probe_in node tcp 2001:db8:ffff::10 80 -n "$N6" >"$out/changed6"
 assert_probe "... pod3 no longer answers on the IPv6 ClusterIP" "pod1 pod2" "$out/changed6"
+
+# ------------------------------------------------------------ affinity
+
+# A dual-stack Service with ClientIP affinity (added last: its timeout
+# map's entries would make the table comparisons above time-dependent).
+a=$(manifest_dir sticky)
+cp "$b"/*.yaml "$a/"
+cat >"$a/sticky.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: sticky, namespace: default}
+spec:
+  ipFamilyPolicy: RequireDualStack
+  ipFamilies: [IPv4, IPv6]
+  clusterIPs: [198.19.0.15, "2001:db8:ffff::15"]
+  sessionAffinity: ClientIP
+  selector: {app: web}
+  ports: [{name: tcp, protocol: TCP, port: 80, targetPort: 8080}]
+YAML
+assert_exit "apply of a dual-stack Service with ClientIP affinity" 0 \
+	svcnft_in node apply --cluster-cidr "$CIDRS" "$a"
+probe_in client tcp 2001:db8:ffff::15 80 -n "$N6" >"$out/sticky6"
+assert_eq "client -> [2001:db8:ffff::15]:80: every connection reaches one pod" \
+	1 "$(sem_pods "$out/sticky6" | wc -w)"
+assert_no_grep "... and none is lost" '^timeout$' "$out/sticky6"
+probe_in client tcp 198.19.0.15 80 -n 20 >"$out/sticky4"
+assert_eq "client -> 198.19.0.15:80 (the same Service over IPv4): one pod" \
+	1 "$(sem_pods "$out/sticky4" | wc -w)"
 
 # ------------------------------------------------------------ flush
 
