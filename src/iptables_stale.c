@@ -42,8 +42,9 @@ static bool wanted_udp_endpoint(const struct rs_table *t, const struct ip_addr *
 	return false;
 }
 
-/* "-A SVCNFT-NO-ENDPOINTS [-d A/32] -p udp -m udp --dport P ...": a UDP
- * port that was refused. */
+/* "-A SVCNFT-NO-ENDPOINTS [-d A/32] -p udp -m udp --dport P ... -j REJECT":
+ * a UDP port that was refused (not a source range's or Local policy's
+ * drop, which leave no conntrack entry behind). */
 static bool saved_udp_refusal(const char *line, struct ip_addr *a, unsigned *port)
 {
 	char addr[IP_ADDR_STRLEN];
@@ -51,7 +52,8 @@ static bool saved_udp_refusal(const char *line, struct ip_addr *a, unsigned *por
 
 	memset(a, 0, sizeof(*a));
 	if (strncmp(line, "-A " IPT_NO_ENDPOINTS " ", strlen(IPT_NO_ENDPOINTS) + 4) ||
-	    !strstr(line, " -p udp ") || !dport || sscanf(dport, "--dport %u", port) != 1)
+	    !strstr(line, " -p udp ") || !strstr(line, " -j REJECT") || !dport ||
+	    sscanf(dport, "--dport %u", port) != 1)
 		return false;
 	return !d || (sscanf(d, " -d %45[^/]", addr) == 1 && !ip_addr_parse(a, addr));
 }

@@ -528,6 +528,49 @@ START_TEST(affinity_policies_and_ranges_translated)
 }
 END_TEST
 
+START_TEST(stale_udp_flows_from_saved_rules)
+{
+	static const char svc[] =
+		"apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+		"spec: {clusterIP: 198.19.0.11, selector: {app: dns}, ports: [{port: 53, protocol: UDP}]}\n"
+		"---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+		"spec: {clusterIP: 198.19.0.12, selector: {app: dns}, ports: [{port: 53, protocol: UDP}]}\n"
+		"---\napiVersion: v1\nkind: Pod\nmetadata: {name: d, labels: {app: dns}}\n"
+		"status: {podIP: 198.18.4.2}\n";
+	/* before: two endpoints gone (ip6tables writes [ADDR]:PORT), a port
+	 * refused that now has one; a source range's jump is no refusal */
+	static const char nat[] =
+		"*nat\n:SVCNFT-SVC-0123456789ABCDEF - [0:0]\n"
+		"-A SVCNFT-SVC-0123456789ABCDEF -p udp -m statistic --mode random --probability 0.50000000000 -j DNAT --to-destination [2001:db8:1::2]:53\n"
+		"-A SVCNFT-SVC-0123456789ABCDEF -p udp -j DNAT --to-destination 198.18.1.2:53\n"
+		"-A SVCNFT-SVC-0123456789ABCDEF -p udp -j DNAT --to-destination 198.18.4.2:53\nCOMMIT\n";
+	static const char filter[] =
+		"*filter\n:SVCNFT-NO-ENDPOINTS - [0:0]\n"
+		"-A SVCNFT-NO-ENDPOINTS -d 198.19.0.11/32 -p udp -m udp --dport 53 -m comment --comment \"default/a/udp/53\" -j REJECT --reject-with icmp-port-unreachable\n"
+		"-A SVCNFT-NO-ENDPOINTS -d 198.19.0.12/32 -p udp -m udp --dport 53 -m comment --comment \"default/b/udp/53\" -j SVCNFT-FW-0123456789ABCDEF\nCOMMIT\n";
+	struct ipt_state st = { 0 };
+	struct rs_stale_flow *flows;
+	struct compiled c;
+	char buf[IP_ADDR_STRLEN];
+	size_t n;
+
+	compile_yaml(&c, svc);
+	ipt_state_parse(&st.table[IPT_NAT], nat);
+	ipt_state_parse(&st.table[IPT_FILTER], filter);
+	n = ipt_stale_udp_flows(&st, &c.t, &flows);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(ip_addr_str(&flows[0].addr, buf, sizeof(buf)), "2001:db8:1::2");
+	ck_assert(flows[0].by_reply_src);
+	ck_assert_str_eq(ip_addr_str(&flows[1].addr, buf, sizeof(buf)), "198.18.1.2");
+	ck_assert_str_eq(ip_addr_str(&flows[2].addr, buf, sizeof(buf)), "198.19.0.11");
+	ck_assert(!flows[2].by_reply_src);
+	ck_assert_uint_eq(flows[2].port, 53);
+	free(flows);
+	ipt_state_free(&st);
+	compiled_free(&c);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("iptables");
@@ -542,6 +585,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, jump_rules_added_once_duplicates_removed);
 	tcase_add_test(tc, flush_removes_svcnft_only);
 	tcase_add_test(tc, affinity_policies_and_ranges_translated);
+	tcase_add_test(tc, stale_udp_flows_from_saved_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }
