@@ -36,7 +36,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "diag.h"
 #include "model.h"
 #include "ruleset.h"
 
