@@ -152,8 +152,9 @@ static void write_nat_dispatch(const struct ipt_writer *w, const char *from,
 {
 	const struct rs_chain *fw = m->kind == RS_MAP_SERVICE_IPS ? ipt_firewall_of(w, e) : NULL;
 	const struct rs_chain *to = fw ? fw : ipt_find_chain(w, e->chain);
-	bool cluster_ip = m->kind == RS_MAP_SERVICE_IPS &&
-		strncmp(to ? to->name : "", RS_EXT_CHAIN_PREFIX, strlen(RS_EXT_CHAIN_PREFIX)) && !fw;
+	/* live ClusterIPs lead to svc- or local-, other addresses to ext- */
+	bool cluster_ip = m->kind == RS_MAP_SERVICE_IPS && !fw &&
+		strncmp(e->chain, RS_EXT_CHAIN_PREFIX, strlen(RS_EXT_CHAIN_PREFIX));
 	char name[29];
 
 	if (!to || !ipt_chain_in_nat(w, to))
