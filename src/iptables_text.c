@@ -199,8 +199,8 @@ static void write_filter_dispatch(const struct ipt_writer *w, const struct rs_ma
 			e->l4proto == IPPROTO_TCP ? "tcp-reset" : port_unreachable(w));
 }
 
-/* The dispatch rules of one map: to the service chain in nat, or to
- * REJECT in filter for ports that have no endpoints. */
+/* The dispatch rules of one map, for the Service ports it names: to the
+ * port's chains in nat, to what stops the rest in filter. */
 static void write_dispatch(const struct ipt_writer *w, const struct rs_map *m)
 {
 	const struct rs_table *t = w->t;
