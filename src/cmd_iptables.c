@@ -147,10 +147,13 @@ int ipt_cmd_apply(const struct cli_options *o, const struct compiled *c)
 
 	for (size_t f = 0; f < 2 && ret == EXIT_OK; f++)
 		ret = apply_family(c, families[f], &deleted);
-	if (ret == EXIT_OK && !o->quiet)
-		printf("svcnft: applied %zu services, %zu endpoints, %zu node ports to %s (nat, filter), %u stale UDP flows removed\n",
-		       c->model.nservices, c->model.nendpoints, c->model.nnode_ports,
-		       c->ipv6 ? "iptables and ip6tables" : "iptables", deleted);
+	if (ret == EXIT_OK && !o->quiet) {
+		printf("svcnft: applied ");
+		cli_print_counts(&c->model);
+		printf(" to %s (nat, filter), %u stale UDP %s removed\n",
+		       c->ipv6 ? "iptables and ip6tables" : "iptables", deleted,
+		       cli_plural(deleted, "flow", "flows"));
+	}
 	return ret;
 }
 
