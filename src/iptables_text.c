@@ -200,17 +200,18 @@ static void write_filter_dispatch(const struct ipt_writer *w, const struct rs_ma
 }
 
 /* The dispatch rules of one map, for the Service ports it names: to the
- * port's chains in nat, to what stops the rest in filter. */
+ * port's chains in nat, to what stops the rest in filter. Chains are found
+ * through the writer's index: a map holds one element per Service address
+ * and port. */
 static void write_dispatch(const struct ipt_writer *w, const struct rs_map *m)
 {
-	const struct rs_table *t = w->t;
 	const char *from = m->kind == RS_MAP_SERVICE_IPS ? IPT_SERVICES : IPT_NODEPORTS;
 
 	for (size_t i = 0; i < m->nelems; i++) {
 		const struct rs_elem *e = &m->elems[i];
 		char buf[256];
 		const char *svc = rs_port_chain(e->chain, buf, sizeof(buf));
-		const struct rs_chain *c = svc ? rs_table_find_chain(t, svc) : NULL;
+		const struct rs_chain *c = ipt_find_chain(w, svc);
 
 		if (!c)
 			continue;
@@ -263,14 +264,6 @@ static void write_external_names(const struct ipt_writer *w)
 		write_comment(w->out, c->comment + strlen("ExternalName "));
 		fputs("-j RETURN\n", w->out);
 	}
-}
-
-static bool has_str(char *const *v, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i], s))
-			return true;
-	return false;
 }
 
 static void push_name(char ***v, size_t *n, const char *s)
@@ -333,12 +326,13 @@ static void write_jumps(FILE *out, enum ipt_table which,
 }
 
 /* Chains of an earlier run that this one no longer has: declared (which
- * flushes them under --noflush) so that nothing refers to them, then -X. */
-static void write_stale(FILE *out, char **want, size_t nwant,
+ * flushes them under --noflush) so that nothing refers to them, then -X.
+ * want indexes the wanted ones: both lists hold a chain per Service port. */
+static void write_stale(FILE *out, const struct strmap *want,
 			const struct ipt_table_state *st, bool declare)
 {
 	for (size_t i = 0; st && i < st->nchains; i++) {
-		if (has_str(want, nwant, st->chains[i]))
+		if (strmap_get(want, st->chains[i]))
 			continue;
 		if (declare)
 			fprintf(out, ":%s - [0:0]\n", st->chains[i]);
@@ -405,21 +399,25 @@ static void write_rules(const struct ipt_writer *w)
 int ipt_restore_write(FILE *out, const struct rs_table *t, enum ipt_table which,
 		      const struct ipt_table_state *st)
 {
+	struct strmap wanted = { 0 };
 	struct ipt_writer w;
 	size_t nwant;
 	char **want;
 
 	writer_init(&w, out, t, which);
 	want = wanted_chains(&w, &nwant);
+	for (size_t i = 0; i < nwant; i++)
+		strmap_add(&wanted, want[i], i);
 	fprintf(out, "*%s\n", ipt_table_name(which));
 	for (size_t i = 0; i < nwant; i++)
 		fprintf(out, ":%s - [0:0]\n", want[i]);
-	write_stale(out, want, nwant, st, true);
+	write_stale(out, &wanted, st, true);
 	write_rules(&w);
 	write_jumps(out, which, st);
-	write_stale(out, want, nwant, st, false);
+	write_stale(out, &wanted, st, false);
 	fputs("COMMIT\n", out);
 	free_strv(want, nwant);
+	strmap_free(&wanted);
 	writer_free(&w);
 	return ferror(out) ? -EIO : 0;
 }
