@@ -12,7 +12,6 @@
 #include "backend.h"
 #include "cli.h"
 #include "cli_ops.h"
-#include "iptables.h"
 #include "util.h"
 
 void cli_error(const char *fmt, ...)
@@ -333,8 +332,7 @@ int cli_compile(const struct cli_options *o, struct compiled *c)
 					 o->allow_insecure_files ? 0 : MANIFEST_STRICT_MODES,
 					 &dl);
 	note_skipped(&c->set, &dl);
-	if (model_build(&c->model, &c->set, &o->model, &dl) < 0 || dl.nerrors ||
-	    (o->backend == BACKEND_IPTABLES && ipt_check_model(&c->model, &dl)))
+	if (model_build(&c->model, &c->set, &o->model, &dl) < 0 || dl.nerrors)
 		status = EXIT_INVALID;
 	c->nerrors = dl.nerrors;
 	cli_progress_clear(o->progress);
