@@ -259,7 +259,7 @@ static void append(void *dst, size_t *n, size_t *cap, void *src, size_t sn,
 }
 
 _Static_assert(sizeof(struct manifest_set) ==
-	       6 * sizeof(void *) + 12 * sizeof(size_t),
+	       7 * sizeof(void *) + 14 * sizeof(size_t),
 	       "set_move() moves every field of struct manifest_set: move the new one too");
 
 /* src's objects and file names after dst's; src is left empty. */
@@ -273,12 +273,14 @@ static void set_move(struct manifest_set *dst, struct manifest_set *src)
 	       src->endpoints, src->nendpoints, sizeof(*src->endpoints));
 	append(&dst->slices, &dst->nslices, &dst->cap_slices, src->slices,
 	       src->nslices, sizeof(*src->slices));
+	append(&dst->nodes, &dst->nnodes, &dst->cap_nodes, src->nodes,
+	       src->nnodes, sizeof(*src->nodes));
 	append(&dst->skipped, &dst->nskipped, &dst->cap_skipped, src->skipped,
 	       src->nskipped, sizeof(*src->skipped));
 	append(&dst->files, &dst->nfiles, &dst->cap_files, src->files,
 	       src->nfiles, sizeof(*src->files));
 	src->nservices = src->npods = src->nendpoints = src->nslices = 0;
-	src->nskipped = src->nfiles = 0;
+	src->nnodes = src->nskipped = src->nfiles = 0;
 	manifest_set_free(src);
 }
 
