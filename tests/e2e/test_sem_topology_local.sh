@@ -6,8 +6,9 @@
 # zone-2 (the EndpointSlice controller may lend an endpoint to another
 # zone), pod3 on node-b in zone-2: the ClusterIP (Local) reaches both local
 # pods, hints or not; the node port from outside (externalTrafficPolicy
-# Cluster) reaches pod2 only, the one hinted for zone-1. dump and dump -o
-# json show both choices per port (endpoints and localEndpoints).
+# Cluster) reaches pod2 only, the one hinted for zone-1. With the nftables
+# backend, dump and dump -o json show both choices per port (endpoints and
+# localEndpoints); the iptables backend's dump is iptables-save's lines.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sem_lib.sh"
