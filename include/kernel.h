@@ -74,6 +74,19 @@ int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
 int kernel_tables_apply(const struct rs_table *const *want, size_t n,
 			struct kernel_stats *stats, struct kernel_error *err);
 
+/*
+ * kernel_tables_apply without reading: have[i] is what the kernel holds of
+ * want[i] (NULL: no such table) as of generation genid (not 0), such as the
+ * tables an earlier apply programmed, while nothing else changed them. The
+ * batch is stamped with genid, so a commit since then, by anyone, makes the
+ * kernel refuse it whole (-ERESTART): the caller then reads again with
+ * kernel_tables_apply. No retries here.
+ */
+int kernel_tables_apply_known(const struct rs_table *const *want,
+			      const struct rs_table *const *have, size_t n,
+			      uint32_t genid, struct kernel_stats *stats,
+			      struct kernel_error *err);
+
 /* Delete the table; -ENOENT when it does not exist. Nothing else is touched. */
 int kernel_table_delete(uint8_t family, const char *name);
 

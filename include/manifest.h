@@ -226,6 +226,8 @@ enum manifest_read_flag {
 int manifest_read_path_flags(struct manifest_set *set, const char *path,
 			     unsigned flags, struct diag_list *diags);
 void manifest_set_free(struct manifest_set *set);
+/* Whether a directory entry of this name is read: *.yaml, *.yml, *.json. */
+bool manifest_is_manifest_name(const char *name);
 
 /* The namespace an object is in: metadata.namespace, or "default". */
 const char *k8s_meta_namespace(const struct k8s_meta *meta);

@@ -11,8 +11,8 @@
 #include "cli_ops.h"
 #include "kernel.h"
 
-static void report_kernel_error(const struct rs_table *t, int err,
-				const struct kernel_error *ke)
+void cli_report_kernel_error(const struct rs_table *t, int err,
+			     const struct kernel_error *ke)
 {
 	if (ke->service)
 		cli_error("the kernel refused %s of Service %s: %s; nothing applied",
@@ -52,8 +52,9 @@ static void print_change(const struct kernel_stats *s)
 	       s->batches == 1 ? "one batch" : "two batches");
 }
 
-static void print_summary(const struct compiled *c, const struct kernel_stats *s,
-			  const struct cli_options *o, double elapsed)
+void cli_print_apply_summary(const struct compiled *c,
+			     const struct kernel_stats *s,
+			     const struct cli_options *o, double elapsed)
 {
 	printf("svcnft: applied %zu services, %zu endpoints, %zu node ports to %s %s: ",
 	       c->model.nservices, c->model.nendpoints, c->model.nnode_ports,
@@ -74,8 +75,8 @@ static void print_summary(const struct compiled *c, const struct kernel_stats *s
 /* Both tables in one transaction where IPv6 Services exist (or existed:
  * an ip6 table left from an earlier run is emptied), the ip one alone
  * otherwise, so IPv4-only hosts never get an empty ip6 table. */
-static int apply_tables(const struct compiled *c, struct kernel_stats *stats,
-			struct kernel_error *ke)
+int cli_apply_tables(const struct compiled *c, bool *with_ip6,
+		     struct kernel_stats *stats, struct kernel_error *ke)
 {
 	const struct rs_table *both[2] = { &c->table, &c->table6 };
 	struct rs_table have6 = { 0 };
@@ -85,6 +86,8 @@ static int apply_tables(const struct compiled *c, struct kernel_stats *stats,
 		ip6 = kernel_table_get(NFPROTO_IPV6, c->table.name, &have6) == 0;
 		rs_table_free(&have6);
 	}
+	if (with_ip6)
+		*with_ip6 = ip6;
 	return ip6 ? kernel_tables_apply(both, 2, stats, ke) :
 		     kernel_table_apply(&c->table, stats, ke);
 }
@@ -114,16 +117,16 @@ int cmd_apply(int argc, char **argv)
 		ret = ipt_cmd_apply(&o, &c);
 		goto out;
 	}
-	err = apply_tables(&c, &stats, &ke);
+	err = cli_apply_tables(&c, NULL, &stats, &ke);
 	cli_progress_clear(o.progress);
 	if (err < 0) {
-		report_kernel_error(&c.table, err, &ke);
+		cli_report_kernel_error(&c.table, err, &ke);
 		ret = EXIT_KERNEL;
 		goto out;
 	}
 	cli_run_kernel(&run, &stats);
 	if (!o.quiet)
-		print_summary(&c, &stats, &o, cli_elapsed(&start));
+		cli_print_apply_summary(&c, &stats, &o, cli_elapsed(&start));
 out:
 	ret = cli_run_finish(&run, ret);
 	kernel_error_free(&ke);

@@ -273,30 +273,40 @@ static void note_skipped(const struct manifest_set *set, struct diag_list *dl)
 	}
 }
 
+unsigned cli_read_flags(const struct cli_options *o)
+{
+	return o->allow_insecure_files ? 0 : MANIFEST_STRICT_MODES;
+}
+
 int cli_compile(const struct cli_options *o, struct compiled *c)
 {
 	struct diag_list dl = { 0 };
-	int status = EXIT_OK;
 
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < o->npaths; i++)
-		manifest_read_path_flags(&c->set, o->paths[i],
-					 o->allow_insecure_files ? 0 : MANIFEST_STRICT_MODES,
+		manifest_read_path_flags(&c->set, o->paths[i], cli_read_flags(o),
 					 &dl);
-	note_skipped(&c->set, &dl);
-	if (model_build(&c->model, &c->set, &o->model, &dl) < 0 || dl.nerrors ||
-	    (o->backend == BACKEND_IPTABLES && ipt_check_model(&c->model, &dl)))
+	return cli_compile_set(o, c, &dl);
+}
+
+int cli_compile_set(const struct cli_options *o, struct compiled *c,
+		    struct diag_list *dl)
+{
+	int status = EXIT_OK;
+
+	note_skipped(&c->set, dl);
+	if (model_build(&c->model, &c->set, &o->model, dl) < 0 || dl->nerrors ||
+	    (o->backend == BACKEND_IPTABLES && ipt_check_model(&c->model, dl)))
 		status = EXIT_INVALID;
-	c->nerrors = dl.nerrors;
+	c->nerrors = dl->nerrors;
 	cli_progress_clear(o->progress);
-	print_diags(&dl, o->verbose);
-	if (status != EXIT_OK) {
-		cli_error("%zu error%s; nothing applied", dl.nerrors,
-			  dl.nerrors == 1 ? "" : "s");
-		diag_list_free(&dl);
+	print_diags(dl, o->verbose);
+	if (status != EXIT_OK)
+		cli_error("%zu error%s; nothing applied", dl->nerrors,
+			  dl->nerrors == 1 ? "" : "s");
+	diag_list_free(dl);
+	if (status != EXIT_OK)
 		return status;
-	}
-	diag_list_free(&dl);
 	ruleset_from_model(&c->table, &c->model, o->table, AF_INET);
 	ruleset_from_model(&c->table6, &c->model, o->table, AF_INET6);
 	c->ipv6 = model_has_family(&c->model, AF_INET6);

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -85,14 +86,38 @@ static ssize_t socket_recv(void *ctx, int fd, void *buf, size_t len, int flags)
 	return n;
 }
 
+/*
+ * The test-only fault switch, for a process that lives on (watch): when
+ * SVCNFT_TEST_FAULT_FILE names a file that exists, its first line is the
+ * spec, so a test turns faults on and off without restarting svcnft.
+ */
+static const char *fault_from_file(char *buf, size_t len)
+{
+	const char *path = getenv("SVCNFT_TEST_FAULT_FILE");
+	FILE *f = path && *path ? fopen(path, "re") : NULL;
+	const char *spec = NULL;
+
+	if (!f)
+		return NULL;
+	if (fgets(buf, (int)len, f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		spec = buf;
+	}
+	fclose(f);
+	return spec;
+}
+
 /* The socket, and the test-only fault switch: read here and nowhere else. */
 static int io_default(struct kernel_io *io)
 {
 	const char *fault = getenv("SVCNFT_TEST_FAULT");
+	char buf[64];
 
 	memset(io, 0, sizeof(*io));
 	io->send = socket_send;
 	io->recv = socket_recv;
+	if (!fault || !*fault)
+		fault = fault_from_file(buf, sizeof(buf));
 	return fault && *fault ? kernel_fault_parse(&io->fault, fault) : 0;
 }
 
@@ -734,10 +759,32 @@ static bool multi_empty(const struct multi *m)
 	return true;
 }
 
+/* Compare every table with what the kernel holds (have[i], NULL: no
+ * such table), send what differs, remove the UDP flows that went stale. */
+static int diff_and_send(struct kernel_io *io, struct multi *m,
+			 const struct rs_table *const *have,
+			 struct kernel_stats *stats, struct kernel_error *err)
+{
+	int ret;
+
+	for (size_t i = 0; i < m->n; i++)
+		rs_diff_compute(&m->d[i], m->want[i], have[i]);
+	stats->mode = merged_mode(m);
+	count_changes(m, &stats->changes);
+	ret = multi_empty(m) ? 0 : send_diffs(io, m, stats, err);
+	for (size_t i = 0; !ret && i < m->n; i++)
+		if (!rs_diff_empty(&m->d[i]))
+			flush_stale_udp(have[i], m->want[i], stats);
+	for (size_t i = 0; i < m->n; i++)
+		rs_diff_free(&m->d[i]);
+	return ret;
+}
+
 /* Read every table, compare, send what differs: once. */
 static int apply_once(struct kernel_io *io, struct multi *m,
 		      struct kernel_stats *stats, struct kernel_error *err)
 {
+	const struct rs_table *have[KERNEL_TABLES_MAX] = { 0 };
 	struct timespec start;
 	int ret;
 
@@ -748,19 +795,10 @@ static int apply_once(struct kernel_io *io, struct multi *m,
 	if (ret < 0)
 		return ret;
 	for (size_t i = 0; i < m->n; i++)
-		rs_diff_compute(&m->d[i], m->want[i],
-				m->exists[i] ? &m->have[i] : NULL);
-	stats->mode = merged_mode(m);
-	count_changes(m, &stats->changes);
-	ret = multi_empty(m) ? 0 : send_diffs(io, m, stats, err);
-	for (size_t i = 0; !ret && i < m->n; i++)
-		if (!rs_diff_empty(&m->d[i]))
-			flush_stale_udp(m->exists[i] ? &m->have[i] : NULL,
-					m->want[i], stats);
-	for (size_t i = 0; i < m->n; i++) {
-		rs_diff_free(&m->d[i]);
+		have[i] = m->exists[i] ? &m->have[i] : NULL;
+	ret = diff_and_send(io, m, have, stats, err);
+	for (size_t i = 0; i < m->n; i++)
 		rs_table_free(&m->have[i]);
-	}
 	return ret;
 }
 
@@ -837,6 +875,31 @@ int kernel_tables_apply(const struct rs_table *const *want, size_t n,
 		return ret;
 	}
 	return kernel_tables_apply_io(&io, want, n, stats, err);
+}
+
+int kernel_tables_apply_known(const struct rs_table *const *want,
+			      const struct rs_table *const *have, size_t n,
+			      uint32_t genid, struct kernel_stats *stats,
+			      struct kernel_error *err)
+{
+	struct multi m = { .want = want, .n = n, .genid = genid };
+	struct kernel_stats dummy;
+	struct kernel_io io;
+	int ret;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (!stats)
+		stats = &dummy;
+	memset(stats, 0, sizeof(*stats));
+	if (!tables_valid(want, n) || !genid)
+		return -EINVAL;
+	ret = io_default(&io);
+	if (!ret)
+		ret = diff_and_send(&io, &m, have, stats, err);
+	if (ret < 0 && err && !err->err)
+		err->err = ret;
+	return ret;
 }
 
 int kernel_table_delete(uint8_t family, const char *name)

@@ -36,6 +36,8 @@ enum kernel_fault_kind {
  * last message before the batch end); BATCH which batch of one
  * kernel_table_* call (1, the default, is the first; a retry or the second
  * transaction of an update is the next one; "every" is all of them).
+ * SVCNFT_TEST_FAULT_FILE=PATH: the same spec, read from PATH's first line
+ * at each call while PATH exists (a long-lived watch process).
  */
 struct kernel_fault {
 	enum kernel_fault_kind kind;

@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	  "read svcnft's table back from the kernel and print it" },
 	{ "flush", cmd_flush, "[--table NAME]",
 	  "remove svcnft's table; nothing else" },
+	{ "watch", cmd_watch, "[options] PATH...",
+	  "apply, then keep applying as manifests and tables change" },
 	{ "expose", cmd_expose, "KIND NAME -f PATH",
 	  "print a Service for a pod or service, as kubectl expose" },
 	{ "help", cmd_help, "", "show this help" },

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SVCNFT_KERNEL_MONITOR_H
+#define SVCNFT_KERNEL_MONITOR_H
+
+/*
+ * Stage 4, kernel side: nftables change notifications (the multicast group
+ * NFNLGRP_NFTABLES that `nft monitor` reads). Every committed transaction
+ * in this network namespace arrives as the NEW/DEL messages of the objects
+ * it touched, then one NEWGEN naming the new generation and the process
+ * that committed it. This tells a long-lived svcnft when someone else
+ * changed its tables (drift) and which generation the kernel is at.
+ * Nothing here prints.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mnl_socket;
+
+struct kernel_monitor {
+	struct mnl_socket *nl;
+	char *buf;
+	const char *table;	/* tables ip and ip6 of this name are ours */
+	pid_t self;		/* transactions of this pid are our own */
+	bool touched;		/* the transaction being read touched ours */
+	uint32_t genid;		/* the latest generation seen */
+	bool genid_known;	/* a NEWGEN was seen since the last loss */
+};
+
+/* What kernel_monitor_read found. */
+enum kernel_monitor_event {
+	KERNEL_MONITOR_DRIFT = 1 << 0,	/* another process changed our tables */
+	KERNEL_MONITOR_LOST = 1 << 1,	/* notifications were dropped (ENOBUFS):
+					 * anything may have changed */
+};
+
+/* Subscribe; m is zeroed here. Returns 0 or -errno. */
+int kernel_monitor_open(struct kernel_monitor *m, const char *table);
+/* The socket, for poll or epoll (readable: call kernel_monitor_read). */
+int kernel_monitor_fd(const struct kernel_monitor *m);
+/*
+ * Read every notification queued, without blocking, and OR what it found
+ * into *events (enum kernel_monitor_event). Returns 0 or -errno.
+ */
+int kernel_monitor_read(struct kernel_monitor *m, unsigned *events);
+void kernel_monitor_close(struct kernel_monitor *m);
+
+#endif
