@@ -88,6 +88,7 @@ struct k8s_service {
 	struct k8s_str session_affinity;
 	struct k8s_int affinity_timeout;   /* sessionAffinityConfig.clientIP.timeoutSeconds */
 	struct k8s_str external_traffic_policy;
+	struct k8s_int health_check_node_port;
 	struct k8s_str internal_traffic_policy;
 	struct k8s_strv ip_families;
 	struct k8s_str ip_family_policy;

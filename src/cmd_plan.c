@@ -36,6 +36,20 @@ static int print_diff(const struct cli_options *o, const struct rs_table *want)
 	return EXIT_OK;
 }
 
+/* What the ruleset does not hold, as nft comments: the ports svcnft watch
+ * answers health checks on. */
+static void print_health_check_ports(const struct model *m)
+{
+	for (size_t i = 0; i < m->nservices; i++) {
+		const struct model_service *s = &m->services[i];
+
+		if (s->health_check_node_port)
+			printf("# Service %s/%s: healthCheckNodePort %u%s\n", s->ns,
+			       s->name, s->health_check_node_port,
+			       s->health_check_node_port_assigned ? " (assigned)" : "");
+	}
+}
+
 int cmd_plan(int argc, char **argv)
 {
 	struct cli_options o;
@@ -61,6 +75,8 @@ int cmd_plan(int argc, char **argv)
 				      (c.ipv6 && nft_text_write(stdout, &c.table6, true) < 0))) {
 		cli_error("writing the plan failed");
 		ret = EXIT_USAGE;
+	} else if (ret == EXIT_OK && !o.diff && !o.json) {
+		print_health_check_ports(&c.model);
 	}
 	compiled_free(&c);
 	return ret;

@@ -269,25 +269,31 @@ static int claim_explicit_ports(struct model_ctx *ctx, struct u64set *numbers,
 	return ret;
 }
 
-static int assign_port(struct model_ctx *ctx, const struct model_service *s,
-		       struct model_port *p, struct u64set *numbers)
+int model_pick_node_port(struct model_ctx *ctx, const char *key,
+			 struct u64set *numbers, uint16_t *out)
 {
 	unsigned first = ctx->opts->node_port_first;
 	unsigned size = ctx->opts->node_port_last - first + 1;
-	char *key = xasprintf("%s/%s/%s/%u", s->ns, s->name,
-			      protocol_name(p->protocol), p->port);
-	int ret = -ENOSPC;
 
 	for (uint64_t attempt = 0; attempt < (uint64_t)size * 4; attempt++) {
 		unsigned port = first + hash_fnv1a(key, strlen(key), attempt) % size;
 
 		if (!u64set_add(numbers, port))
 			continue;
-		p->node_port = port;
-		p->node_port_assigned = true;
-		ret = 0;
-		break;
+		*out = (uint16_t)port;
+		return 0;
 	}
+	return -ENOSPC;
+}
+
+static int assign_port(struct model_ctx *ctx, const struct model_service *s,
+		       struct model_port *p, struct u64set *numbers)
+{
+	char *key = xasprintf("%s/%s/%s/%u", s->ns, s->name,
+			      protocol_name(p->protocol), p->port);
+	int ret = model_pick_node_port(ctx, key, numbers, &p->node_port);
+
+	p->node_port_assigned = ret == 0;
 	free(key);
 	return ret;
 }
@@ -299,6 +305,11 @@ int model_assign_node_ports(struct model_ctx *ctx,
 	struct strmap owner = { 0 };
 	int ret = claim_explicit_ports(ctx, &numbers, &owner, src);
 	char field[64];
+
+	/* healthCheckNodePorts share the range: explicit ones are taken
+	 * first, missing ones assigned after every node port. */
+	if (model_claim_health_check_ports(ctx, &numbers, src) < 0)
+		ret = -EINVAL;
 
 	for (size_t i = 0; i < ctx->m->nservices; i++) {
 		struct model_service *s = &ctx->m->services[i];
@@ -316,6 +327,8 @@ int model_assign_node_ports(struct model_ctx *ctx,
 			}
 		}
 	}
+	if (model_assign_health_check_ports(ctx, &numbers, src) < 0)
+		ret = -EINVAL;
 	u64set_free(&numbers);
 	strmap_free(&owner);
 	return ret;
