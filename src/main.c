@@ -52,6 +52,7 @@ static void show_usage(FILE *out)
 		"  --lock-timeout SECONDS    apply, flush: how long to wait for it (default 60)\n"
 		"  --metrics-file PATH       apply: write Prometheus metrics there (textfile collector)\n"
 		"  -o, --output text|json    dump, plan: the output format (default text)\n"
+		"  svcnft watch --help       watch's own options (sync periods, health, metrics)\n"
 		"\nPATH is a file, a directory (*.yaml, *.yml, *.json, recursively) or - for stdin.\n"
 		"Exit status: 0 done, 1 invalid manifests, 2 bad usage, 3 kernel refused or netlink failed,\n"
 		"4 the lock file stayed taken for --lock-timeout. See svcnft(8).\n");
