@@ -27,11 +27,38 @@ metrics="http://$NODE_IP:10249/metrics"
 out=$E2E_WORKDIR
 
 fl_service web 198.19.0.10 1 1 >"$m/web.yaml"
+# sd_notify's socket, read by a bounded listener: what systemd would see.
+notify=$E2E_WORKDIR/notify.sock
+have_notify=false notify_pid=""
+if command -v python3 >/dev/null 2>&1; then
+	timeout 120 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as out:
+    while True:
+        out.write(s.recv(4096).decode() + "\n---\n")
+        out.flush()
+' "$notify" "$E2E_WORKDIR/notify.log" &
+	notify_pid=$!
+	i=0
+	while [ ! -S "$notify" ] && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -S "$notify" ] && have_notify=true
+fi
+NOTIFY_SOCKET=$notify WATCHDOG_USEC=400000 \
 SVCNFT_TEST_FAULT_FILE=$fault start_watch --lock-file "$lock" \
 	--healthz-bind-address "$NODE_IP:10256" \
 	--metrics-bind-address "$NODE_IP:10249" "$m" >/dev/null ||
 	{ diag_file "watch log" "$WATCH_LOG"; e2e_bail "watch did not sync"; }
 
+if $have_notify; then
+	sleep 0.6
+	assert_grep "sd_notify: READY=1 after the first sync" '^READY=1$' "$E2E_WORKDIR/notify.log"
+	assert_grep "sd_notify: a STATUS= line per sync" '^STATUS=synced 1 services' "$E2E_WORKDIR/notify.log"
+	assert_grep "sd_notify: the watchdog is kept" '^WATCHDOG=1$' "$E2E_WORKDIR/notify.log"
+else
+	skip "sd_notify" "python3 not installed"
+fi
 assert_eq "healthz after the first sync: 200" 200 "$(http_in client "$healthz" "$out/h1")"
 t=$(jq -r '(.lastUpdated | type) + " " + (.currentTime | type)' "$out/h1" 2>&1)
 assert_eq "healthz body: kube-proxy's lastUpdated and currentTime" "string string" "$t"
@@ -117,4 +144,5 @@ fi
 
 stop_watch TERM
 assert_eq "SIGTERM: exit status 0" 0 "$WATCH_STATUS"
+$have_notify && kill "$notify_pid" 2>/dev/null
 t_done
