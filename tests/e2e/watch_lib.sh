@@ -13,7 +13,10 @@ WATCH_PID=""
 start_watch() {
 	WATCH_LOG="$E2E_WORKDIR/watch.log"
 	: >"$WATCH_LOG"
-	ip netns exec "$(ns_name node)" "$SVCNFT" watch "$@" >>"$WATCH_LOG" 2>&1 &
+	# A lock file of this run's own (others may come after and win): the
+	# host's /run/svcnft.lock belongs to whatever else runs svcnft here.
+	ip netns exec "$(ns_name node)" "$SVCNFT" watch \
+		--lock-file "$E2E_WORKDIR/svcnft.lock" "$@" >>"$WATCH_LOG" 2>&1 &
 	WATCH_PID=$!
 	echo "$WATCH_PID" >"$E2E_WORKDIR/server-watch.pid"
 	wait_lines 1 10
