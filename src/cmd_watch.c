@@ -8,6 +8,7 @@
  * difference from the tables it last programmed, held in memory.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>	/* INFINITY */
 #include <signal.h>
 #include <stdarg.h>
@@ -60,6 +61,7 @@ struct watch {
 	/* what the kernel holds, as the last successful sync programmed it */
 	struct rs_table last4, last6;
 	bool have_last, last_ip6;
+	size_t last_node_ports, last_skipped;	/* its counts, for the summary */
 	/* what the next sync must do */
 	bool files_changed;	/* inotify saw something */
 	bool all_files;		/* read every file (SIGHUP, --sync-period) */
@@ -349,8 +351,14 @@ static void update_health_checks(struct watch *w, const struct model *m)
 	free(v);
 }
 
-static void sync_succeeded(struct watch *w, struct compiled *c, bool ip6,
-			   const struct kernel_stats *stats, double started)
+/*
+ * fresh: c was compiled from the manifests by this sync, and becomes what
+ * the kernel holds; otherwise c is that already (last_compiled), programmed
+ * again after drift.
+ */
+static void sync_succeeded(struct watch *w, struct compiled *c, bool fresh,
+			   bool ip6, const struct kernel_stats *stats,
+			   double started)
 {
 	struct watch_status *st = &w->status;
 
@@ -360,12 +368,16 @@ static void sync_succeeded(struct watch *w, struct compiled *c, bool ip6,
 	st->syncs_ok++;
 	st->drift_repairs += w->drift;
 	st->messages += stats->messages;
-	st->services = c->model.nservices;
-	st->endpoints = c->model.nendpoints;
 	st->healthy = true;
 	st->last_updated = real_now();
-	update_health_checks(w, &c->model);
-	keep_tables(w, c, ip6);
+	if (fresh) {
+		st->services = c->model.nservices;
+		st->endpoints = c->model.nendpoints;
+		w->last_node_ports = c->model.nnode_ports;
+		w->last_skipped = c->model.nskipped;
+		update_health_checks(w, &c->model);
+		keep_tables(w, c, ip6);
+	}
 	w->retry = false;
 	w->backoff = BACKOFF_FIRST;
 	notify_status(w, "synced %zu services, %zu endpoints", st->services,
@@ -383,25 +395,22 @@ static void sync_failed(struct watch *w, const char *why)
 	w->backoff = earlier(w->backoff * 2, BACKOFF_MAX);
 }
 
-/* The manifests are refused: the kernel keeps the last good ruleset,
- * which a pending repair programs again. */
-static void sync_refused(struct watch *w)
+/* What the kernel holds as the last sync programmed it, as a compiled run
+ * (tables and counts only: it shares the tables, and has no Services). */
+static void last_compiled(const struct watch *w, struct compiled *c)
 {
-	struct compiled last = { .table = w->last4, .table6 = w->last6,
-				 .ipv6 = w->last_ip6 };
-	struct kernel_stats stats = { 0 };
-	struct kernel_error ke = { 0 };
-
-	w->status.syncs_invalid++;
-	notify_status(w, "manifests invalid; the last good ruleset stays");
-	if (!w->read_kernel || !w->have_last)
-		return;
-	if (cli_apply_tables(&last, NULL, &stats, &ke) < 0)
-		cli_report_kernel_error(&w->last4, ke.err, &ke);
-	kernel_error_free(&ke);
+	memset(c, 0, sizeof(*c));
+	c->table = w->last4;
+	c->table6 = w->last6;
+	c->ipv6 = w->last_ip6;
+	c->model.nservices = w->status.services;
+	c->model.nendpoints = w->status.endpoints;
+	c->model.nnode_ports = w->last_node_ports;
+	c->model.nskipped = w->last_skipped;
 }
 
-static void sync_kernel(struct watch *w, struct compiled *c, double started)
+static void sync_kernel(struct watch *w, struct compiled *c, bool fresh,
+			double started)
 {
 	struct kernel_stats stats = { 0 };
 	struct kernel_error ke = { 0 };
@@ -418,12 +427,17 @@ static void sync_kernel(struct watch *w, struct compiled *c, double started)
 	err = run_lock_acquire(&lock, w->o.lock_file, 0);
 	if (err < 0) {
 		pid_t holder = run_lock_holder(w->o.lock_file);
-		char why[96];
+		char why[PATH_MAX + 64];
 
-		snprintf(why, sizeof(why), "%s held by %s%ld", w->o.lock_file,
-			 holder ? "pid " : "another process", (long)holder);
-		if (!holder)
-			why[strlen(why) - 1] = '\0';
+		if (err != -EWOULDBLOCK)
+			snprintf(why, sizeof(why), "cannot lock %s: %s", w->o.lock_file,
+				 strerror(-err));
+		else if (holder)
+			snprintf(why, sizeof(why), "%s held by pid %ld", w->o.lock_file,
+				 (long)holder);
+		else
+			snprintf(why, sizeof(why), "%s held by another process",
+				 w->o.lock_file);
 		sync_failed(w, why);
 		return;
 	}
@@ -433,9 +447,24 @@ static void sync_kernel(struct watch *w, struct compiled *c, double started)
 		cli_report_kernel_error(&c->table, err, &ke);
 		sync_failed(w, strerror(-err));
 	} else {
-		sync_succeeded(w, c, ip6, &stats, started);
+		sync_succeeded(w, c, fresh, ip6, &stats, started);
 	}
 	kernel_error_free(&ke);
+}
+
+/* The manifests are refused: the kernel keeps the last good ruleset,
+ * which a pending repair programs again. */
+static void sync_refused(struct watch *w, double started)
+{
+	struct compiled last;
+
+	w->status.syncs_invalid++;
+	w->retry = false;	/* the next change retries, not a timer */
+	notify_status(w, "manifests invalid; the last good ruleset stays");
+	if (!w->read_kernel || !w->have_last)
+		return;
+	last_compiled(w, &last);
+	sync_kernel(w, &last, false, started);
 }
 
 static void sync_now(struct watch *w)
@@ -453,11 +482,17 @@ static void sync_now(struct watch *w)
 	if (w->drift)
 		cli_error("another process changed table %s; reading it back to repair it",
 			  w->o.table);
-	if (compile(w, &c) != EXIT_OK)
-		sync_refused(w);
-	else
-		sync_kernel(w, &c, started);
-	compiled_release(&c);
+	if (!changed && !w->retry && w->have_last) {
+		/* Only the kernel moved: what it should hold is known. */
+		last_compiled(w, &c);
+		sync_kernel(w, &c, false, started);
+	} else if (compile(w, &c) != EXIT_OK) {
+		sync_refused(w, started);
+		compiled_release(&c);
+	} else {
+		sync_kernel(w, &c, true, started);
+		compiled_release(&c);
+	}
 	if (!w->retry) {
 		w->read_kernel = false;
 		w->drift = false;
