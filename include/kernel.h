@@ -87,6 +87,10 @@ int kernel_tables_apply_known(const struct rs_table *const *want,
 			      uint32_t genid, struct kernel_stats *stats,
 			      struct kernel_error *err);
 
+/* The ruleset's current generation (the one a batch stamped with it must
+ * find). 0 or -errno. */
+int kernel_genid(uint32_t *genid);
+
 /* Delete the table; -ENOENT when it does not exist. Nothing else is touched. */
 int kernel_table_delete(uint8_t family, const char *name);
 

@@ -67,6 +67,7 @@ struct watch {
 	bool all_files;		/* read every file (SIGHUP, --sync-period) */
 	bool read_kernel;	/* read the tables back (drift, lost events) */
 	bool drift;		/* ... because another process changed them */
+	bool now_read, now_drift;	/* the same for the sync under way */
 	bool retry;		/* the last kernel sync failed */
 	double last_sync;	/* monotonic seconds; -INFINITY: never */
 	double next_full, retry_at, backoff;
@@ -290,7 +291,7 @@ static int program(struct watch *w, const struct compiled *c, bool *ip6,
 {
 	const struct rs_table *want[2] = { &c->table, &c->table6 };
 	const struct rs_table *have[2] = { &w->last4, &w->last6 };
-	bool read = w->read_kernel || !w->have_last || w->retry ||
+	bool read = w->now_read || !w->have_last || w->retry ||
 		    !w->mon.genid_known;
 	int err;
 
@@ -305,6 +306,28 @@ static int program(struct watch *w, const struct compiled *c, bool *ip6,
 		kernel_error_free(ke);
 	}
 	return cli_apply_tables(c, ip6, stats, ke);
+}
+
+/*
+ * After a sync that read the tables and sent nothing (no NEWGEN came, or
+ * lost notifications left the generation unknown): ask the kernel, so the
+ * next sync can go without reading again. A commit of anyone's since then
+ * is in the notifications still queued, read before that sync.
+ */
+static void learn_genid(struct watch *w)
+{
+	unsigned events = 0;
+	uint32_t genid;
+
+	kernel_monitor_read(&w->mon, &events);
+	if (events & KERNEL_MONITOR_DRIFT)
+		w->read_kernel = w->drift = true;
+	if (events & KERNEL_MONITOR_LOST)
+		w->read_kernel = true;
+	if (!w->mon.genid_known && kernel_genid(&genid) == 0) {
+		w->mon.genid = genid;
+		w->mon.genid_known = true;
+	}
 }
 
 static void keep_tables(struct watch *w, struct compiled *c, bool ip6)
@@ -366,7 +389,7 @@ static void sync_succeeded(struct watch *w, struct compiled *c, bool fresh,
 		cli_print_apply_summary(c, stats, &w->o, mono_now() - started);
 	fflush(stdout);
 	st->syncs_ok++;
-	st->drift_repairs += w->drift;
+	st->drift_repairs += w->now_drift;
 	st->messages += stats->messages;
 	st->healthy = true;
 	st->last_updated = real_now();
@@ -422,8 +445,8 @@ static void sync_kernel(struct watch *w, struct compiled *c, bool fresh,
 	/* Our own last commit and anyone's since: drift is read now. */
 	kernel_monitor_read(&w->mon, &events);
 	if (events)
-		w->read_kernel = true;
-	w->drift = w->drift || (events & KERNEL_MONITOR_DRIFT);
+		w->now_read = true;
+	w->now_drift = w->now_drift || (events & KERNEL_MONITOR_DRIFT);
 	err = run_lock_acquire(&lock, w->o.lock_file, 0);
 	if (err < 0) {
 		pid_t holder = run_lock_holder(w->o.lock_file);
@@ -442,6 +465,8 @@ static void sync_kernel(struct watch *w, struct compiled *c, bool fresh,
 		return;
 	}
 	err = program(w, c, &ip6, &stats, &ke);
+	if (!err)
+		learn_genid(w);
 	run_lock_release(&lock);
 	if (err < 0) {
 		cli_report_kernel_error(&c->table, err, &ke);
@@ -461,7 +486,7 @@ static void sync_refused(struct watch *w, double started)
 	w->status.syncs_invalid++;
 	w->retry = false;	/* the next change retries, not a timer */
 	notify_status(w, "manifests invalid; the last good ruleset stays");
-	if (!w->read_kernel || !w->have_last)
+	if (!w->now_read || !w->have_last)
 		return;
 	last_compiled(w, &last);
 	sync_kernel(w, &last, false, started);
@@ -479,7 +504,11 @@ static void sync_now(struct watch *w)
 	if (!changed && !w->read_kernel && !w->retry && w->have_last)
 		return;		/* an event that changed nothing we read */
 	w->last_sync = started;
-	if (w->drift)
+	/* What arrives from now on is for the next sync. */
+	w->now_read = w->read_kernel;
+	w->now_drift = w->drift;
+	w->read_kernel = w->drift = false;
+	if (w->now_drift)
 		cli_error("another process changed table %s; reading it back to repair it",
 			  w->o.table);
 	if (!changed && !w->retry && w->have_last) {
@@ -492,10 +521,6 @@ static void sync_now(struct watch *w)
 	} else {
 		sync_kernel(w, &c, true, started);
 		compiled_release(&c);
-	}
-	if (!w->retry) {
-		w->read_kernel = false;
-		w->drift = false;
 	}
 	watch_status_observe(&w->status, mono_now() - started);
 	fflush(stdout);
