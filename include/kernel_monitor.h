@@ -18,12 +18,41 @@
 
 struct mnl_socket;
 
+/*
+ * What other processes did to our tables, told exactly where it can be:
+ * the chains whose rules changed, and the chains and tables deleted. Map
+ * and set changes and more than KERNEL_DRIFT_MAX chains are only flagged,
+ * per table (a deleted table makes them moot); anything else (a table
+ * created, objects) makes the whole drift inexact: read the tables back.
+ */
+#define KERNEL_DRIFT_MAX 256
+
+struct kernel_drift_chain {
+	uint8_t family;		/* NFPROTO_IPV4, NFPROTO_IPV6 */
+	char *name;
+	bool deleted;		/* gone (else: there, its rules unknown) */
+};
+
+struct kernel_drift {
+	struct kernel_drift_chain *chains;
+	size_t n, cap;
+	/* per table: [0] ip, [1] ip6 */
+	bool table_deleted[2];
+	bool sets_changed[2];	/* a map or set, or their elements */
+	bool too_many[2];	/* more chains than KERNEL_DRIFT_MAX */
+	bool inexact;		/* something not followed: read back */
+};
+
+void kernel_drift_free(struct kernel_drift *d);
+
 struct kernel_monitor {
 	struct mnl_socket *nl;
 	char *buf;
 	const char *table;	/* tables ip and ip6 of this name are ours */
 	pid_t self;		/* transactions of this pid are our own */
 	bool touched;		/* the transaction being read touched ours */
+	struct kernel_drift txn;	/* the transaction being read */
+	struct kernel_drift drift;	/* others' transactions, not yet taken */
 	uint32_t genid;		/* the latest generation seen */
 	bool genid_known;	/* a NEWGEN was seen since the last loss */
 };
@@ -44,6 +73,9 @@ int kernel_monitor_fd(const struct kernel_monitor *m);
  * into *events (enum kernel_monitor_event). Returns 0 or -errno.
  */
 int kernel_monitor_read(struct kernel_monitor *m, unsigned *events);
+/* Move the drift seen so far into *out (freed by the caller with
+ * kernel_drift_free); m starts a new one. */
+void kernel_monitor_take_drift(struct kernel_monitor *m, struct kernel_drift *out);
 void kernel_monitor_close(struct kernel_monitor *m);
 
 #endif

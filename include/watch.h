@@ -21,7 +21,9 @@
 #include <time.h>
 
 #include "diag.h"
+#include "kernel_monitor.h"
 #include "manifest.h"
+#include "ruleset.h"
 
 struct watch_file {
 	char *path;
@@ -79,5 +81,18 @@ void watch_tree_view(const struct watch_tree *t, struct manifest_set *view,
 		     struct diag_list *dl);
 void watch_view_free(struct manifest_set *view);
 void watch_tree_close(struct watch_tree *t);
+
+/*
+ * What the kernel holds of table last (what svcnft programmed) after the
+ * drift d others made: a view sharing last's maps, chains and rules (free
+ * it with watch_drift_view_free before last changes) in which chains whose
+ * rules others changed hold an unknown rule (a diff refills them), chains
+ * they deleted are missing (it creates them) and chains they created are
+ * there (it deletes them). *gone: they deleted the table. Returns false
+ * when d does not tell this table's state exactly: read it back.
+ */
+bool watch_drift_view(const struct rs_table *last, const struct kernel_drift *d,
+		      struct rs_table *view, bool *gone);
+void watch_drift_view_free(struct rs_table *view);
 
 #endif

@@ -67,7 +67,8 @@ struct watch {
 	bool all_files;		/* read every file (SIGHUP, --sync-period) */
 	bool read_kernel;	/* read the tables back (drift, lost events) */
 	bool drift;		/* ... because another process changed them */
-	bool now_read, now_drift;	/* the same for the sync under way */
+	bool full;		/* read the tables back whatever happened */
+	bool now_read, now_drift, now_full;	/* the same for the sync under way */
 	bool retry;		/* the last kernel sync failed */
 	double last_sync;	/* monotonic seconds; -INFINITY: never */
 	double next_full, retry_at, backoff;
@@ -281,31 +282,59 @@ static void compiled_release(struct compiled *c)
 }
 
 /*
- * Program c. In the steady state the difference from the tables held in
- * memory is sent without reading the kernel, stamped with the generation
- * the notifications last reported; a read comes first after drift, lost
- * notifications, a failure, or when another commit came in between.
+ * What the kernel holds, without reading it: the tables last programmed,
+ * or after others' changes what their notifications said (views[] then
+ * hold it; freed by the caller). False when only a read can tell.
+ */
+static bool kernel_holds(struct watch *w, const struct kernel_drift *d,
+			 const struct rs_table **have, struct rs_table *views)
+{
+	have[0] = &w->last4;
+	have[1] = w->last_ip6 ? &w->last6 : NULL;
+	if (w->now_full || !w->have_last || w->retry || !w->mon.genid_known)
+		return false;
+	for (size_t i = 0; w->now_read && i < 2; i++) {
+		bool gone;
+
+		if (!have[i])
+			continue;
+		if (!watch_drift_view(have[i], d, &views[i], &gone))
+			return false;
+		have[i] = gone ? NULL : &views[i];
+	}
+	return true;
+}
+
+/*
+ * Program c. In the steady state, and after drift the notifications tell
+ * exactly, the difference from what the kernel holds is sent without
+ * reading it, stamped with the generation the notifications last
+ * reported; the tables are read back first after lost notifications, a
+ * failure, a full resync, or when another commit came in between.
  */
 static int program(struct watch *w, const struct compiled *c, bool *ip6,
 		   struct kernel_stats *stats, struct kernel_error *ke)
 {
 	const struct rs_table *want[2] = { &c->table, &c->table6 };
-	const struct rs_table *have[2] = { &w->last4, &w->last6 };
-	bool read = w->now_read || !w->have_last || w->retry ||
-		    !w->mon.genid_known;
-	int err;
+	const struct rs_table *have[2];
+	struct rs_table views[2] = { 0 };
+	struct kernel_drift d;
+	int err = -ERESTART;
 
-	if (!read) {
+	kernel_monitor_take_drift(&w->mon, &d);
+	if (kernel_holds(w, &d, have, views)) {
 		*ip6 = c->ipv6 || w->last_ip6;
-		if (!w->last_ip6)
-			have[1] = NULL;
 		err = kernel_tables_apply_known(want, have, *ip6 ? 2 : 1,
 						w->mon.genid, stats, ke);
-		if (err != -ERESTART)
-			return err;
-		kernel_error_free(ke);
+		if (err == -ERESTART)
+			kernel_error_free(ke);
 	}
-	return cli_apply_tables(c, ip6, stats, ke);
+	if (err == -ERESTART)
+		err = cli_apply_tables(c, ip6, stats, ke);
+	watch_drift_view_free(&views[0]);
+	watch_drift_view_free(&views[1]);
+	kernel_drift_free(&d);
+	return err;
 }
 
 /*
@@ -507,9 +536,10 @@ static void sync_now(struct watch *w)
 	/* What arrives from now on is for the next sync. */
 	w->now_read = w->read_kernel;
 	w->now_drift = w->drift;
-	w->read_kernel = w->drift = false;
+	w->now_full = w->full;
+	w->read_kernel = w->drift = w->full = false;
 	if (w->now_drift)
-		cli_error("another process changed table %s; reading it back to repair it",
+		cli_error("another process changed table %s; repairing it",
 			  w->o.table);
 	if (!changed && !w->retry && w->have_last) {
 		/* Only the kernel moved: what it should hold is known. */
@@ -563,7 +593,7 @@ static void on_signal(struct watch *w)
 
 	while (read(w->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			w->all_files = w->read_kernel = true;
+			w->all_files = w->read_kernel = w->full = true;
 			w->last_sync = -INFINITY;	/* now, not after the period */
 		} else {
 			w->stop = true;
@@ -590,7 +620,7 @@ static void on_timer(struct watch *w, double now)
 	if (read(w->timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return;
 	if (now >= w->next_full) {
-		w->all_files = w->read_kernel = true;
+		w->all_files = w->read_kernel = w->full = true;
 		w->next_full = now + w->w.sync_period;
 	}
 	if (w->watchdog_every > 0 && now >= w->next_watchdog) {
@@ -775,7 +805,7 @@ int cmd_watch(int argc, char **argv)
 	w.backoff = BACKOFF_FIRST;
 	w.next_full = mono_now() + w.w.sync_period;
 	w.next_watchdog = mono_now();
-	w.files_changed = w.read_kernel = true;	/* the first sync: as apply */
+	w.files_changed = w.read_kernel = w.full = true;	/* the first sync: as apply */
 	run_loop(&w);
 	sd_notify(0, "STOPPING=1");
 	ret = EXIT_OK;

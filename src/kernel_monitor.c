@@ -88,6 +88,90 @@ static bool names_our_table(const struct kernel_monitor *m,
 	return false;
 }
 
+void kernel_drift_free(struct kernel_drift *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		free(d->chains[i].name);
+	free(d->chains);
+	memset(d, 0, sizeof(*d));
+}
+
+/* The string attribute of this type after the nfgenmsg, or NULL. */
+static const char *attr_str(const struct nlmsghdr *nlh, uint16_t type)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == type &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			return mnl_attr_get_str(a);
+	return NULL;
+}
+
+static void drift_chain(struct kernel_drift *d, uint8_t family,
+			const char *name, bool deleted)
+{
+	if (!name) {
+		d->inexact = true;
+		return;
+	}
+	if (d->n == KERNEL_DRIFT_MAX) {
+		d->too_many[family == NFPROTO_IPV6] = true;
+		return;
+	}
+	grow_array(&d->chains, &d->cap, d->n + 1, sizeof(*d->chains));
+	d->chains[d->n++] = (struct kernel_drift_chain){ family, xstrdup(name),
+							 deleted };
+}
+
+/* One object message of a transaction on our tables, recorded until its
+ * NEWGEN says whose it was. */
+static void note_change(struct kernel_drift *d, const struct nlmsghdr *nlh)
+{
+	uint8_t family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+	uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+
+	switch (type) {
+	case NFT_MSG_DELTABLE:
+		d->table_deleted[family == NFPROTO_IPV6] = true;
+		break;
+	case NFT_MSG_NEWCHAIN:
+	case NFT_MSG_DELCHAIN:
+		drift_chain(d, family, attr_str(nlh, NFTA_CHAIN_NAME),
+			    type == NFT_MSG_DELCHAIN);
+		break;
+	case NFT_MSG_NEWRULE:
+	case NFT_MSG_DELRULE:
+		drift_chain(d, family, attr_str(nlh, NFTA_RULE_CHAIN), false);
+		break;
+	case NFT_MSG_NEWSET:
+	case NFT_MSG_DELSET:
+	case NFT_MSG_NEWSETELEM:
+	case NFT_MSG_DELSETELEM:
+		d->sets_changed[family == NFPROTO_IPV6] = true;
+		break;
+	default:	/* a table (re)created, objects, flowtables... */
+		d->inexact = true;
+		break;
+	}
+}
+
+/* Others' transaction: add it to what the watch has not taken yet. */
+static void merge_drift(struct kernel_drift *into, struct kernel_drift *txn)
+{
+	for (size_t i = 0; i < txn->n; i++)
+		drift_chain(into, txn->chains[i].family, txn->chains[i].name,
+			    txn->chains[i].deleted);
+	for (size_t f = 0; f < 2; f++) {
+		into->table_deleted[f] = into->table_deleted[f] || txn->table_deleted[f];
+		into->sets_changed[f] = into->sets_changed[f] || txn->sets_changed[f];
+		into->too_many[f] = into->too_many[f] || txn->too_many[f];
+	}
+	into->inexact = into->inexact || txn->inexact;
+}
+
 static void one_message(struct kernel_monitor *m, const struct nlmsghdr *nlh,
 			unsigned *events)
 {
@@ -96,16 +180,28 @@ static void one_message(struct kernel_monitor *m, const struct nlmsghdr *nlh,
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
 		return;
 	if (NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_NEWGEN) {
-		m->touched = m->touched || names_our_table(m, nlh);
+		if (names_our_table(m, nlh)) {
+			m->touched = true;
+			note_change(&m->txn, nlh);
+		}
 		return;
 	}
 	/* The transaction ends here: its generation and who made it. */
 	pid = attr_be32(nlh, NFTA_GEN_PROC_PID, 0);
 	m->genid = attr_be32(nlh, NFTA_GEN_ID, 0);
 	m->genid_known = m->genid != 0;
-	if (m->touched && pid != (uint32_t)m->self)
+	if (m->touched && pid != (uint32_t)m->self) {
 		*events |= KERNEL_MONITOR_DRIFT;
+		merge_drift(&m->drift, &m->txn);
+	}
+	kernel_drift_free(&m->txn);
 	m->touched = false;
+}
+
+void kernel_monitor_take_drift(struct kernel_monitor *m, struct kernel_drift *out)
+{
+	*out = m->drift;
+	memset(&m->drift, 0, sizeof(m->drift));
 }
 
 int kernel_monitor_read(struct kernel_monitor *m, unsigned *events)
@@ -125,6 +221,8 @@ int kernel_monitor_read(struct kernel_monitor *m, unsigned *events)
 			*events |= KERNEL_MONITOR_LOST;
 			m->genid_known = false;
 			m->touched = false;
+			kernel_drift_free(&m->txn);
+			m->drift.inexact = true;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -142,6 +240,8 @@ void kernel_monitor_close(struct kernel_monitor *m)
 		return;
 	if (m->nl)
 		mnl_socket_close(m->nl);
+	kernel_drift_free(&m->txn);
+	kernel_drift_free(&m->drift);
 	free(m->buf);
 	memset(m, 0, sizeof(*m));
 }

@@ -6,8 +6,8 @@
 # file in a new subdirectory each reach the kernel within 1 s, without
 # reading the table back; a ConfigMap-style ..data swap is one change; an
 # invalid file is reported with file:line while traffic keeps flowing to
-# the old endpoints; a deleted table and a flushed service chain are
-# repaired within 1 s; SIGHUP resyncs; SIGTERM exits 0 with the rules in
+# the old endpoints; a deleted table, a flushed service chain, a removed
+# map element and a chain someone added are repaired within 1 s; SIGHUP resyncs; SIGTERM exits 0 with the rules in
 # place.
 #
 # e2e-backends: nftables (watch programs nftables and reads its
@@ -126,7 +126,22 @@ sleep 0.2
 nft_in node flush chain ip svcnft "$chain"
 within "a flushed service chain is repaired" 1 "$(repaired web_chain_filled)"
 only_from "after the chain repair web answers from pod3" pod3 198.19.0.10
+element_back() {
+	nft_in node list map ip svcnft service-ips 2>/dev/null | grep -q '198\.19\.0\.10 '
+}
+sleep 0.2
+nft_in node delete element ip svcnft service-ips '{ 198.19.0.10 . tcp . 80 }'
+within "a removed map element is repaired" 1 "$(repaired element_back)"
+only_from "after the element repair web answers from pod3" pod3 198.19.0.10
+intruder_gone() {
+	! nft_in node list chain ip svcnft intruder >/dev/null 2>&1
+}
+sleep 0.2
+nft_in node add chain ip svcnft intruder
+within "a chain someone added to svcnft's table is removed" 1 "$(repaired intruder_gone)"
 assert_grep "drift is reported" 'another process changed table svcnft' "$WATCH_LOG"
+t=$(grep -c 'another process changed table svcnft' "$WATCH_LOG")
+assert_eq "each of the four changes is one repair" 4 "$t"
 
 before=$(synced_lines)
 kill -HUP "$WATCH_PID"
