@@ -25,6 +25,14 @@ static void metric_head(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A metric without labels: counts print as integers (%.15g). */
+static void metric(FILE *f, const char *name, const char *type,
+		   const char *help, double value)
+{
+	metric_head(f, name, type, help);
+	fprintf(f, "%s %.15g\n", name, value);
+}
+
 static void histogram(FILE *f, const struct watch_status *s)
 {
 	const char *name = "svcnft_sync_duration_seconds";
@@ -53,25 +61,22 @@ char *watch_metrics_text(const struct watch_status *s, size_t *len)
 	fprintf(f, "svcnft_syncs_total{result=\"invalid\"} %lu\n", s->syncs_invalid);
 	fprintf(f, "svcnft_syncs_total{result=\"kernel_error\"} %lu\n",
 		s->syncs_kernel_error);
-	metric_head(f, "svcnft_last_sync_success_timestamp_seconds", "gauge",
-		    "Unix time of the last successful sync (0: none yet).");
-	fprintf(f, "svcnft_last_sync_success_timestamp_seconds %.3f\n",
-		s->last_updated);
-	metric_head(f, "svcnft_drift_repairs_total", "counter",
-		    "Times another process changed svcnft's tables and they were read and repaired.");
-	fprintf(f, "svcnft_drift_repairs_total %lu\n", s->drift_repairs);
-	metric_head(f, "svcnft_services", "gauge",
-		    "Services in the ruleset last programmed.");
-	fprintf(f, "svcnft_services %zu\n", s->services);
-	metric_head(f, "svcnft_endpoints", "gauge",
-		    "Endpoints in the ruleset last programmed, over every Service port.");
-	fprintf(f, "svcnft_endpoints %zu\n", s->endpoints);
-	metric_head(f, "svcnft_netlink_messages_total", "counter",
-		    "Netlink messages sent to the kernel.");
-	fprintf(f, "svcnft_netlink_messages_total %lu\n", s->messages);
-	metric_head(f, "svcnft_healthy", "gauge",
-		    "1 when the last sync reached the kernel, as /healthz says.");
-	fprintf(f, "svcnft_healthy %d\n", s->healthy ? 1 : 0);
+	metric(f, "svcnft_last_sync_success_timestamp_seconds", "gauge",
+	       "Unix time of the last successful sync (0: none yet).",
+	       s->last_updated);
+	metric(f, "svcnft_drift_repairs_total", "counter",
+	       "Times another process changed svcnft's tables and they were repaired.",
+	       (double)s->drift_repairs);
+	metric(f, "svcnft_services", "gauge",
+	       "Services in the ruleset last programmed.", (double)s->services);
+	metric(f, "svcnft_endpoints", "gauge",
+	       "Endpoints in the ruleset last programmed, over every Service port.",
+	       (double)s->endpoints);
+	metric(f, "svcnft_netlink_messages_total", "counter",
+	       "Netlink messages sent to the kernel.", (double)s->messages);
+	metric(f, "svcnft_healthy", "gauge",
+	       "1 when the last sync reached the kernel, as /healthz says.",
+	       s->healthy ? 1 : 0);
 	fclose(f);
 	return buf;
 }

@@ -15,8 +15,7 @@
 . "$(dirname "$0")/watch_lib.sh"
 e2e_init
 need_svcnft
-command -v curl >/dev/null 2>&1 || e2e_skip_all "curl not installed"
-command -v jq >/dev/null 2>&1 || e2e_skip_all "jq not installed (make test-deps)"
+need_http_tools
 pods_up
 m=$(manifest_dir hc)
 out=$E2E_WORKDIR

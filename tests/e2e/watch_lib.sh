@@ -75,6 +75,12 @@ stop_watch() {
 	fi
 }
 
+# The tests that ask over HTTP skip without curl and jq.
+need_http_tools() {
+	command -v curl >/dev/null 2>&1 || e2e_skip_all "curl not installed"
+	command -v jq >/dev/null 2>&1 || e2e_skip_all "jq not installed (make test-deps)"
+}
+
 # http_in NS URL OUT: curl from NS; OUT gets the headers and body; prints
 # the status code.
 http_in() {
