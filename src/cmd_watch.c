@@ -264,14 +264,10 @@ static void notify_status(struct watch *w, const char *fmt, ...)
 static int compile(struct watch *w, struct compiled *c)
 {
 	struct diag_list dl = { 0 };
-	struct manifest_set view;
-	int ret;
 
 	memset(c, 0, sizeof(*c));
-	watch_tree_view(&w->tree, &view, &dl);
-	c->set = view;
-	ret = cli_compile_set(&w->o, c, &dl);
-	return ret;
+	watch_tree_view(&w->tree, &c->set, &dl);
+	return cli_compile_set(&w->o, c, &dl);
 }
 
 /* compiled_free for a set that is a view of the tree's files. */
