@@ -107,18 +107,47 @@ static const char *fault_from_file(char *buf, size_t len)
 	return spec;
 }
 
+/*
+ * The switch counts batches over the process's life, so that a long-lived
+ * watch can be made to fail its N-th batch only (a one-shot command makes
+ * one call); a changed spec counts from the start again.
+ */
+static struct {
+	char spec[64];
+	struct kernel_fault f;
+} fault_state;
+
 /* The socket, and the test-only fault switch: read here and nowhere else. */
 static int io_default(struct kernel_io *io)
 {
 	const char *fault = getenv("SVCNFT_TEST_FAULT");
 	char buf[64];
+	int ret;
 
 	memset(io, 0, sizeof(*io));
 	io->send = socket_send;
 	io->recv = socket_recv;
 	if (!fault || !*fault)
 		fault = fault_from_file(buf, sizeof(buf));
-	return fault && *fault ? kernel_fault_parse(&io->fault, fault) : 0;
+	if (!fault || !*fault || strlen(fault) >= sizeof(fault_state.spec)) {
+		fault_state.spec[0] = '\0';
+		return fault && *fault ? -EINVAL : 0;
+	}
+	if (strcmp(fault, fault_state.spec)) {
+		ret = kernel_fault_parse(&fault_state.f, fault);
+		if (ret < 0)
+			return ret;
+		strcpy(fault_state.spec, fault);
+	}
+	io->fault = fault_state.f;
+	return 0;
+}
+
+/* After a call through io_default: the batches it sent count on. */
+static void io_done(const struct kernel_io *io)
+{
+	if (fault_state.spec[0])
+		fault_state.f.sent = io->fault.sent;
 }
 
 /* ---- end of the seam */
@@ -860,7 +889,9 @@ int kernel_table_apply(const struct rs_table *want, struct kernel_stats *stats,
 			*err = (struct kernel_error){ .err = ret };
 		return ret;
 	}
-	return kernel_table_apply_io(&io, want, stats, err);
+	ret = kernel_table_apply_io(&io, want, stats, err);
+	io_done(&io);
+	return ret;
 }
 
 int kernel_tables_apply(const struct rs_table *const *want, size_t n,
@@ -874,7 +905,9 @@ int kernel_tables_apply(const struct rs_table *const *want, size_t n,
 			*err = (struct kernel_error){ .err = ret };
 		return ret;
 	}
-	return kernel_tables_apply_io(&io, want, n, stats, err);
+	ret = kernel_tables_apply_io(&io, want, n, stats, err);
+	io_done(&io);
+	return ret;
 }
 
 int kernel_tables_apply_known(const struct rs_table *const *want,
@@ -897,6 +930,7 @@ int kernel_tables_apply_known(const struct rs_table *const *want,
 	ret = io_default(&io);
 	if (!ret)
 		ret = diff_and_send(&io, &m, have, stats, err);
+	io_done(&io);
 	if (ret < 0 && err && !err->err)
 		err->err = ret;
 	return ret;
@@ -930,6 +964,7 @@ int kernel_table_delete(uint8_t family, const char *name)
 		ret = batch_send(&c, &b);
 	if (!ret)	/* ENOENT from the DELTABLE when there is no table */
 		ret = batch_recv(&c, &b, &res);
+	io_done(&io);
 	nl_batch_free(&b);
 	conn_close(&c);
 	return ret;

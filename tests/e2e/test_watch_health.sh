@@ -87,7 +87,7 @@ assert_eq "metrics: one sync in the histogram" 1 "$(metric "$out/m1" svcnft_sync
 assert_grep "metrics: a last successful sync time" '^svcnft_last_sync_success_timestamp_seconds [1-9]' "$out/m1"
 
 # The kernel refuses every batch while the fault file exists.
-echo type:1 >"$fault"
+echo type:1:every >"$fault"
 fl_service web 198.19.0.10 1 2 >"$m/web.yaml"
 # poll_for DESC SECONDS CMD...: until CMD succeeds (every 50 ms).
 poll_for() {
@@ -141,6 +141,16 @@ else
 	skip "the lock file" "flock (util-linux) not installed"
 fi
 
+stop_watch TERM
+assert_eq "SIGTERM: exit status 0" 0 "$WATCH_STATUS"
+
+# The switch from the environment counts the process's batches: the first
+# sync's is refused, its retry goes through.
+nft_in node delete table ip svcnft
+SVCNFT_TEST_FAULT=type:1:1 start_watch --healthz-bind-address "$NODE_IP:10256" "$m" >/dev/null ||
+	{ diag_file "watch log" "$WATCH_LOG"; e2e_bail "watch did not sync after a refused first batch"; }
+assert_eq "a refused first sync: reported once" 1 "$(grep -c 'sync failed' "$WATCH_LOG")"
+assert_eq "... and retried: healthz 200" 200 "$(http_in client "$healthz" "$out/h4")"
 stop_watch TERM
 assert_eq "SIGTERM: exit status 0" 0 "$WATCH_STATUS"
 $have_notify && kill "$notify_pid" 2>/dev/null
