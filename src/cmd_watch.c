@@ -506,13 +506,16 @@ static void sync_kernel(struct watch *w, struct compiled *c, bool fresh,
  * which a pending repair programs again. */
 static void sync_refused(struct watch *w, double started)
 {
+	bool failed_before = w->retry;
 	struct compiled last;
 
 	w->status.syncs_invalid++;
 	w->retry = false;	/* the next change retries, not a timer */
 	notify_status(w, "manifests invalid; the last good ruleset stays");
-	if (!w->now_read || !w->have_last)
+	if (!(w->now_read || failed_before) || !w->have_last)
 		return;
+	/* After a refused batch only a read tells what the kernel holds. */
+	w->now_full = w->now_full || failed_before;
 	last_compiled(w, &last);
 	sync_kernel(w, &last, false, started);
 }
