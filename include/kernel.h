@@ -44,6 +44,16 @@ struct kernel_stats {
 int kernel_table_get(uint8_t family, const char *name, struct rs_table *out);
 
 /*
+ * The same, of the table's maps only: every map, with the elements of
+ * those named in maps[] (others empty), and no chains; *genid is the
+ * generation the read saw. For repairing a few maps without reading
+ * thousands of chains.
+ */
+int kernel_table_get_maps(uint8_t family, const char *name,
+			  const char *const *maps, size_t nmaps,
+			  struct rs_table *out, uint32_t *genid);
+
+/*
  * Make table want->name hold want, sending only the difference: read the
  * table (kernel_table_get), compute the change (ruleset_diff.h), and send it
  * in one batch stamped with the generation the read saw (NFNL_BATCH_GENID),

@@ -33,12 +33,20 @@ struct kernel_drift_chain {
 	bool deleted;		/* gone (else: there, its rules unknown) */
 };
 
+/* Maps whose elements others changed: at most this many are followed. */
+#define KERNEL_DRIFT_MAPS 8
+
 struct kernel_drift {
 	struct kernel_drift_chain *chains;
 	size_t n, cap;
+	/* per table, the maps whose elements changed (their contents are
+	 * then read back alone) */
+	char *maps[2][KERNEL_DRIFT_MAPS];
+	size_t nmaps[2];
 	/* per table: [0] ip, [1] ip6 */
 	bool table_deleted[2];
-	bool sets_changed[2];	/* a map or set, or their elements */
+	bool sets_changed[2];	/* a map or set created or deleted, or the
+				 * elements of too many */
 	bool too_many[2];	/* more chains than KERNEL_DRIFT_MAX */
 	bool inexact;		/* something not followed: read back */
 };

@@ -85,14 +85,17 @@ void watch_tree_close(struct watch_tree *t);
 /*
  * What the kernel holds of table last (what svcnft programmed) after the
  * drift d others made: a view sharing last's maps, chains and rules (free
- * it with watch_drift_view_free before last changes) in which chains whose
- * rules others changed hold an unknown rule (a diff refills them), chains
- * they deleted are missing (it creates them) and chains they created are
- * there (it deletes them). *gone: they deleted the table. Returns false
- * when d does not tell this table's state exactly: read it back.
+ * it with watch_drift_view_free before last or maps_read change) in which
+ * chains whose rules others changed hold an unknown rule (a diff refills
+ * them), chains they deleted are missing (it creates them), chains they
+ * created are there (it deletes them), and maps whose elements they
+ * changed are maps_read's (kernel_table_get_maps of d->maps; NULL when d
+ * names none). *gone: they deleted the table. Returns false when d does
+ * not tell this table's state exactly: read it back.
  */
 bool watch_drift_view(const struct rs_table *last, const struct kernel_drift *d,
-		      struct rs_table *view, bool *gone);
+		      const struct rs_table *maps_read, struct rs_table *view,
+		      bool *gone);
 void watch_drift_view_free(struct rs_table *view);
 
 #endif

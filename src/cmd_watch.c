@@ -283,18 +283,27 @@ static void compiled_release(struct compiled *c)
  * hold it; freed by the caller). False when only a read can tell.
  */
 static bool kernel_holds(struct watch *w, const struct kernel_drift *d,
-			 const struct rs_table **have, struct rs_table *views)
+			 const struct rs_table **have, struct rs_table *views,
+			 struct rs_table *maps_read)
 {
 	have[0] = &w->last4;
 	have[1] = w->last_ip6 ? &w->last6 : NULL;
 	if (w->now_full || !w->have_last || w->retry || !w->mon.genid_known)
 		return false;
 	for (size_t i = 0; w->now_read && i < 2; i++) {
+		uint32_t genid;
 		bool gone;
 
 		if (!have[i])
 			continue;
-		if (!watch_drift_view(have[i], d, &views[i], &gone))
+		/* Maps whose elements others changed are read back alone. */
+		if (d->nmaps[i] && !d->table_deleted[i] &&
+		    kernel_table_get_maps(have[i]->family, have[i]->name,
+					  (const char *const *)d->maps[i],
+					  d->nmaps[i], &maps_read[i], &genid) < 0)
+			return false;
+		if (!watch_drift_view(have[i], d, d->nmaps[i] ? &maps_read[i] : NULL,
+				      &views[i], &gone))
 			return false;
 		have[i] = gone ? NULL : &views[i];
 	}
@@ -313,12 +322,12 @@ static int program(struct watch *w, const struct compiled *c, bool *ip6,
 {
 	const struct rs_table *want[2] = { &c->table, &c->table6 };
 	const struct rs_table *have[2];
-	struct rs_table views[2] = { 0 };
+	struct rs_table views[2] = { 0 }, maps_read[2] = { 0 };
 	struct kernel_drift d;
 	int err = -ERESTART;
 
 	kernel_monitor_take_drift(&w->mon, &d);
-	if (kernel_holds(w, &d, have, views)) {
+	if (kernel_holds(w, &d, have, views, maps_read)) {
 		*ip6 = c->ipv6 || w->last_ip6;
 		err = kernel_tables_apply_known(want, have, *ip6 ? 2 : 1,
 						w->mon.genid, stats, ke);
@@ -327,8 +336,10 @@ static int program(struct watch *w, const struct compiled *c, bool *ip6,
 	}
 	if (err == -ERESTART)
 		err = cli_apply_tables(c, ip6, stats, ke);
-	watch_drift_view_free(&views[0]);
-	watch_drift_view_free(&views[1]);
+	for (size_t i = 0; i < 2; i++) {
+		watch_drift_view_free(&views[i]);
+		rs_table_free(&maps_read[i]);
+	}
 	kernel_drift_free(&d);
 	return err;
 }

@@ -376,10 +376,39 @@ static int read_objects(struct conn *c, struct nl_parser *p)
 	return ret;
 }
 
+/* What a read covers: everything, or (maps) the table's maps with the
+ * elements of those named only, and no chains. */
+struct read_scope {
+	const char *const *maps;
+	size_t nmaps;
+};
+
+static bool in_scope(const struct read_scope *scope, const char *map)
+{
+	for (size_t k = 0; k < scope->nmaps; k++)
+		if (!strcmp(map, scope->maps[k]))
+			return true;
+	return false;
+}
+
+static int read_maps(struct conn *c, struct nl_parser *p,
+		     const struct read_scope *scope)
+{
+	int ret = read_table(c, p);
+
+	if (!ret)
+		ret = read_sets(c, p, NFT_MSG_GETSET, NULL);
+	for (size_t i = 0; !ret && i < p->out->nmaps; i++)
+		if (!p->foreign_maps[i] && in_scope(scope, p->out->maps[i].name))
+			ret = read_sets(c, p, NFT_MSG_GETSETELEM, p->out->maps[i].name);
+	return ret;
+}
+
 /* One consistent read, or -EINTR when the ruleset changed during it;
- * *genid is the generation it saw. */
+ * *genid is the generation it saw. scope NULL: the whole table. */
 static int read_once(struct kernel_io *io, uint8_t family, const char *name,
-		     struct rs_table *out, uint32_t *genid)
+		     struct rs_table *out, uint32_t *genid,
+		     const struct read_scope *scope)
 {
 	uint32_t gen_before = 0, gen_after = 0;
 	struct nl_parser p;
@@ -391,7 +420,7 @@ static int read_once(struct kernel_io *io, uint8_t family, const char *name,
 	nl_parser_init(&p, family, name, out);
 	ret = get_genid(&c, &gen_before);
 	if (!ret)
-		ret = read_objects(&c, &p);
+		ret = scope ? read_maps(&c, &p, scope) : read_objects(&c, &p);
 	if (!ret)
 		ret = get_genid(&c, &gen_after);
 	if (!ret && gen_before != gen_after)
@@ -410,14 +439,14 @@ static int read_once(struct kernel_io *io, uint8_t family, const char *name,
  * dropped. Either way the read is incomplete and is made again. */
 static int read_consistent(struct kernel_io *io, uint8_t family,
 			   const char *name, struct rs_table *out,
-			   uint32_t *genid)
+			   uint32_t *genid, const struct read_scope *scope)
 {
 	int ret = -EINVAL;
 
 	if (!name || !out)
 		return ret;
 	for (int attempt = 0; attempt < GET_ATTEMPTS; attempt++) {
-		ret = read_once(io, family, name, out, genid);
+		ret = read_once(io, family, name, out, genid, scope);
 		if (ret != -EINTR && ret != -ENOBUFS)
 			break;
 	}
@@ -430,7 +459,18 @@ int kernel_table_get(uint8_t family, const char *name, struct rs_table *out)
 	uint32_t genid;
 	int ret = io_default(&io);
 
-	return ret < 0 ? ret : read_consistent(&io, family, name, out, &genid);
+	return ret < 0 ? ret : read_consistent(&io, family, name, out, &genid, NULL);
+}
+
+int kernel_table_get_maps(uint8_t family, const char *name,
+			  const char *const *maps, size_t nmaps,
+			  struct rs_table *out, uint32_t *genid)
+{
+	struct read_scope scope = { maps, nmaps };
+	struct kernel_io io;
+	int ret = io_default(&io);
+
+	return ret < 0 ? ret : read_consistent(&io, family, name, out, genid, &scope);
 }
 
 /* What the kernel said about a batch. */

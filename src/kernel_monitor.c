@@ -92,6 +92,9 @@ void kernel_drift_free(struct kernel_drift *d)
 {
 	if (!d)
 		return;
+	for (size_t f = 0; f < 2; f++)
+		for (size_t i = 0; i < d->nmaps[f]; i++)
+			free(d->maps[f][i]);
 	for (size_t i = 0; i < d->n; i++)
 		free(d->chains[i].name);
 	free(d->chains);
@@ -126,6 +129,17 @@ static void drift_chain(struct kernel_drift *d, uint8_t family,
 							 deleted };
 }
 
+static void drift_map(struct kernel_drift *d, size_t f, const char *name)
+{
+	for (size_t i = 0; name && i < d->nmaps[f]; i++)
+		if (!strcmp(d->maps[f][i], name))
+			return;
+	if (!name || d->nmaps[f] == KERNEL_DRIFT_MAPS)
+		d->sets_changed[f] = true;
+	else
+		d->maps[f][d->nmaps[f]++] = xstrdup(name);
+}
+
 /* One object message of a transaction on our tables, recorded until its
  * NEWGEN says whose it was. */
 static void note_change(struct kernel_drift *d, const struct nlmsghdr *nlh)
@@ -148,9 +162,12 @@ static void note_change(struct kernel_drift *d, const struct nlmsghdr *nlh)
 		break;
 	case NFT_MSG_NEWSET:
 	case NFT_MSG_DELSET:
+		d->sets_changed[family == NFPROTO_IPV6] = true;
+		break;
 	case NFT_MSG_NEWSETELEM:
 	case NFT_MSG_DELSETELEM:
-		d->sets_changed[family == NFPROTO_IPV6] = true;
+		drift_map(d, family == NFPROTO_IPV6,
+			  attr_str(nlh, NFTA_SET_ELEM_LIST_SET));
 		break;
 	default:	/* a table (re)created, objects, flowtables... */
 		d->inexact = true;
@@ -165,6 +182,8 @@ static void merge_drift(struct kernel_drift *into, struct kernel_drift *txn)
 		drift_chain(into, txn->chains[i].family, txn->chains[i].name,
 			    txn->chains[i].deleted);
 	for (size_t f = 0; f < 2; f++) {
+		for (size_t i = 0; i < txn->nmaps[f]; i++)
+			drift_map(into, f, txn->maps[f][i]);
 		into->table_deleted[f] = into->table_deleted[f] || txn->table_deleted[f];
 		into->sets_changed[f] = into->sets_changed[f] || txn->sets_changed[f];
 		into->too_many[f] = into->too_many[f] || txn->too_many[f];

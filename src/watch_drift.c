@@ -49,8 +49,29 @@ static void add_view_chain(struct rs_table *view, const struct rs_chain *c,
 	}
 }
 
+/* last's maps, those others changed taken from what was read back. */
+static bool view_maps(struct rs_table *view, const struct rs_table *last,
+		      const char *const *changed, size_t nchanged,
+		      const struct rs_table *read)
+{
+	view->maps = xcalloc(last->nmaps + 1, sizeof(*view->maps));
+	view->nmaps = view->cap_maps = last->nmaps;
+	for (size_t i = 0; i < last->nmaps; i++)
+		view->maps[i] = last->maps[i];
+	for (size_t k = 0; k < nchanged; k++) {
+		const struct rs_map *now = read ? rs_table_find_map(read, changed[k]) : NULL;
+		struct rs_map *was = rs_table_find_map(view, changed[k]);
+
+		if (!now || !was)
+			return false;	/* gone, or never ours: read it all */
+		*was = *now;
+	}
+	return true;
+}
+
 bool watch_drift_view(const struct rs_table *last, const struct kernel_drift *d,
-		      struct rs_table *view, bool *gone)
+		      const struct rs_table *maps_read, struct rs_table *view,
+		      bool *gone)
 {
 	size_t f = last->family == NFPROTO_IPV6;
 	struct strmap last_op = { 0 };
@@ -66,8 +87,15 @@ bool watch_drift_view(const struct rs_table *last, const struct kernel_drift *d,
 	}
 	if (d->sets_changed[f] || d->too_many[f])
 		return false;
-	final_states(d, last->family, &last_op);
 	*view = *last;
+	view->chains = NULL;	/* the view's own, below */
+	view->maps = NULL;
+	if (!view_maps(view, last, (const char *const *)d->maps[f], d->nmaps[f],
+		       maps_read)) {
+		watch_drift_view_free(view);
+		return false;
+	}
+	final_states(d, last->family, &last_op);
 	view->chains = xcalloc(last->nchains + d->n + 1, sizeof(*view->chains));
 	view->nchains = view->cap_chains = 0;
 	for (size_t i = 0; i < last->nchains; i++) {
@@ -98,6 +126,7 @@ void watch_drift_view_free(struct rs_table *view)
 {
 	if (!view)
 		return;
-	free(view->chains);	/* everything else is the last table's */
+	free(view->chains);	/* everything else is the last table's, */
+	free(view->maps);	/* or the maps read back */
 	memset(view, 0, sizeof(*view));
 }

@@ -85,7 +85,7 @@ static void drift_add(struct kernel_drift *d, const char *name, bool deleted)
 
 START_TEST(drift_views)
 {
-	struct rs_table last, view;
+	struct rs_table last, view, read;
 	struct kernel_drift d = { 0 };
 	bool gone;
 
@@ -98,7 +98,7 @@ START_TEST(drift_views)
 	drift_add(&d, "x", false);	/* someone else's, created */
 	drift_add(&d, "c", true);	/* deleted, then created again */
 	drift_add(&d, "c", false);
-	ck_assert(watch_drift_view(&last, &d, &view, &gone));
+	ck_assert(watch_drift_view(&last, &d, NULL, &view, &gone));
 	ck_assert(!gone);
 	ck_assert_uint_eq(view.nchains, 3);
 	ck_assert_str_eq(view.chains[0].name, "a");
@@ -109,13 +109,26 @@ START_TEST(drift_views)
 	ck_assert_int_eq(last.chains[0].rules[0].kind, RS_RULE_DROP);	/* untouched */
 	watch_drift_view_free(&view);
 
+	/* Elements of a map changed: the map as read back replaces it. */
+	rs_map_add_elem(rs_table_add_map(&last, "m", RS_SET_ADDRS), NULL);
+	rs_map_add_elem(&last.maps[0], NULL);
+	rs_table_init(&read, NFPROTO_IPV4, "svcnft");
+	rs_map_add_elem(rs_table_add_map(&read, "m", RS_SET_ADDRS), NULL);
+	d.maps[0][d.nmaps[0]++] = xstrdup("m");
+	ck_assert(!watch_drift_view(&last, &d, NULL, &view, &gone));
+	ck_assert(watch_drift_view(&last, &d, &read, &view, &gone));
+	ck_assert_uint_eq(view.maps[0].nelems, 1);
+	ck_assert_uint_eq(last.maps[0].nelems, 2);
+	watch_drift_view_free(&view);
+	rs_table_free(&read);
+
 	d.sets_changed[0] = true;
-	ck_assert(!watch_drift_view(&last, &d, &view, &gone));
+	ck_assert(!watch_drift_view(&last, &d, NULL, &view, &gone));
 	d.table_deleted[0] = true;
-	ck_assert(watch_drift_view(&last, &d, &view, &gone));
+	ck_assert(watch_drift_view(&last, &d, NULL, &view, &gone));
 	ck_assert(gone);
 	d.inexact = true;
-	ck_assert(!watch_drift_view(&last, &d, &view, &gone));
+	ck_assert(!watch_drift_view(&last, &d, NULL, &view, &gone));
 	kernel_drift_free(&d);
 	rs_table_free(&last);
 }
