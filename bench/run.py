@@ -255,7 +255,9 @@ class Watch:
         self.p = subprocess.Popen(
             ["ip", "netns", "exec", ns, SVCNFT, "watch", "--lock-file",
              os.path.join(work, "watch.lock"), "--min-sync-period", "0", d],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.buf = b""
+        self.seen = []
         self.line = self.next_line(600)
         # The first sync's own notifications can overflow the socket
         # (ENOBUFS), which makes a resync: wait until it is quiet.
@@ -267,20 +269,28 @@ class Watch:
         limit seconds (else exit, or None when quiet_ok)."""
         import select
         end = time.monotonic() + limit
-        while time.monotonic() < end:
-            r, _, _ = select.select([self.p.stdout], [], [], end - time.monotonic())
-            if not r:
+        fd = self.p.stdout.fileno()
+        while True:
+            # Lines already read come first: select() knows nothing of them.
+            while b"\n" in self.buf:
+                raw, self.buf = self.buf.split(b"\n", 1)
+                line = raw.decode(errors="replace")
+                self.seen = (self.seen + [line + "\n"])[-5:]
+                if line.startswith("svcnft: applied") and not (
+                        changed and ": no changes" in line):
+                    return line
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
                 break
-            line = self.p.stdout.readline()
-            if not line:
+            chunk = os.read(fd, 65536)
+            if not chunk:
                 break
-            if line.startswith("svcnft: applied") and not (
-                    changed and ": no changes" in line):
-                return line
+            self.buf += chunk
         if quiet_ok:
             return None
         self.stop()
-        sys.exit("bench: svcnft watch gave no summary line within %d s" % limit)
+        sys.exit("bench: svcnft watch gave no summary line within %d s; it said last:\n%s" % (
+            limit, "".join(self.seen)))
 
     def status(self, key):
         with open("/proc/%d/status" % self.p.pid) as f:
@@ -351,18 +361,24 @@ def watch_figures(n, e):
         idle = (w.cpu_ns() - c0) / 5 / 1e6
         rows.append("| watch idle at %s | %.3f ms CPU per second | | (5 s, no change) | |" % (size, idle))
         print(rows[-1], flush=True)
-        chain = "svc-bench/svc-00000/tcp/80"
-        rep = []
-        for r in range(RUNS):
-            subprocess.run(["ip", "netns", "exec", wns, "nft", "flush", "chain", "ip",
-                            "svcnft", chain], check=True)
-            t0 = time.monotonic()
-            line = w.next_line(60, changed=True)
-            m = re.search(r", ([0-9.]+) s$", line.strip())
-            rep.append(max(time.monotonic() - t0, float(m.group(1)) if m else 0))
-        rows.append("| watch: drift repaired (a flushed service chain), %s | %s | | (from nft's exit, or the repair sync's own time if longer) | |" % (
-            size, fmt_s(med(rep))))
-        print(rows[-1], flush=True)
+        drifts = (
+            ("a flushed service chain",
+             ["flush", "chain", "ip", "svcnft", "svc-bench/svc-00000/tcp/80"]),
+            ("a removed map element",
+             ["delete", "element", "ip", "svcnft", "service-ips",
+              "{ 198.19.0.1 . tcp . 80 }"]),
+        )
+        for what, nft_args in drifts:
+            rep = []
+            for r in range(RUNS):
+                subprocess.run(["ip", "netns", "exec", wns, "nft"] + nft_args, check=True)
+                t0 = time.monotonic()
+                line = w.next_line(60, changed=True)
+                m = re.search(r", ([0-9.]+) s$", line.strip())
+                rep.append(max(time.monotonic() - t0, float(m.group(1)) if m else 0))
+            rows.append("| watch: drift repaired (%s), %s | %s | | (from nft's exit, or the repair sync's own time if longer) | |" % (
+                what, size, fmt_s(med(rep))))
+            print(rows[-1], flush=True)
         rss10 = w.status("VmRSS")
         for k in range(40):
             put_in_place(os.path.join(alt, "f0000.yaml") if k % 2 == 0 else base0,
