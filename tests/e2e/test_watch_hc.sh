@@ -76,6 +76,8 @@ lb_service cart 198.19.0.31 node-a node-b >"$m/cart.yaml"
 port=$("$SVCNFT" plan "$m" | sed -n 's|^# Service shop/cart: healthCheckNodePort \([0-9]*\) (assigned)$|\1|p')
 if [ -n "$port" ]; then
 	ok "plan shows the assigned healthCheckNodePort ($port)"
+	assert_eq "plan -o json shows it too" "$port" \
+		"$("$SVCNFT" plan -o json "$m" | jq '.services[] | select(.name == "cart") | .healthCheckNodePort')"
 	assert_eq "the assigned port answers: 200" 200 \
 		"$(poll_code 200 "http://$NODE_IP:$port/" "$out/e")"
 	assert_eq "... for Service shop/cart" shop/cart \
