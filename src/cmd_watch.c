@@ -26,6 +26,7 @@
 
 #include "backend.h"
 #include "cli.h"
+#include "cli_ops.h"
 #include "kernel_monitor.h"
 #include "lock.h"
 #include "util.h"
@@ -73,6 +74,8 @@ struct watch {
 	double last_sync;	/* monotonic seconds; -INFINITY: never */
 	double next_full, retry_at, backoff;
 	double watchdog_every, next_watchdog;	/* 0: no watchdog */
+	struct cli_run run;	/* the sync under way: --metrics-file */
+	int run_status;		/* its exit status, as apply's would be */
 	bool ready_sent;
 	bool stop;
 };
@@ -224,7 +227,8 @@ static int parse_options(int argc, char **argv, struct watch *w)
 	w->w.sync_period = SYNC_PERIOD_DEFAULT;
 	ret = split_options(argc, argv, &w->w, rest, &nrest);
 	if (ret == EXIT_OK)
-		ret = cli_parse(nrest, rest, OPT_COMPILE | OPT_PATHS | OPT_LOCK, &w->o);
+		ret = cli_parse(nrest, rest, OPT_COMPILE | OPT_PATHS | OPT_LOCK | OPT_METRICS,
+				&w->o);
 	/* cli_parse keeps pointers into argv, not into rest: copy the paths */
 	if (ret == EXIT_OK && w->o.backend != BACKEND_NFTABLES)
 		ret = watch_usage_error("%s", "--backend iptables: watch programs nftables only");
@@ -425,6 +429,7 @@ static void sync_succeeded(struct watch *w, struct compiled *c, bool fresh,
 		cli_print_apply_summary(c, stats, &w->o, mono_now() - started);
 	fflush(stdout);
 	st->syncs_ok++;
+	cli_run_kernel(&w->run, stats);
 	st->drift_repairs += w->now_drift;
 	st->messages += stats->messages;
 	st->healthy = true;
@@ -497,6 +502,7 @@ static void sync_kernel(struct watch *w, struct compiled *c, bool fresh,
 		else
 			snprintf(why, sizeof(why), "%s held by another process",
 				 w->o.lock_file);
+		w->run_status = EXIT_LOCKED;
 		sync_failed(w, why);
 		return;
 	}
@@ -506,6 +512,7 @@ static void sync_kernel(struct watch *w, struct compiled *c, bool fresh,
 	run_lock_release(&lock);
 	if (err < 0) {
 		cli_report_kernel_error(&c->table, err, &ke);
+		w->run_status = EXIT_KERNEL;
 		sync_failed(w, strerror(-err));
 	} else {
 		sync_succeeded(w, c, fresh, ip6, &stats, started);
@@ -521,6 +528,7 @@ static void sync_refused(struct watch *w, double started)
 	struct compiled last;
 
 	w->status.syncs_invalid++;
+	w->run_status = EXIT_INVALID;
 	w->retry = false;	/* the next change retries, not a timer */
 	notify_status(w, "manifests invalid; the last good ruleset stays");
 	if (!(w->now_read || failed_before) || !w->have_last)
@@ -543,6 +551,8 @@ static void sync_now(struct watch *w)
 	if (!changed && !w->read_kernel && !w->retry && w->have_last)
 		return;		/* an event that changed nothing we read */
 	w->last_sync = started;
+	w->run_status = EXIT_OK;
+	cli_run_start(&w->run, &w->o);
 	/* What arrives from now on is for the next sync. */
 	w->now_read = w->read_kernel;
 	w->now_drift = w->drift;
@@ -554,14 +564,19 @@ static void sync_now(struct watch *w)
 	if (!changed && !w->retry && w->have_last) {
 		/* Only the kernel moved: what it should hold is known. */
 		last_compiled(w, &c);
+		cli_run_compiled(&w->run, EXIT_OK, &c);
 		sync_kernel(w, &c, false, started);
 	} else if (compile(w, &c) != EXIT_OK) {
+		cli_run_compiled(&w->run, EXIT_INVALID, &c);
 		sync_refused(w, started);
 		compiled_release(&c);
 	} else {
+		cli_run_compiled(&w->run, EXIT_OK, &c);
 		sync_kernel(w, &c, true, started);
 		compiled_release(&c);
 	}
+	/* The metrics file, when asked for, says what this sync did. */
+	cli_run_finish(&w->run, w->run_status);
 	watch_status_observe(&w->status, mono_now() - started);
 	fflush(stdout);
 }

@@ -50,7 +50,7 @@ static void show_usage(FILE *out)
 		"  -v, --verbose             also print notes (skipped objects, assignments)\n"
 		"  --lock-file PATH          apply, flush: the lock concurrent runs share (default /run/svcnft.lock)\n"
 		"  --lock-timeout SECONDS    apply, flush: how long to wait for it (default 60)\n"
-		"  --metrics-file PATH       apply: write Prometheus metrics there (textfile collector)\n"
+		"  --metrics-file PATH       apply, watch: write Prometheus metrics there (textfile collector)\n"
 		"  -o, --output text|json    dump, plan: the output format (default text)\n"
 		"  svcnft watch --help       watch's own options (sync periods, health, metrics)\n"
 		"\nPATH is a file, a directory (*.yaml, *.yml, *.json, recursively) or - for stdin.\n"

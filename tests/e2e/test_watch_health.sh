@@ -46,6 +46,7 @@ with open(sys.argv[2], "a") as out:
 fi
 NOTIFY_SOCKET=$notify WATCHDOG_USEC=400000 \
 SVCNFT_TEST_FAULT_FILE=$fault start_watch --lock-file "$lock" \
+	--metrics-file "$out/watch.prom" \
 	--healthz-bind-address "$NODE_IP:10256" \
 	--metrics-bind-address "$NODE_IP:10249" "$m" >/dev/null ||
 	{ diag_file "watch log" "$WATCH_LOG"; e2e_bail "watch did not sync"; }
@@ -85,6 +86,8 @@ assert_eq "metrics: one ok sync" 1 "$(metric "$out/m1" 'svcnft_syncs_total{resul
 assert_eq "metrics: one Service" 1 "$(metric "$out/m1" svcnft_services)"
 assert_eq "metrics: one sync in the histogram" 1 "$(metric "$out/m1" svcnft_sync_duration_seconds_count)"
 assert_grep "metrics: a last successful sync time" '^svcnft_last_sync_success_timestamp_seconds [1-9]' "$out/m1"
+metrics_check "--metrics-file after the first sync" "$out/watch.prom"
+assert_grep "--metrics-file: the sync succeeded" '^svcnft_last_run_success\{table="svcnft"\} 1$' "$out/watch.prom"
 
 # The kernel refuses every batch while the fault file exists.
 echo type:1:every >"$fault"
@@ -119,6 +122,8 @@ http_in client "$metrics" "$out/m2" >/dev/null
 t=$(metric "$out/m2" 'svcnft_syncs_total{result="kernel_error"}')
 assert_range "metrics count the refusals" 3 1000 "${t:-0}"
 assert_eq "metrics: not healthy" 0 "$(metric "$out/m2" svcnft_healthy)"
+assert_grep "--metrics-file: the refused sync's exit status 3" \
+	'^svcnft_last_run_exit_status\{table="svcnft"\} 3$' "$out/watch.prom"
 
 rm -f "$fault"
 t=$(wait_lines 2 40)
