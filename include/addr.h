@@ -23,6 +23,9 @@ struct ip_prefix {
 int ip_addr_parse(struct ip_addr *a, const char *s);
 /* "ADDR/LEN"; host bits must be zero. 0 or -EINVAL. */
 int ip_prefix_parse(struct ip_prefix *p, const char *s);
+/* The same, with host bits cleared rather than refused ("203.0.113.7/24"
+ * is 203.0.113.0/24), as Go's net.ParseCIDR reads a prefix. */
+int ip_prefix_parse_masked(struct ip_prefix *p, const char *s);
 const char *ip_addr_str(const struct ip_addr *a, char *buf, size_t len);
 int ip_addr_cmp(const struct ip_addr *a, const struct ip_addr *b);
 bool ip_prefix_contains(const struct ip_prefix *p, const struct ip_addr *a);

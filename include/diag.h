@@ -3,6 +3,7 @@
 #define SVCNFT_DIAG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -13,6 +14,8 @@ struct src_pos {
 	const char *file;
 	unsigned line;
 	unsigned column;
+	bool one_line;	/* the whole input is one line (compact JSON): every
+			 * message about it gives the column */
 };
 
 enum diag_level {
@@ -26,12 +29,14 @@ enum diag_level {
  * CLI formats them:
  *   syntax:   file:line:column: message
  *   semantic: file:line: Kind ns/name: field: message
+ *             (file:line:column: ... when the input is one line)
  * kind == NULL marks a syntax-level message (no object yet).
  */
 struct diag {
 	enum diag_level level;
 	char *file;
 	unsigned line, column;
+	bool show_column;	/* src_pos.one_line */
 	char *kind;
 	char *ns;
 	char *name;

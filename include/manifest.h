@@ -76,6 +76,8 @@ struct k8s_service_port {
 	struct src_pos pos;
 };
 
+#define LB_SOURCE_RANGES_ANNOTATION "service.beta.kubernetes.io/load-balancer-source-ranges"
+
 struct k8s_service {
 	struct k8s_meta meta;
 	struct k8s_str type;
@@ -85,6 +87,9 @@ struct k8s_service {
 	struct k8s_str external_name;
 	struct k8s_str load_balancer_ip;
 	struct k8s_strv load_balancer_source_ranges;
+	/* metadata.annotations[LB_SOURCE_RANGES_ANNOTATION]: the ranges when
+	 * the field is empty */
+	struct k8s_str source_ranges_annotation;
 	struct k8s_str session_affinity;
 	struct k8s_int affinity_timeout;   /* sessionAffinityConfig.clientIP.timeoutSeconds */
 	struct k8s_str external_traffic_policy;
@@ -97,6 +102,7 @@ struct k8s_service {
 	struct k8s_service_port *ports;
 	size_t nports;
 	struct src_pos ports_pos;
+	struct src_pos spec_pos;	/* of spec's mapping; line 0: no spec */
 	struct k8s_strv lb_ingress_ips;	/* status.loadBalancer.ingress[].ip */
 };
 
@@ -127,6 +133,7 @@ struct k8s_endpoint_port {
 struct k8s_endpoint_address {
 	struct k8s_str ip;
 	struct k8s_str node_name;
+	struct src_pos pos;
 };
 
 struct k8s_endpoint_subset {
@@ -230,6 +237,9 @@ void manifest_set_free(struct manifest_set *set);
 /* Whether a directory entry of this name is read: *.yaml, *.yml, *.json. */
 bool manifest_is_manifest_name(const char *name);
 
+/* Whether objects of this kind have no namespace (Namespace, ClusterRole,
+ * ...): the well-known built-in kinds. */
+bool k8s_kind_cluster_scoped(const char *kind);
 /* The namespace an object is in: metadata.namespace, or "default". */
 const char *k8s_meta_namespace(const struct k8s_meta *meta);
 

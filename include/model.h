@@ -100,7 +100,24 @@ struct model_options {
 	const char *node_name;	/* --node-name: which endpoints are local */
 	const char *proxy_name;	/* --proxy-name: service-proxy-name label */
 	struct model_node node;
+	/* MODEL_MAX_* below; smaller in tests */
+	size_t max_endpoints, max_service_endpoints;
+	size_t max_entries, max_service_entries;
 };
+
+/*
+ * What one run may expand to, counted before the model is built so that
+ * memory stays bounded (about 480 bytes an endpoint, from manifest to
+ * ruleset): Services selecting the same Pods multiply. Five times a
+ * 10,000-Service cluster with 100 endpoints each. Past a limit the run is
+ * refused with an error naming the object and the limit.
+ */
+#define MODEL_MAX_ENDPOINTS 5000000	/* in all, over every Service port */
+#define MODEL_MAX_SERVICE_ENDPOINTS 500000	/* of one Service, over its ports */
+/* address-port pairs (ClusterIPs, externalIPs and ingress addresses, times
+ * ports): the dispatch map's elements */
+#define MODEL_MAX_ENTRIES 5000000
+#define MODEL_MAX_SERVICE_ENTRIES 1000000
 
 #define AFFINITY_TIMEOUT_DEFAULT 10800	/* seconds, as Kubernetes */
 #define AFFINITY_TIMEOUT_MAX 86400

@@ -9,9 +9,12 @@
 /*
  * Allocation that cannot fail: svcnft is a short-lived command, and running
  * out of memory half-way through compiling a ruleset leaves nothing worth
- * recovering, so these abort instead of threading -ENOMEM through every
- * builder. Nothing has been sent to the kernel at that point.
+ * recovering, so these end the run instead of threading -ENOMEM through
+ * every builder. Nothing has been sent to the kernel at that point.
  */
+/* Print one line ("svcnft: out of memory; nothing applied") and exit 1:
+ * what every allocation failure does, here or in a library's allocator. */
+void out_of_memory(void) __attribute__((noreturn));
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);

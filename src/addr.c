@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,21 +30,23 @@ int ip_addr_parse(struct ip_addr *a, const char *s)
 	return -EINVAL;
 }
 
-static bool host_bits_zero(const struct ip_prefix *p)
+/* Clear the host bits; returns whether any was set. */
+static bool mask_host_bits(struct ip_prefix *p)
 {
 	size_t n = addr_len(p->addr.family);
+	bool had = false;
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned bits = p->len > i * 8 ? p->len - i * 8 : 0;
 		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
 
-		if (p->addr.addr[i] & ~mask)
-			return false;
+		had |= (p->addr.addr[i] & ~mask) != 0;
+		p->addr.addr[i] &= mask;
 	}
-	return true;
+	return had;
 }
 
-int ip_prefix_parse(struct ip_prefix *p, const char *s)
+static int parse_prefix(struct ip_prefix *p, const char *s, bool masked)
 {
 	const char *slash = s ? strchr(s, '/') : NULL;
 	char buf[IP_ADDR_STRLEN];
@@ -59,10 +62,21 @@ int ip_prefix_parse(struct ip_prefix *p, const char *s)
 		return -EINVAL;
 	errno = 0;
 	len = strtoul(slash + 1, &end, 10);
-	if (errno || end == slash + 1 || *end || len > addr_len(p->addr.family) * 8)
+	if (errno || end == slash + 1 || *end || len > addr_len(p->addr.family) * 8 ||
+	    !isdigit((unsigned char)slash[1]))
 		return -EINVAL;
 	p->len = len;
-	return host_bits_zero(p) ? 0 : -EINVAL;
+	return mask_host_bits(p) && !masked ? -EINVAL : 0;
+}
+
+int ip_prefix_parse(struct ip_prefix *p, const char *s)
+{
+	return parse_prefix(p, s, false);
+}
+
+int ip_prefix_parse_masked(struct ip_prefix *p, const char *s)
+{
+	return parse_prefix(p, s, true);
 }
 
 const char *ip_addr_str(const struct ip_addr *a, char *buf, size_t len)

@@ -26,6 +26,8 @@ enum {
 	OPT_COMPILE = 1 << 0,	/* --nodeport-range, --service-cidr */
 	OPT_PATHS = 1 << 1,	/* PATH... (at least one) */
 	OPT_DIFF = 1 << 2,	/* --diff (plan) */
+	OPT_EMPTY = 1 << 3,	/* --allow-empty; without it, no Service is an
+				 * error (apply, plan) rather than a warning */
 	OPT_LOCK = 1 << 8,	/* --lock-file, --lock-timeout (cli_ops.h) */
 	OPT_METRICS = 1 << 9,	/* --metrics-file */
 	OPT_OUTPUT = 1 << 10,	/* -o, --output text|json */
@@ -47,6 +49,8 @@ struct cli_options {
 	bool quiet;
 	bool diff;		/* plan: print the change against the kernel */
 	bool allow_insecure_files;	/* read manifests others can write */
+	bool empty_is_error;	/* OPT_EMPTY: the command refuses no Service */
+	bool allow_empty;	/* --allow-empty */
 	int verbose;
 	char **paths;
 	size_t npaths;
@@ -70,11 +74,15 @@ struct compiled {
 	size_t nerrors;		/* in the manifests */
 };
 
+/* One entry of main.c's table: all that `svcnft help`, `svcnft help CMD`
+ * and `svcnft CMD --help` print about a command. */
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *args;
-	const char *help;
+	const char *args;	/* after the name, in the usage line */
+	const char *help;	/* one line: what it does */
+	const char *usage;	/* its options, one a line ("" for none); NULL:
+				 * the command handles --help itself */
 };
 
 int cmd_apply(int argc, char **argv);
@@ -117,6 +125,10 @@ void compiled_free(struct compiled *c);
 /* The per-Service view that dump prints, as "# " comment lines. */
 void cli_print_summary(const struct rs_table *t);
 double cli_elapsed(const struct timespec *since);
+/* "service" or "services" for n: "1 service", "0 services". */
+const char *cli_plural(size_t n, const char *one, const char *many);
+/* "N services, N endpoints, N node ports": what a model holds. */
+void cli_print_counts(const struct model *m);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* apply and flush: EXIT_OK with CAP_NET_ADMIN, else a one-line message and
  * EXIT_KERNEL (cmd_privilege.c). */

@@ -42,12 +42,14 @@ static void print_change(const struct kernel_stats *s)
 		printf("replaced");
 		break;
 	case RS_DIFF_UPDATE:
-		printf("%zu chains added, %zu refilled, %zu deleted, %zu elements added, %zu removed",
-		       c->chains_added, c->chains_refilled, c->chains_deleted,
-		       c->elems_added, c->elems_deleted);
+		printf("%zu %s added, %zu refilled, %zu deleted, %zu %s added, %zu removed",
+		       c->chains_added, cli_plural(c->chains_added, "chain", "chains"),
+		       c->chains_refilled, c->chains_deleted, c->elems_added,
+		       cli_plural(c->elems_added, "element", "elements"), c->elems_deleted);
 		break;
 	}
-	printf(": %lu messages (%lu KiB) in %s", s->messages,
+	printf(": %lu %s (%lu KiB) in %s", s->messages,
+	       cli_plural(s->messages, "message", "messages"),
 	       (s->bytes + 1023) / 1024,
 	       s->batches == 1 ? "one batch" : "two batches");
 }
@@ -56,13 +58,15 @@ void cli_print_apply_summary(const struct compiled *c,
 			     const struct kernel_stats *s,
 			     const struct cli_options *o, double elapsed)
 {
-	printf("svcnft: applied %zu services, %zu endpoints, %zu node ports to %s %s: ",
-	       c->model.nservices, c->model.nendpoints, c->model.nnode_ports,
-	       c->ipv6 ? "tables ip and ip6" : "table ip", c->table.name);
+	printf("svcnft: applied ");
+	cli_print_counts(&c->model);
+	printf(" to %s %s: ", c->ipv6 ? "tables ip and ip6" : "table ip", c->table.name);
 	print_change(s);
 	if (s->conntrack_deleted)
-		printf(", %u stale UDP flows removed", s->conntrack_deleted);
-	printf(", %zu objects skipped, %.3f s\n", c->model.nskipped, elapsed);
+		printf(", %u stale UDP %s removed", s->conntrack_deleted,
+		       cli_plural(s->conntrack_deleted, "flow", "flows"));
+	printf(", %zu %s skipped, %.3f s\n", c->model.nskipped,
+	       cli_plural(c->model.nskipped, "object", "objects"), elapsed);
 	if (s->conntrack_err)
 		cli_error("warning: removing stale UDP conntrack entries failed: %s; UDP clients may reach removed endpoints until their entries time out",
 			  strerror(-s->conntrack_err));
@@ -103,7 +107,7 @@ int cmd_apply(int argc, char **argv)
 	int ret, err;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	ret = cli_parse(argc, argv, OPT_COMPILE | OPT_PATHS | OPT_LOCK | OPT_METRICS, &o);
+	ret = cli_parse(argc, argv, OPT_COMPILE | OPT_PATHS | OPT_EMPTY | OPT_LOCK | OPT_METRICS, &o);
 	if (ret != EXIT_OK || (ret = cli_require_net_admin(&o)) != EXIT_OK)
 		return ret;
 	cli_run_start(&run, &o);

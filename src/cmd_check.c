@@ -13,10 +13,12 @@ int cmd_check(int argc, char **argv)
 	if (ret != EXIT_OK)
 		return ret;
 	ret = cli_compile(&o, &c);
-	if (ret == EXIT_OK && !o.quiet)
-		printf("svcnft: valid: %zu services, %zu endpoints, %zu node ports, %zu objects skipped\n",
-		       c.model.nservices, c.model.nendpoints, c.model.nnode_ports,
-		       c.model.nskipped);
+	if (ret == EXIT_OK && !o.quiet) {
+		printf("svcnft: valid: ");
+		cli_print_counts(&c.model);
+		printf(", %zu %s skipped\n", c.model.nskipped,
+		       cli_plural(c.model.nskipped, "object", "objects"));
+	}
 	compiled_free(&c);
 	return ret;
 }

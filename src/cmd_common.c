@@ -34,6 +34,19 @@ double cli_elapsed(const struct timespec *since)
 	return (now.tv_sec - since->tv_sec) + (now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
+const char *cli_plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+void cli_print_counts(const struct model *m)
+{
+	printf("%zu %s, %zu %s, %zu %s", m->nservices,
+	       cli_plural(m->nservices, "service", "services"), m->nendpoints,
+	       cli_plural(m->nendpoints, "endpoint", "endpoints"), m->nnode_ports,
+	       cli_plural(m->nnode_ports, "node port", "node ports"));
+}
+
 /* nft identifiers: a letter, then letters, digits, '_' and '-'. */
 static bool valid_table_name(const char *s)
 {
@@ -190,6 +203,11 @@ static int apply_option(struct cli_options *o, int c, const char *arg, unsigned 
 			return usage_error(o, "%s", "--allow-insecure-files: only apply, plan and check read manifests");
 		o->allow_insecure_files = true;
 		return EXIT_OK;
+	case 'E':
+		if (!(accepts & OPT_PATHS))
+			return usage_error(o, "%s", "--allow-empty: only apply, plan, check and watch take it");
+		o->allow_empty = true;
+		return EXIT_OK;
 	case 'q':
 		o->quiet = true;
 		return EXIT_OK;
@@ -216,6 +234,7 @@ int cli_parse(int argc, char **argv, unsigned accepts, struct cli_options *o)
 		{ "cluster-cidr", required_argument, NULL, 'C' },
 		{ "node-ip", required_argument, NULL, 'N' },
 		{ "masquerade-all", no_argument, NULL, 'M' },
+		{ "allow-empty", no_argument, NULL, 'E' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		CLI_OPS_LONGOPTS,
@@ -226,6 +245,7 @@ int cli_parse(int argc, char **argv, unsigned accepts, struct cli_options *o)
 	memset(o, 0, sizeof(*o));
 	o->command = argv[0];
 	o->table = "svcnft";
+	o->empty_is_error = accepts & OPT_EMPTY;
 	model_options_default(&o->model);
 	cli_ops_defaults(o);
 	opterr = 0;	/* our own message names the command */
@@ -265,17 +285,40 @@ static void note_skipped(const struct manifest_set *set, struct diag_list *dl)
 	for (size_t i = 0; i < set->nskipped; i++) {
 		const struct k8s_skipped *k = &set->skipped[i];
 
+		/* cluster-scoped objects are named without a namespace */
+		bool scoped = k->namespace.s || !k8s_kind_cluster_scoped(k->kind);
+
 		diag_add(dl, DIAG_NOTE, &k->pos, NULL, NULL, NULL, NULL,
-			 "skipped %s %s/%s: svcnft reads Service, Endpoints, EndpointSlice and Pod",
+			 "skipped %s %s%s%s: svcnft reads Service, Endpoints, EndpointSlice and Pod",
 			 k->kind ? k->kind : "?",
-			 k->namespace.s ? k->namespace.s : "default",
-			 k->name.s ? k->name.s : "?");
+			 scoped ? (k->namespace.s ? k->namespace.s : "default") : "",
+			 scoped ? "/" : "", k->name.s ? k->name.s : "?");
 	}
 }
 
 unsigned cli_read_flags(const struct cli_options *o)
 {
 	return o->allow_insecure_files ? 0 : MANIFEST_STRICT_MODES;
+}
+
+/*
+ * Manifests without a single Service would empty the table: what a failed
+ * `kubectl get` gives (it prints an empty List, even on stdout), or a
+ * directory of Deployments. apply and plan refuse them unless --allow-empty
+ * says so; check warns. Returns EXIT_OK or EXIT_INVALID (printed).
+ */
+static int check_not_empty(const struct cli_options *o, const struct compiled *c)
+{
+	const char *why = "the manifests hold no Service (an empty List, as kubectl prints when it fails, or only other kinds): applying them would remove every Service";
+
+	if (c->set.nservices || o->allow_empty)
+		return EXIT_OK;
+	if (!o->empty_is_error) {
+		cli_error("warning: %s; apply and plan refuse them without --allow-empty", why);
+		return EXIT_OK;
+	}
+	cli_error("%s; give --allow-empty if that is what you want; nothing applied", why);
+	return EXIT_INVALID;
 }
 
 int cli_compile(const struct cli_options *o, struct compiled *c)
@@ -302,9 +345,12 @@ int cli_compile_set(const struct cli_options *o, struct compiled *c,
 	cli_progress_clear(o->progress);
 	print_diags(dl, o->verbose);
 	if (status != EXIT_OK)
-		cli_error("%zu error%s; nothing applied", dl->nerrors,
-			  dl->nerrors == 1 ? "" : "s");
+		cli_error("%zu %s; nothing applied", dl->nerrors,
+			  cli_plural(dl->nerrors, "error", "errors"));
 	diag_list_free(dl);
+	if (status != EXIT_OK)
+		return status;
+	status = check_not_empty(o, c);
 	if (status != EXIT_OK)
 		return status;
 	ruleset_from_model(&c->table, &c->model, o->table, AF_INET);
@@ -347,7 +393,7 @@ void cli_print_summary(const struct rs_table *t)
 	char buf[IP_ADDR_STRLEN];
 
 	rs_summarize(&s, t);
-	printf("# %zu service%s in table %s %s\n", s.n, s.n == 1 ? "" : "s",
+	printf("# %zu %s in table %s %s\n", s.n, cli_plural(s.n, "service", "services"),
 	       nft_family_name(t->family), t->name);
 	for (size_t i = 0; i < s.n; i++) {
 		const struct rs_summary_service *svc = &s.v[i];

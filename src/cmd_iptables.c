@@ -89,9 +89,12 @@ int ipt_cmd_apply(const struct cli_options *o, const struct compiled *c)
 	ipt_state_free(&st);
 	if (err)
 		cli_error("warning: removing stale UDP conntrack entries failed: %s", strerror(-err));
-	if (ret == EXIT_OK && !o->quiet)
-		printf("svcnft: applied %zu services, %zu endpoints, %zu node ports to iptables (nat, filter), %u stale UDP flows removed\n",
-		       c->model.nservices, c->model.nendpoints, c->model.nnode_ports, deleted);
+	if (ret == EXIT_OK && !o->quiet) {
+		printf("svcnft: applied ");
+		cli_print_counts(&c->model);
+		printf(" to iptables (nat, filter), %u stale UDP %s removed\n", deleted,
+		       cli_plural(deleted, "flow", "flows"));
+	}
 	return ret;
 }
 

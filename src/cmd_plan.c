@@ -93,7 +93,7 @@ int cmd_plan(int argc, char **argv)
 {
 	struct cli_options o;
 	struct compiled c;
-	int ret = cli_parse(argc, argv, OPT_COMPILE | OPT_PATHS | OPT_DIFF | OPT_OUTPUT, &o);
+	int ret = cli_parse(argc, argv, OPT_COMPILE | OPT_PATHS | OPT_EMPTY | OPT_DIFF | OPT_OUTPUT, &o);
 
 	if (ret == EXIT_OK)
 		ret = cli_json_usable(&o);

@@ -227,8 +227,8 @@ static int parse_options(int argc, char **argv, struct watch *w)
 	w->w.sync_period = SYNC_PERIOD_DEFAULT;
 	ret = split_options(argc, argv, &w->w, rest, &nrest);
 	if (ret == EXIT_OK)
-		ret = cli_parse(nrest, rest, OPT_COMPILE | OPT_PATHS | OPT_LOCK | OPT_METRICS,
-				&w->o);
+		ret = cli_parse(nrest, rest, OPT_COMPILE | OPT_PATHS | OPT_EMPTY |
+				OPT_LOCK | OPT_METRICS, &w->o);
 	/* cli_parse keeps pointers into argv, not into rest: copy the paths */
 	if (ret == EXIT_OK && w->o.backend != BACKEND_NFTABLES)
 		ret = watch_usage_error("%s", "--backend iptables: watch programs nftables only");

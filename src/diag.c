@@ -56,13 +56,14 @@ void diag_vadd(struct diag_list *dl, enum diag_level level,
 		d->file = xstrdup(pos->file);
 		d->line = pos->line;
 		d->column = pos->column;
+		d->show_column = pos->one_line && pos->column;
 	}
 	d->kind = bounded(xstrdup(kind), DIAG_MAX_NAME);
 	d->ns = bounded(xstrdup(ns), DIAG_MAX_NAME);
 	d->name = bounded(xstrdup(name), DIAG_MAX_NAME);
 	d->field = bounded(xstrdup(field), DIAG_MAX_NAME);
 	if (vasprintf(&d->message, fmt, ap) < 0)
-		abort();
+		out_of_memory();
 	d->message = bounded(d->message, DIAG_MAX_MESSAGE);
 	if (level == DIAG_ERROR)
 		dl->nerrors++;
@@ -125,6 +126,11 @@ char *diag_format(const struct diag *d)
 				 lvl, d->message);
 	if (!d->kind)
 		return xasprintf("%s: %s%s", file, lvl, d->message);
+	if (d->show_column)
+		return xasprintf("%s:%u:%u: %s%s %s%s%s%s%s: %s", file, d->line, d->column,
+				 lvl, d->kind, d->ns ? d->ns : "", d->ns ? "/" : "",
+				 d->name ? d->name : "?", d->field ? ": " : "",
+				 d->field ? d->field : "", d->message);
 	return xasprintf("%s:%u: %s%s %s%s%s%s%s: %s", file, d->line, lvl,
 			 d->kind, d->ns ? d->ns : "", d->ns ? "/" : "",
 			 d->name ? d->name : "?", d->field ? ": " : "",

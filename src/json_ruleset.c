@@ -11,38 +11,54 @@
 
 #define JSON_SCHEMA 1
 
+/* json-c returns NULL when out of memory: end the run as every other
+ * allocation failure does (util.h), rather than print a wrong document. */
+static struct json_object *must(struct json_object *o)
+{
+	if (!o)
+		out_of_memory();
+	return o;
+}
+
+static void append(struct json_object *array, struct json_object *v)
+{
+	if (json_object_array_add(array, v) < 0)
+		out_of_memory();
+}
+
 static struct json_object *jstr(const char *s)
 {
-	return s ? json_object_new_string(s) : NULL;	/* NULL is JSON null */
+	return s ? must(json_object_new_string(s)) : NULL;	/* NULL is JSON null */
 }
 
 static struct json_object *jaddr(const struct ip_addr *a)
 {
 	char buf[IP_ADDR_STRLEN];
 
-	return json_object_new_string(ip_addr_str(a, buf, sizeof(buf)));
+	return must(json_object_new_string(ip_addr_str(a, buf, sizeof(buf))));
 }
 
 static void put(struct json_object *o, const char *key, struct json_object *v)
 {
-	json_object_object_add(o, key, v);
+	if (json_object_object_add(o, key, v) < 0)
+		out_of_memory();
 }
 
 static struct json_object *summary_port(const struct rs_summary_port *p)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *eps = json_object_new_array();
+	struct json_object *o = must(json_object_new_object());
+	struct json_object *eps = must(json_object_new_array());
 
-	put(o, "name", json_object_new_string(p->name ? p->name : ""));
-	put(o, "protocol", json_object_new_string(protocol_name(p->l4proto)));
-	put(o, "port", json_object_new_int(p->port));
-	put(o, "nodePort", p->node_port ? json_object_new_int(p->node_port) : NULL);
+	put(o, "name", must(json_object_new_string(p->name ? p->name : "")));
+	put(o, "protocol", must(json_object_new_string(protocol_name(p->l4proto))));
+	put(o, "port", must(json_object_new_int(p->port)));
+	put(o, "nodePort", p->node_port ? must(json_object_new_int(p->node_port)) : NULL);
 	for (size_t i = 0; i < p->nendpoints; i++) {
-		struct json_object *ep = json_object_new_object();
+		struct json_object *ep = must(json_object_new_object());
 
 		put(ep, "address", jaddr(&p->endpoints[i]));
-		put(ep, "port", json_object_new_int(p->endpoint_ports[i]));
-		json_object_array_add(eps, ep);
+		put(ep, "port", must(json_object_new_int(p->endpoint_ports[i])));
+		append(eps, ep);
 	}
 	put(o, "endpoints", eps);
 	/* svcnft's rules carry no counter expressions yet, so the kernel
@@ -53,31 +69,31 @@ static struct json_object *summary_port(const struct rs_summary_port *p)
 
 static struct json_object *summary_service(const struct rs_summary_service *s)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *addrs = json_object_new_array();
-	struct json_object *ports = json_object_new_array();
+	struct json_object *o = must(json_object_new_object());
+	struct json_object *addrs = must(json_object_new_array());
+	struct json_object *ports = must(json_object_new_array());
 
 	put(o, "namespace", jstr(s->ns));
 	put(o, "name", jstr(s->name));
 	put(o, "type", jstr(s->type));
 	put(o, "externalName", jstr(s->external_name));
 	for (size_t i = 0; i < s->naddrs; i++)
-		json_object_array_add(addrs, jaddr(&s->addrs[i]));
+		append(addrs, jaddr(&s->addrs[i]));
 	put(o, "addresses", addrs);
 	for (size_t i = 0; i < s->nports; i++)
-		json_object_array_add(ports, summary_port(&s->ports[i]));
+		append(ports, summary_port(&s->ports[i]));
 	put(o, "ports", ports);
 	return o;
 }
 
 static struct json_object *services(const struct rs_table *t)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = must(json_object_new_array());
 	struct rs_summary s;
 
 	rs_summarize(&s, t);
 	for (size_t i = 0; i < s.n; i++)
-		json_object_array_add(a, summary_service(&s.v[i]));
+		append(a, summary_service(&s.v[i]));
 	rs_summary_free(&s);
 	return a;
 }
@@ -103,7 +119,7 @@ static const char *map_kind_name(enum rs_map_kind kind)
 /* The fields of an element are those of its map's key and value. */
 static struct json_object *elem(enum rs_map_kind kind, const struct rs_elem *e)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = must(json_object_new_object());
 	bool pair = kind == RS_SET_ADDR_PAIRS || kind == RS_MAP_AFFINITY;
 
 	if (kind != RS_MAP_NODEPORTS)
@@ -111,12 +127,12 @@ static struct json_object *elem(enum rs_map_kind kind, const struct rs_elem *e)
 	if (pair)
 		put(o, "address2", jaddr(&e->addr2));
 	if (kind == RS_MAP_SERVICE_IPS || kind == RS_MAP_NODEPORTS || kind == RS_MAP_AFFINITY) {
-		put(o, "protocol", json_object_new_string(protocol_name(e->l4proto)));
-		put(o, "port", json_object_new_int(e->port));
+		put(o, "protocol", must(json_object_new_string(protocol_name(e->l4proto))));
+		put(o, "port", must(json_object_new_int(e->port)));
 	}
 	if (kind == RS_MAP_AFFINITY) {
 		put(o, "toAddress", jaddr(&e->to_addr));
-		put(o, "toPort", json_object_new_int(e->to_port));
+		put(o, "toPort", must(json_object_new_int(e->to_port)));
 	}
 	if (e->chain)
 		put(o, "chain", jstr(e->chain));
@@ -125,47 +141,47 @@ static struct json_object *elem(enum rs_map_kind kind, const struct rs_elem *e)
 
 static struct json_object *map(const struct rs_map *m)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *elems = json_object_new_array();
+	struct json_object *o = must(json_object_new_object());
+	struct json_object *elems = must(json_object_new_array());
 
 	put(o, "name", jstr(m->name));
-	put(o, "kind", json_object_new_string(map_kind_name(m->kind)));
+	put(o, "kind", must(json_object_new_string(map_kind_name(m->kind))));
 	for (size_t i = 0; i < m->nelems; i++)
-		json_object_array_add(elems, elem(m->kind, &m->elems[i]));
+		append(elems, elem(m->kind, &m->elems[i]));
 	put(o, "elements", elems);
 	return o;
 }
 
 static struct json_object *rule(const struct rs_rule *r)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = must(json_object_new_object());
 
 	switch (r->kind) {
 	case RS_RULE_JUMP:
-		put(o, "kind", json_object_new_string("jump"));
+		put(o, "kind", must(json_object_new_string("jump")));
 		put(o, "target", jstr(r->target));
 		break;
 	case RS_RULE_VMAP_SERVICE_IPS:
 	case RS_RULE_VMAP_NODEPORTS:
-		put(o, "kind", json_object_new_string(r->kind == RS_RULE_VMAP_SERVICE_IPS ?
-						      "vmap-service-ips" : "vmap-nodeports"));
+		put(o, "kind", must(json_object_new_string(r->kind == RS_RULE_VMAP_SERVICE_IPS ?
+						      "vmap-service-ips" : "vmap-nodeports")));
 		put(o, "map", jstr(r->target));
 		break;
 	case RS_RULE_DNAT:
-		put(o, "kind", json_object_new_string("dnat"));
-		put(o, "protocol", json_object_new_string(protocol_name(r->l4proto)));
+		put(o, "kind", must(json_object_new_string("dnat")));
+		put(o, "protocol", must(json_object_new_string(protocol_name(r->l4proto))));
 		put(o, "address", jaddr(&r->addr));
-		put(o, "port", json_object_new_int(r->port));
-		put(o, "numgenMod", json_object_new_int64(r->numgen_mod));
+		put(o, "port", must(json_object_new_int(r->port)));
+		put(o, "numgenMod", must(json_object_new_int64(r->numgen_mod)));
 		break;
 	case RS_RULE_REJECT:
-		put(o, "kind", json_object_new_string("reject"));
-		put(o, "protocol", json_object_new_string(protocol_name(r->l4proto)));
+		put(o, "kind", must(json_object_new_string("reject")));
+		put(o, "protocol", must(json_object_new_string(protocol_name(r->l4proto))));
 		break;
 	default:
 		/* kinds added after schema 1 and rules svcnft did not write */
-		put(o, "kind", json_object_new_string("other"));
-		put(o, "handle", json_object_new_int64((int64_t)r->handle));
+		put(o, "kind", must(json_object_new_string("other")));
+		put(o, "handle", must(json_object_new_int64((int64_t)r->handle)));
 		break;
 	}
 	return o;
@@ -184,18 +200,18 @@ static const char *hook_name(enum rs_hook hook)
 
 static struct json_object *chain(const struct rs_chain *c)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *rules = json_object_new_array();
+	struct json_object *o = must(json_object_new_object());
+	struct json_object *rules = must(json_object_new_array());
 	bool base = c->hook != RS_HOOK_NONE;
 
 	put(o, "name", jstr(c->name));
 	put(o, "comment", jstr(c->comment));
 	put(o, "hook", base ? jstr(hook_name(c->hook)) : NULL);
-	put(o, "type", base ? json_object_new_string(c->type == RS_CHAIN_NAT ?
-						     "nat" : "filter") : NULL);
-	put(o, "priority", base ? json_object_new_int(c->priority) : NULL);
+	put(o, "type", base ? must(json_object_new_string(c->type == RS_CHAIN_NAT ?
+						     "nat" : "filter")) : NULL);
+	put(o, "priority", base ? must(json_object_new_int(c->priority)) : NULL);
 	for (size_t i = 0; i < c->nrules; i++)
-		json_object_array_add(rules, rule(&c->rules[i]));
+		append(rules, rule(&c->rules[i]));
 	put(o, "rules", rules);
 	return o;
 }
@@ -209,9 +225,9 @@ static struct json_object *nft_text(const struct rs_table *t)
 	FILE *out = open_memstream(&buf, &len);
 
 	if (!out)
-		return NULL;
+		out_of_memory();	/* open_memstream fails only for memory */
 	if (nft_text_write(out, t, false) == 0 && fclose(out) == 0)
-		s = json_object_new_string_len(buf, (int)len);
+		s = must(json_object_new_string_len(buf, (int)len));
 	else
 		fclose(out);
 	free(buf);
@@ -220,23 +236,23 @@ static struct json_object *nft_text(const struct rs_table *t)
 
 struct json_object *json_ruleset(const struct rs_table *t, const char *command)
 {
-	struct json_object *doc = json_object_new_object();
-	struct json_object *table = json_object_new_object();
-	struct json_object *maps = json_object_new_array();
-	struct json_object *chains = json_object_new_array();
+	struct json_object *doc = must(json_object_new_object());
+	struct json_object *table = must(json_object_new_object());
+	struct json_object *maps = must(json_object_new_array());
+	struct json_object *chains = must(json_object_new_array());
 
-	put(doc, "schema", json_object_new_int(JSON_SCHEMA));
-	put(doc, "version", json_object_new_string(SVCNFT_VERSION));
+	put(doc, "schema", must(json_object_new_int(JSON_SCHEMA)));
+	put(doc, "version", must(json_object_new_string(SVCNFT_VERSION)));
 	put(doc, "command", jstr(command));
-	put(table, "family", json_object_new_string(nft_family_name(t->family)));
+	put(table, "family", must(json_object_new_string(nft_family_name(t->family))));
 	put(table, "name", jstr(t->name));
 	put(doc, "table", table);
 	put(doc, "services", services(t));
 	for (size_t i = 0; i < t->nmaps; i++)
-		json_object_array_add(maps, map(&t->maps[i]));
+		append(maps, map(&t->maps[i]));
 	put(doc, "maps", maps);
 	for (size_t i = 0; i < t->nchains; i++)
-		json_object_array_add(chains, chain(&t->chains[i]));
+		append(chains, chain(&t->chains[i]));
 	put(doc, "chains", chains);
 	put(doc, "nft", nft_text(t));
 	return doc;
@@ -247,8 +263,11 @@ int json_doc_write(FILE *out, struct json_object *doc)
 	const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
 						       JSON_C_TO_STRING_SPACED |
 						       JSON_C_TO_STRING_NOSLASHESCAPE);
-	int ret = fprintf(out, "%s\n", s) < 0 ? -EIO : 0;
+	int ret;
 
+	if (!s)
+		out_of_memory();
+	ret = fprintf(out, "%s\n", s) < 0 ? -EIO : 0;
 	json_object_put(doc);
 	return ret;
 }

@@ -243,7 +243,7 @@ static int genid_cb(const struct nlmsghdr *nlh, void *data)
 	int ret = MNL_CB_ERROR;
 
 	if (!gen)
-		abort();
+		out_of_memory();
 	if (nftnl_gen_nlmsg_parse(nlh, gen) == 0) {
 		*(uint32_t *)data = nftnl_gen_get_u32(gen, NFTNL_GEN_ID);
 		ret = MNL_CB_OK;
@@ -283,7 +283,7 @@ static int read_table(struct conn *c, struct nl_parser *p)
 	int ret;
 
 	if (!nt)
-		abort();
+		out_of_memory();
 	nftnl_table_set_str(nt, NFTNL_TABLE_NAME, p->table);
 	/* A get, not a dump: ENOENT when the table does not exist. */
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, p->family, NLM_F_ACK,
@@ -304,7 +304,7 @@ static int read_sets(struct conn *c, struct nl_parser *p, uint16_t type,
 	struct nlmsghdr *nlh;
 
 	if (!s)
-		abort();
+		out_of_memory();
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, p->table);
 	if (set)
 		nftnl_set_set_str(s, NFTNL_SET_NAME, set);
@@ -324,7 +324,7 @@ static int read_chains(struct conn *c, struct nl_parser *p)
 	struct nlmsghdr *nlh;
 
 	if (!nc)
-		abort();
+		out_of_memory();
 	nftnl_chain_set_str(nc, NFTNL_CHAIN_TABLE, p->table);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, p->family,
 				    NLM_F_DUMP, ++c->seq);
@@ -340,7 +340,7 @@ static int read_rules(struct conn *c, struct nl_parser *p, const char *chain)
 	struct nlmsghdr *nlh;
 
 	if (!nr)
-		abort();
+		out_of_memory();
 	nftnl_rule_set_str(nr, NFTNL_RULE_TABLE, p->table);
 	nftnl_rule_set_str(nr, NFTNL_RULE_CHAIN, chain);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, p->family,

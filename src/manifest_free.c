@@ -56,6 +56,7 @@ void k8s_service_free(struct k8s_service *svc)
 	str_free(&svc->external_name);
 	str_free(&svc->load_balancer_ip);
 	strv_free(&svc->load_balancer_source_ranges);
+	str_free(&svc->source_ranges_annotation);
 	str_free(&svc->session_affinity);
 	str_free(&svc->external_traffic_policy);
 	str_free(&svc->internal_traffic_policy);

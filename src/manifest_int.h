@@ -51,6 +51,7 @@ struct mtree {
 	uint32_t root;
 	bool has_root;
 	const char *file;
+	bool one_line;		/* the input is one line: positions say so */
 	unsigned nerrors;	/* problems that leave the tree whole */
 };
 
@@ -63,7 +64,7 @@ static inline const struct mnode *mtree_kid(const struct mtree *t,
 static inline struct src_pos mnode_pos(const struct mtree *t,
 				       const struct mnode *n)
 {
-	struct src_pos pos = { t->file, n->line, n->column };
+	struct src_pos pos = { t->file, n->line, n->column, t->one_line };
 
 	return pos;
 }
@@ -196,5 +197,10 @@ void k8s_pod_free(struct k8s_pod *pod);
 void k8s_endpoints_free(struct k8s_endpoints *ep);
 void k8s_endpoint_slice_free(struct k8s_endpoint_slice *slice);
 void k8s_skipped_free(struct k8s_skipped *skipped);
+
+/* An unquoted "{{" (an unrendered Helm or Go template) outside comments and
+ * block scalars: one error at it, and true (the file is not parsed). */
+bool manifest_refuse_template(const char *file, const char *buf, size_t len,
+			      struct diag_list *diags);
 
 #endif

@@ -210,7 +210,8 @@ static const struct field service_spec_f[] = {
 	FIELD("selector", F_LABELS, struct k8s_service, selector),
 	FN("ports", 0, dec_service_ports),
 };
-static const struct fields service_spec_fs = FIELDS(service_spec_f, NO_POS);
+static const struct fields service_spec_fs =
+	FIELDS(service_spec_f, offsetof(struct k8s_service, spec_pos));
 static const struct field load_balancer_f[] = {
 	FN("ingress", offsetof(struct k8s_service, lb_ingress_ips), dec_ip_list),
 };
@@ -219,7 +220,36 @@ static const struct field service_status_f[] = {
 	NESTED("loadBalancer", load_balancer_fs),
 };
 static const struct fields service_status_fs = FIELDS(service_status_f, NO_POS);
+/* Of a Service's annotations, only this one matters to kube-proxy. */
+static void dec_source_ranges_annotation(struct dec *d, struct mnode *v,
+					 const struct fpath *path, void *at)
+{
+	struct mnode *val;
+
+	if (mnode_is_null(v) || v->kind != MN_MAP)
+		return;
+	val = mdec_find(d, v, LB_SOURCE_RANGES_ANNOTATION);
+	if (val)
+		mdec_str(d, val, &(struct fpath){ path, LB_SOURCE_RANGES_ANNOTATION, 0 }, at);
+}
+
+static const struct field service_meta_f[] = {
+	FN("annotations", offsetof(struct k8s_service, source_ranges_annotation),
+	   dec_source_ranges_annotation),
+};
+static const struct fields service_meta_fs = FIELDS(service_meta_f, NO_POS);
+
+/* metadata again, for the Service's own part of it; decode_meta reports
+ * what is wrong with metadata itself. */
+static void dec_service_meta(struct dec *d, struct mnode *v, const struct fpath *path,
+			     void *at)
+{
+	if (v->kind == MN_MAP)
+		mdec_obj(d, v, path, &service_meta_fs, at);
+}
+
 static const struct field service_f[] = {
+	FN("metadata", 0, dec_service_meta),
 	NESTED("spec", service_spec_fs),
 	NESTED("status", service_status_fs),
 };
@@ -254,7 +284,7 @@ static const struct field endpoint_address_f[] = {
 	FIELD("nodeName", F_STR, struct k8s_endpoint_address, node_name),
 };
 static const struct fields endpoint_address_fs =
-	FIELDS(endpoint_address_f, NO_POS);
+	FIELDS(endpoint_address_f, offsetof(struct k8s_endpoint_address, pos));
 static const struct field subset_f[] = {
 	LIST("addresses", struct k8s_endpoint_subset, addresses, naddresses,
 	     struct k8s_endpoint_address, endpoint_address_fs),
@@ -301,6 +331,25 @@ static const struct field meta_f[] = {
 	FN("deletionTimestamp", offsetof(struct k8s_meta, deleting), dec_present),
 };
 static const struct fields meta_fs = FIELDS(meta_f, NO_POS);
+
+bool k8s_kind_cluster_scoped(const char *kind)
+{
+	static const char *const kinds[] = {
+		"APIService", "CSIDriver", "CSINode", "ClusterRole", "ClusterRoleBinding",
+		"ClusterIssuer", "ComponentStatus", "CustomResourceDefinition",
+		"FlowSchema", "IngressClass", "MutatingWebhookConfiguration",
+		"Namespace", "Node", "PersistentVolume", "PodSecurityPolicy",
+		"PriorityClass", "PriorityLevelConfiguration", "RuntimeClass",
+		"StorageClass", "ValidatingAdmissionPolicy",
+		"ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration",
+		"VolumeAttachment",
+	};
+
+	for (size_t i = 0; kind && i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kind, kinds[i]))
+			return true;
+	return false;
+}
 
 const char *k8s_meta_namespace(const struct k8s_meta *meta)
 {

@@ -22,7 +22,7 @@ const char *manifest_set_add_file(struct manifest_set *set, const char *name)
 static int path_error(struct diag_list *diags, const char *path,
 		      const char *what, int err)
 {
-	struct src_pos pos = { path, 0, 0 };
+	struct src_pos pos = { .file = path };
 
 	diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
 		 "cannot %s: %s", what, strerror(err));
@@ -32,7 +32,7 @@ static int path_error(struct diag_list *diags, const char *path,
 static int too_big_error(struct diag_list *diags, const char *path,
 			 const struct stat *st)
 {
-	struct src_pos pos = { path, 0, 0 };
+	struct src_pos pos = { .file = path };
 
 	if (st)
 		diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
@@ -146,7 +146,7 @@ static struct dir_seen *find_dir(struct walk *w, const struct stat *st)
 static int enter_dir(struct walk *w, const char *path, const struct stat *st)
 {
 	struct dir_seen *d = find_dir(w, st);
-	struct src_pos pos = { path, 0, 0 };
+	struct src_pos pos = { .file = path };
 
 	if (d && d->on_path) {
 		diag_add(w->diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,

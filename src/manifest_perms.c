@@ -91,7 +91,7 @@ static char *first_unsafe(char *real)
 
 int manifest_check_secure(const char *path, struct diag_list *diags)
 {
-	struct src_pos pos = { path, 0, 0 };
+	struct src_pos pos = { .file = path };
 	char *real = realpath(path, NULL);
 	char *reason;
 

@@ -88,8 +88,8 @@ struct builder {
 
 static struct src_pos mark_pos(const struct builder *b, const yaml_mark_t *m)
 {
-	struct src_pos pos = { b->tree.file, (unsigned)m->line + 1,
-			       (unsigned)m->column + 1 };
+	struct src_pos pos = { .file = b->tree.file, .line = (unsigned)m->line + 1,
+			       .column = (unsigned)m->column + 1 };
 
 	return pos;
 }
@@ -637,7 +637,7 @@ static bool is_break(const char *buf, size_t len, size_t i)
 
 static struct src_pos offset_pos(const struct builder *b, size_t off)
 {
-	struct src_pos pos = { b->tree.file, 1, 1 };
+	struct src_pos pos = { .file = b->tree.file, .line = 1, .column = 1 };
 
 	for (size_t i = 0; i < off && i < b->len; i++) {
 		if (is_break(b->buf, b->len, i)) {
@@ -737,7 +737,7 @@ static void report_parser_error(struct builder *b, const yaml_parser_t *p)
 	char *context = NULL;
 
 	if (p->error == YAML_MEMORY_ERROR || !p->problem)
-		abort();	/* see util.h: out of memory is not recoverable */
+		out_of_memory();	/* see util.h: out of memory is not recoverable */
 	if (p->error == YAML_READER_ERROR) {
 		report_reader_error(b, p);
 		return;
@@ -791,10 +791,20 @@ static void builder_free(struct builder *b)
  * write (kubectl ... > file): applying it would remove every Service. */
 static void refuse_empty(struct builder *b)
 {
-	struct src_pos pos = { b->tree.file, 1, 1 };
+	struct src_pos pos = { .file = b->tree.file, .line = 1, .column = 1 };
 
 	diag_add(b->diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
 		 "no Kubernetes objects: the input is empty, or holds only comments and empty documents (as a failed or truncated write leaves it); to remove every Service, use svcnft flush");
+}
+
+/* Compact JSON (jq -c, kubectl's output minified) is one line: there the
+ * line number alone does not say which object or field a message means. */
+static bool is_one_line(const char *buf, size_t len)
+{
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+		       buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	return len && !memchr(buf, '\n', len);
 }
 
 int manifest_read_buffer(struct manifest_set *set, const char *name,
@@ -810,8 +820,13 @@ int manifest_read_buffer(struct manifest_set *set, const char *name,
 	yaml_parser_t parser;
 
 	b.tree.file = manifest_set_add_file(set, name ? name : "<input>");
+	b.tree.one_line = is_one_line(b.buf, b.len);
+	if (manifest_refuse_template(b.tree.file, b.buf, b.len, diags)) {
+		builder_free(&b);
+		return 0;
+	}
 	if (!yaml_parser_initialize(&parser))
-		abort();	/* fails only when out of memory, see util.h */
+		out_of_memory();	/* fails only when out of memory, see util.h */
 	yaml_parser_set_input_string(&parser, (const unsigned char *)b.buf, b.len);
 	parse_events(&b, &parser);
 	if (!b.nonempty && diags->nerrors == nerrors)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Stage 2: the manifests into a validated service model. */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,10 @@ void model_options_default(struct model_options *opts)
 	opts->node_port_first = 30000;
 	opts->node_port_last = 32767;
 	ip_prefix_parse(&opts->service_cidr, "10.96.0.0/12");
+	opts->max_endpoints = MODEL_MAX_ENDPOINTS;
+	opts->max_service_endpoints = MODEL_MAX_SERVICE_ENDPOINTS;
+	opts->max_entries = MODEL_MAX_ENTRIES;
+	opts->max_service_entries = MODEL_MAX_SERVICE_ENTRIES;
 }
 
 struct service_src {
@@ -88,6 +94,72 @@ static const struct k8s_service **convert_services(struct model_ctx *ctx)
 	return src;
 }
 
+static void note_cluster_ip(struct model_ctx *ctx, const struct obj_ref *obj,
+			    const struct src_pos *pos, const char *field,
+			    const struct ip_addr *a, const struct ip_prefix *cidr)
+{
+	char buf[IP_ADDR_STRLEN], range[IP_ADDR_STRLEN];
+
+	model_note(ctx, obj, pos, field, "assigned %s from --service-cidr %s/%u",
+		   ip_addr_str(a, buf, sizeof(buf)),
+		   ip_addr_str(&cidr->addr, range, sizeof(range)), cidr->len);
+}
+
+/* -v: what svcnft chose where the manifests left it open (svcnft(8),
+ * "Assigned ClusterIPs and node ports are stable"). */
+static void note_assignments(struct model_ctx *ctx, const struct k8s_service *const *src)
+{
+	const struct model_options *o = ctx->opts;
+	char field[64];
+
+	for (size_t i = 0; i < ctx->m->nservices; i++) {
+		const struct model_service *s = &ctx->m->services[i];
+		struct obj_ref obj = { "Service", s->ns, s->name };
+
+		if (s->cluster_ip_assigned)
+			note_cluster_ip(ctx, &obj, model_spec_pos(src[i]), "spec.clusterIP",
+					&s->cluster_ip, &o->service_cidr);
+		if (s->cluster_ip6_assigned)
+			note_cluster_ip(ctx, &obj, model_spec_pos(src[i]), "spec.clusterIPs",
+					&s->cluster_ip6, &o->service_cidr6);
+		for (size_t j = 0; j < s->nports; j++) {
+			if (!s->ports[j].node_port_assigned)
+				continue;
+			snprintf(field, sizeof(field), "spec.ports[%zu].nodePort", j);
+			model_note(ctx, &obj, &src[i]->ports[j].pos, field,
+				   "assigned %u from --nodeport-range %u-%u",
+				   s->ports[j].node_port, o->node_port_first, o->node_port_last);
+		}
+	}
+}
+
+/* Addresses times ports are the dispatch map's elements: 100,000
+ * externalIPs and 60,000 ports in a small file would be 6e9 of them. */
+static void check_entries(struct model_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->m->nservices; i++) {
+		const struct model_service *s = &ctx->m->services[i];
+		struct obj_ref obj = { "Service", s->ns, s->name };
+		size_t naddrs = (s->cluster_ip.family != 0) + (s->cluster_ip6.family != 0) +
+				s->nexternal_ips + s->nlb_ips;
+		size_t n = naddrs * s->nports;	/* each is below 2^32: no overflow */
+
+		if (n > ctx->opts->max_service_entries) {
+			model_error(ctx, &obj, &s->pos, NULL,
+				    "%zu addresses times %zu ports are %zu address-port pairs, more than the limit of %zu per Service",
+				    naddrs, s->nports, n, ctx->opts->max_service_entries);
+			continue;
+		}
+		ctx->entries_total += n;
+		if (ctx->entries_total > ctx->opts->max_entries) {
+			model_error(ctx, &obj, &s->pos, NULL,
+				    "brings the address-port pairs of all Services to %zu, more than the limit of %zu in all",
+				    ctx->entries_total, ctx->opts->max_entries);
+			return;
+		}
+	}
+}
+
 static void count_model(struct model *m, const struct manifest_set *set)
 {
 	m->nendpoints = m->nnode_ports = 0;	/* nignored is counted already */
@@ -126,8 +198,10 @@ int model_build(struct model *m, const struct manifest_set *set,
 	model_assign_cluster_ips(&ctx, src);
 	model_assign_node_ports(&ctx, src);
 	model_check_address_conflicts(&ctx);
-	for (size_t i = 0; i < m->nservices; i++)
-		model_resolve_endpoints(&ctx, src[i], &m->services[i]);
+	note_assignments(&ctx, src);
+	check_entries(&ctx);
+	model_note_orphans(&ctx);
+	model_resolve_all(&ctx, src);
 	count_model(m, set);
 	copy_node(&m->node, &opts->node);
 	free(src);

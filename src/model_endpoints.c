@@ -31,6 +31,11 @@ static void add_endpoint(struct model_ctx *ctx, struct model_port *p,
 
 	if (use == EP_SKIP)
 		return;
+	if (ctx->counting) {
+		ctx->endpoints_service++;
+		ctx->endpoints_total++;
+		return;
+	}
 	p->endpoints = xrealloc(p->endpoints, (p->nendpoints + 1) * sizeof(*e));
 	e = &p->endpoints[p->nendpoints++];
 	memset(e, 0, sizeof(*e));
@@ -71,13 +76,49 @@ static void add_addresses(struct model_ctx *ctx, struct model_port *p,
 			add_endpoint(ctx, p, &a, port, v[j].node_name.s, NULL, use);
 }
 
+/* -v: ports of published endpoints that no port of the Service takes (by
+ * name and protocol), so a reader learns why a Service has no endpoints. */
+static void note_unused_ports(struct model_ctx *ctx, const struct obj_ref *obj,
+			      const char *list, const struct model_service *svc,
+			      const struct k8s_endpoint_port *ports, size_t n)
+{
+	char field[80];
+	bool *used;
+
+	if (!n || ctx->counting)
+		return;
+	used = xcalloc(n, sizeof(*used));
+	for (size_t i = 0; i < svc->nports; i++) {
+		const struct k8s_endpoint_port *m =
+			match_port(&svc->ports[i], svc->nports == 1, ports, n);
+
+		if (m)
+			used[m - ports] = true;
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (used[j])
+			continue;
+		snprintf(field, sizeof(field), "%s[%zu]", list, j);
+		model_note(ctx, obj, &ports[j].port.pos, field,
+			   "port \"%s\" (%lld/%s) ignored: no port of Service %s/%s has this name and protocol",
+			   ports[j].name.s ? ports[j].name.s : "", ports[j].port.v,
+			   ports[j].protocol.s ? ports[j].protocol.s : "TCP", svc->ns, svc->name);
+	}
+	free(used);
+}
+
 static void from_endpoints_object(struct model_ctx *ctx,
 				  const struct k8s_endpoints *ep,
 				  struct model_service *svc, bool publish_all)
 {
+	struct obj_ref obj = { "Endpoints", svc->ns, ep->meta.name.s };
+	char list[48];
+
 	for (size_t s = 0; s < ep->nsubsets; s++) {
 		const struct k8s_endpoint_subset *sub = &ep->subsets[s];
 
+		snprintf(list, sizeof(list), "subsets[%zu].ports", s);
+		note_unused_ports(ctx, &obj, list, svc, sub->ports, sub->nports);
 		for (size_t i = 0; i < svc->nports; i++) {
 			struct model_port *p = &svc->ports[i];
 			const struct k8s_endpoint_port *ep_port =
@@ -108,8 +149,11 @@ static enum ep_use slice_endpoint_use(const struct k8s_slice_endpoint *ep,
 static void from_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *sl,
 		       struct model_service *svc, bool publish_all)
 {
+	struct obj_ref obj = { "EndpointSlice", svc->ns, sl->meta.name.s };
+
 	if (sl->address_type.s && !strcmp(sl->address_type.s, "FQDN"))
 		return;	/* names, not addresses: nothing to DNAT to */
+	note_unused_ports(ctx, &obj, "ports", svc, sl->ports, sl->nports);
 	for (size_t i = 0; i < svc->nports; i++) {
 		struct model_port *p = &svc->ports[i];
 		const struct k8s_endpoint_port *sp =
@@ -122,10 +166,12 @@ static void from_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *s
 			enum ep_use use = slice_endpoint_use(ep, publish_all);
 			struct ip_addr a;
 
-			for (size_t j = 0; j < ep->addresses.n; j++)
-				if (!ip_addr_parse(&a, ep->addresses.v[j].s))
-					add_endpoint(ctx, p, &a, sp->port.v,
-						     ep->node_name.s, NULL, use);
+			/* the first address only, as kube-proxy: the
+			 * others are the same Pod's (and must not be
+			 * balanced to as separate endpoints) */
+			if (ep->addresses.n && !ip_addr_parse(&a, ep->addresses.v[0].s))
+				add_endpoint(ctx, p, &a, sp->port.v, ep->node_name.s,
+					     NULL, use);
 		}
 	}
 }
@@ -267,7 +313,26 @@ static void sort_unique(struct model_port *p)
 	p->nendpoints = out;
 }
 
-void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
+/* Services selecting the same Pods multiply endpoints: past a limit, the
+ * run is refused rather than memory exhausted. Returns false when the
+ * total is exceeded (no need to count further). */
+static bool check_endpoint_limits(struct model_ctx *ctx, const struct model_service *svc)
+{
+	struct obj_ref obj = { "Service", svc->ns, svc->name };
+
+	if (ctx->endpoints_service > ctx->opts->max_service_endpoints)
+		model_error(ctx, &obj, &svc->pos, NULL,
+			    "has %zu endpoints over its ports, more than the limit of %zu per Service",
+			    ctx->endpoints_service, ctx->opts->max_service_endpoints);
+	if (ctx->endpoints_total <= ctx->opts->max_endpoints)
+		return true;
+	model_error(ctx, &obj, &svc->pos, NULL,
+		    "brings the endpoints of all Services to %zu, more than the limit of %zu in all (Services that select the same Pods multiply them)",
+		    ctx->endpoints_total, ctx->opts->max_endpoints);
+	return false;
+}
+
+static void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
 			     struct model_service *svc)
 {
 	const struct strmap_entry *eps, *slices;
@@ -292,6 +357,25 @@ void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
 		sort_unique(&svc->ports[i]);
 }
 
+void model_resolve_all(struct model_ctx *ctx, const struct k8s_service *const *src)
+{
+	struct model *m = ctx->m;
+	size_t errors = ctx->diags->nerrors;
+
+	ctx->counting = true;
+	for (size_t i = 0; i < m->nservices; i++) {
+		ctx->endpoints_service = 0;
+		model_resolve_endpoints(ctx, src[i], &m->services[i]);
+		if (!check_endpoint_limits(ctx, &m->services[i]))
+			break;
+	}
+	ctx->counting = false;
+	if (ctx->diags->nerrors > errors)
+		return;	/* over a limit: nothing was allocated */
+	for (size_t i = 0; i < m->nservices; i++)
+		model_resolve_endpoints(ctx, src[i], &m->services[i]);
+}
+
 static void check_subset_addrs(struct model_ctx *ctx, const struct obj_ref *obj,
 			       const char *list, size_t s,
 			       const struct k8s_endpoint_address *v, size_t n)
@@ -301,7 +385,36 @@ static void check_subset_addrs(struct model_ctx *ctx, const struct obj_ref *obj,
 
 	for (size_t i = 0; i < n; i++) {
 		snprintf(field, sizeof(field), "subsets[%zu].%s[%zu].ip", s, list, i);
-		model_endpoint_addr(ctx, obj, field, &v[i].ip, &a);
+		if (!v[i].ip.s)
+			model_error(ctx, obj, &v[i].pos, field,
+				    "is required: give the endpoint's IP address");
+		else
+			model_endpoint_addr(ctx, obj, field, &v[i].ip, &a);
+	}
+}
+
+/* Port numbers and protocols as the API server checks them: a port out of
+ * range would otherwise match no Service port and leave it silently
+ * without endpoints. */
+static void check_endpoint_ports(struct model_ctx *ctx, const struct obj_ref *obj,
+				 const char *list, const struct k8s_endpoint_port *v,
+				 size_t n)
+{
+	char field[80];
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].port.set && (v[i].port.v < 1 || v[i].port.v > 65535)) {
+			snprintf(field, sizeof(field), "%s[%zu].port", list, i);
+			model_error(ctx, obj, &v[i].port.pos, field,
+				    "\"%lld\" is not a port number: valid ports are 1-65535",
+				    v[i].port.v);
+		}
+		if (!protocol_parse(v[i].protocol.s)) {
+			snprintf(field, sizeof(field), "%s[%zu].protocol", list, i);
+			model_error(ctx, obj, &v[i].protocol.pos, field,
+				    "unknown protocol \"%s\": valid protocols are TCP, UDP, SCTP",
+				    v[i].protocol.s);
+		}
 	}
 }
 
@@ -310,8 +423,12 @@ static void check_endpoints_object(struct model_ctx *ctx,
 {
 	struct obj_ref obj = { "Endpoints", k8s_meta_namespace(&ep->meta),
 			       ep->meta.name.s };
+	char list[48];
 
 	for (size_t s = 0; s < ep->nsubsets; s++) {
+		snprintf(list, sizeof(list), "subsets[%zu].ports", s);
+		check_endpoint_ports(ctx, &obj, list, ep->subsets[s].ports,
+				     ep->subsets[s].nports);
 		check_subset_addrs(ctx, &obj, "addresses", s,
 				   ep->subsets[s].addresses, ep->subsets[s].naddresses);
 		check_subset_addrs(ctx, &obj, "notReadyAddresses", s,
@@ -331,9 +448,18 @@ static void check_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *
 		model_error(ctx, &obj, &sl->address_type.pos, "addressType",
 			    "unknown address type \"%s\": valid types are IPv4, IPv6, FQDN",
 			    sl->address_type.s);
-	if (sl->address_type.s && !strcmp(sl->address_type.s, "FQDN"))
+	check_endpoint_ports(ctx, &obj, "ports", sl->ports, sl->nports);
+	if (sl->address_type.s && !strcmp(sl->address_type.s, "FQDN")) {
+		model_note(ctx, &obj, &sl->address_type.pos, "addressType",
+			   "ignored: an FQDN slice holds names, not addresses to forward to (kube-proxy ignores it too)");
 		return;
+	}
 	for (size_t e = 0; e < sl->nendpoints; e++) {
+		if (!sl->endpoints[e].addresses.n) {
+			snprintf(field, sizeof(field), "endpoints[%zu].addresses", e);
+			model_error(ctx, &obj, &sl->endpoints[e].pos, field,
+				    "is required: give the endpoint's address (kube-proxy uses the first)");
+		}
 		for (size_t i = 0; i < sl->endpoints[e].addresses.n; i++) {
 			snprintf(field, sizeof(field), "endpoints[%zu].addresses[%zu]", e, i);
 			model_endpoint_addr(ctx, &obj, field,
@@ -350,6 +476,14 @@ static void check_pod(struct model_ctx *ctx, const struct k8s_pod *pod)
 
 	if (pod->pod_ip.s)
 		model_endpoint_addr(ctx, &obj, "status.podIP", &pod->pod_ip, &a);
+	for (size_t i = 0; i < pod->nports; i++) {
+		const struct k8s_int *cp = &pod->ports[i].container_port;
+
+		if (cp->set && (cp->v < 1 || cp->v > 65535))
+			model_error(ctx, &obj, &cp->pos, "spec.containers[].ports[].containerPort",
+				    "\"%lld\" is not a port number: valid ports are 1-65535",
+				    cp->v);
+	}
 }
 
 /* Index Pods, Endpoints and EndpointSlices, and check every address they
@@ -389,4 +523,48 @@ void model_index_objects(struct model_ctx *ctx)
 		strmap_add(&ctx->slices_by_service, key, i);
 		free(key);
 	}
+}
+
+/* -v: Endpoints and EndpointSlices no Service in the manifests takes. */
+void model_note_orphans(struct model_ctx *ctx)
+{
+	const struct manifest_set *set = ctx->set;
+	struct strmap services = { 0 };
+	char *key;
+
+	for (size_t i = 0; i < set->nservices; i++) {
+		key = xasprintf("%s/%s", k8s_meta_namespace(&set->services[i].meta),
+				set->services[i].meta.name.s);
+		strmap_add(&services, key, i);
+		free(key);
+	}
+	for (size_t i = 0; i < set->nendpoints; i++) {
+		const struct k8s_meta *m = &set->endpoints[i].meta;
+		struct obj_ref obj = { "Endpoints", k8s_meta_namespace(m), m->name.s };
+
+		key = xasprintf("%s/%s", obj.ns, m->name.s);
+		if (!strmap_get(&services, key))
+			model_note(ctx, &obj, &m->pos, NULL,
+				   "ignored: no Service %s/%s in the manifests", obj.ns, m->name.s);
+		free(key);
+	}
+	for (size_t i = 0; i < set->nslices; i++) {
+		const struct k8s_endpoint_slice *sl = &set->slices[i];
+		struct obj_ref obj = { "EndpointSlice", k8s_meta_namespace(&sl->meta),
+				       sl->meta.name.s };
+
+		if (!sl->service_name.s) {
+			model_note(ctx, &obj, &sl->meta.pos, "metadata.labels",
+				   "ignored: no kubernetes.io/service-name label names its Service");
+			continue;
+		}
+		key = xasprintf("%s/%s", obj.ns, sl->service_name.s);
+		if (!strmap_get(&services, key))
+			model_note(ctx, &obj, &sl->service_name.pos,
+				   "metadata.labels[kubernetes.io/service-name]",
+				   "ignored: no Service %s/%s in the manifests", obj.ns,
+				   sl->service_name.s);
+		free(key);
+	}
+	strmap_free(&services);
 }

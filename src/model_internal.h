@@ -22,11 +22,19 @@ struct model_ctx {
 	struct strmap pods_by_label;	/* "ns\x1fkey\x1fvalue" -> pod index */
 	struct strmap endpoints_by_name;	/* "ns/name" -> Endpoints index */
 	struct strmap slices_by_service;	/* "ns/service" -> slice index */
+	/* model_resolve_all counts endpoints first (counting: nothing is
+	 * allocated), against the limits in model_options */
+	bool counting;
+	size_t endpoints_total, endpoints_service;
+	size_t entries_total;	/* address-port pairs */
 };
 
 void model_error(struct model_ctx *ctx, const struct obj_ref *obj,
 		 const struct src_pos *pos, const char *field,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void model_warning(struct model_ctx *ctx, const struct obj_ref *obj,
+		   const struct src_pos *pos, const char *field,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void model_note(struct model_ctx *ctx, const struct obj_ref *obj,
 		const struct src_pos *pos, const char *field,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -58,15 +66,20 @@ int model_endpoint_addr(struct model_ctx *ctx, const struct obj_ref *obj,
 			const char *field, const struct k8s_str *ip,
 			struct ip_addr *out);
 
+/* Where a message about a missing or empty spec field points: spec, or
+ * the object when it has no spec. */
+const struct src_pos *model_spec_pos(const struct k8s_service *k);
 int model_parse_ports(struct model_ctx *ctx, const struct obj_ref *obj,
 		      const struct k8s_service *k, struct model_service *s);
 int model_parse_policies(struct model_ctx *ctx, const struct k8s_service *k,
 			 struct model_service *s);
 int model_service_from_k8s(struct model_ctx *ctx, const struct k8s_service *k,
 			   struct model_service *out);
-void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_service *k,
-			     struct model_service *svc);
+/* Endpoints of every Service: counted first, so that input which expands
+ * past the limits is refused before memory is spent on it. */
+void model_resolve_all(struct model_ctx *ctx, const struct k8s_service *const *src);
 void model_index_objects(struct model_ctx *ctx);
+void model_note_orphans(struct model_ctx *ctx);
 int model_check_duplicates(struct model_ctx *ctx);
 int model_assign_cluster_ips(struct model_ctx *ctx,
 			     const struct k8s_service *const *src);

@@ -29,6 +29,17 @@ void model_error(struct model_ctx *ctx, const struct obj_ref *obj,
 	va_end(ap);
 }
 
+void model_warning(struct model_ctx *ctx, const struct obj_ref *obj,
+		   const struct src_pos *pos, const char *field,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	model_vmsg(ctx, DIAG_WARNING, obj, pos, field, fmt, ap);
+	va_end(ap);
+}
+
 void model_note(struct model_ctx *ctx, const struct obj_ref *obj,
 		const struct src_pos *pos, const char *field,
 		const char *fmt, ...)

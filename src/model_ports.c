@@ -121,7 +121,7 @@ static int check_port_name(struct model_ctx *ctx, const struct obj_ref *obj,
 	if (!name->s || !*name->s) {
 		if (k->nports == 1)
 			return 0;
-		model_error(ctx, obj, &k->ports[i].pos, field,
+		model_error(ctx, obj, name->s ? &name->pos : &k->ports[i].pos, field,
 			    "is required when a Service has more than one port: give each port a unique name such as \"http\"");
 		return -EINVAL;
 	}
@@ -175,7 +175,8 @@ int model_parse_ports(struct model_ctx *ctx, const struct obj_ref *obj,
 	int ret = 0;
 
 	if (k->nports == 0) {
-		model_error(ctx, obj, &k->meta.pos, "spec.ports",
+		model_error(ctx, obj, k->ports_pos.line ? &k->ports_pos : model_spec_pos(k),
+			    "spec.ports",
 			    "is required: a %s Service needs at least one port",
 			    service_type_name(s->type));
 		return -EINVAL;

@@ -197,6 +197,56 @@ static int parse_cluster_ip(struct model_ctx *ctx, const struct obj_ref *obj,
 	return parse_cluster_ips(ctx, obj, ips, ips == &k->cluster_ips, s);
 }
 
+/* Addresses of a family the Service does not have are not its: kube-proxy's
+ * proxier of that family ignores the Service. An IPv6 ingress or externalIP
+ * on an IPv4-only Service must not create an ip6 table. */
+static void drop_other_family(struct model_ctx *ctx, const struct obj_ref *obj,
+			      const struct src_pos *pos, const char *field,
+			      const struct model_service *s, struct ip_addr *v, size_t *n)
+{
+	char buf[IP_ADDR_STRLEN];
+	size_t out = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		int family = v[i].family;
+
+		if (s->headless || (family == AF_INET && s->want_ipv4) ||
+		    (family == AF_INET6 && s->want_ipv6)) {
+			v[out++] = v[i];
+			continue;
+		}
+		model_note(ctx, obj, pos, field,
+			   "\"%s\" ignored: the Service has no %s ClusterIP (spec.ipFamilies)",
+			   ip_addr_str(&v[i], buf, sizeof(buf)),
+			   family == AF_INET ? "IPv4" : "IPv6");
+	}
+	*n = out;
+}
+
+/* spec.loadBalancerIP asks the load balancer for an address; only the
+ * ones it reports in status.loadBalancer.ingress are programmed, as
+ * kube-proxy does: a public address the load balancer never got must not
+ * be captured on the node. */
+static int check_load_balancer_ip(struct model_ctx *ctx, const struct obj_ref *obj,
+				  const struct k8s_service *k,
+				  const struct model_service *s)
+{
+	const struct k8s_str *ip = &k->load_balancer_ip;
+	struct ip_addr a;
+
+	if (!ip->s || !*ip->s)
+		return 0;
+	if (parse_ip(ctx, obj, "spec.loadBalancerIP", ip, &a) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < s->nlb_ips; i++)
+		if (!ip_addr_cmp(&s->lb_ips[i], &a))
+			return 0;
+	model_note(ctx, obj, &ip->pos, "spec.loadBalancerIP",
+		   "\"%s\" not programmed: it is a request to the load balancer; only the addresses in status.loadBalancer.ingress are",
+		   ip->s);
+	return 0;
+}
+
 static int parse_addresses(struct model_ctx *ctx, const struct obj_ref *obj,
 			   const struct k8s_service *k, struct model_service *s)
 {
@@ -209,20 +259,23 @@ static int parse_addresses(struct model_ctx *ctx, const struct obj_ref *obj,
 	if (parse_ip_list(ctx, obj, "spec.externalIPs", &k->external_ips,
 			  &s->external_ips, &s->nexternal_ips) < 0)
 		ret = -EINVAL;
+	drop_other_family(ctx, obj, &k->external_ips.pos, "spec.externalIPs", s,
+			  s->external_ips, &s->nexternal_ips);
 	if (s->type != SERVICE_LOAD_BALANCER)
 		return ret;
 	if (parse_ip_list(ctx, obj, "status.loadBalancer.ingress", &k->lb_ingress_ips,
 			  &s->lb_ips, &s->nlb_ips) < 0)
 		ret = -EINVAL;
-	if (k->load_balancer_ip.s && *k->load_balancer_ip.s) {
-		struct k8s_strv one = { (struct k8s_str *)&k->load_balancer_ip, 1,
-					k->load_balancer_ip.pos };
-
-		if (parse_ip_list(ctx, obj, "spec.loadBalancerIP", &one,
-				  &s->lb_ips, &s->nlb_ips) < 0)
-			ret = -EINVAL;
-	}
+	drop_other_family(ctx, obj, &k->lb_ingress_ips.pos, "status.loadBalancer.ingress", s,
+			  s->lb_ips, &s->nlb_ips);
+	if (check_load_balancer_ip(ctx, obj, k, s) < 0)
+		ret = -EINVAL;
 	return ret;
+}
+
+const struct src_pos *model_spec_pos(const struct k8s_service *k)
+{
+	return k->spec_pos.line ? &k->spec_pos : &k->meta.pos;
 }
 
 static int parse_external_name(struct model_ctx *ctx, const struct obj_ref *obj,
@@ -232,7 +285,7 @@ static int parse_external_name(struct model_ctx *ctx, const struct obj_ref *obj,
 	const struct k8s_str *n = &k->external_name;
 
 	if (!n->s || !*n->s) {
-		model_error(ctx, obj, &k->meta.pos, "spec.externalName",
+		model_error(ctx, obj, n->s ? &n->pos : model_spec_pos(k), "spec.externalName",
 			    "is required for type ExternalName: give the DNS name the Service is an alias for, such as my.database.example.com");
 		return -EINVAL;
 	}
@@ -287,7 +340,9 @@ int model_service_from_k8s(struct model_ctx *ctx, const struct k8s_service *k,
 		ret = -EINVAL;
 	if (s->type == SERVICE_EXTERNAL_NAME)
 		return parse_external_name(ctx, &obj, k, s) < 0 ? -EINVAL : ret;
-	if (model_parse_ports(ctx, &obj, k, s) < 0)
+	/* a headless Service may have no ports (DNS records for a
+	 * StatefulSet's Pods); there is nothing to program either way */
+	if (!(s->headless && k->nports == 0) && model_parse_ports(ctx, &obj, k, s) < 0)
 		ret = -EINVAL;
 	if (model_parse_policies(ctx, k, s) < 0)
 		ret = -EINVAL;
@@ -334,6 +389,28 @@ static int parse_policy(struct model_ctx *ctx, const struct obj_ref *obj,
 	return -EINVAL;
 }
 
+/* Without --node-name no endpoint is local, so a Local policy leaves the
+ * traffic it governs no endpoint at all: dropped, as kube-proxy drops it
+ * on a node without local endpoints. Valid, but rarely what was meant. */
+static void warn_local_without_node(struct model_ctx *ctx, const struct obj_ref *obj,
+				    const struct k8s_service *k,
+				    const struct model_service *s)
+{
+	bool external = s->type == SERVICE_NODE_PORT || s->type == SERVICE_LOAD_BALANCER ||
+			s->nexternal_ips;
+
+	if (ctx->opts->node_name)
+		return;
+	if (s->external_local && external)
+		model_warning(ctx, obj, &k->external_traffic_policy.pos,
+			      "spec.externalTrafficPolicy",
+			      "Local without --node-name: no endpoint is local, so external traffic to this Service is dropped; give --node-name");
+	if (s->internal_local)
+		model_warning(ctx, obj, &k->internal_traffic_policy.pos,
+			      "spec.internalTrafficPolicy",
+			      "Local without --node-name: no endpoint is local, so traffic from pods to the ClusterIP is dropped; give --node-name");
+}
+
 static int parse_affinity(struct model_ctx *ctx, const struct obj_ref *obj,
 			  const struct k8s_service *k, struct model_service *s)
 {
@@ -361,6 +438,57 @@ static int parse_affinity(struct model_ctx *ctx, const struct obj_ref *obj,
 	return 0;
 }
 
+/* One source range as the API server and kube-proxy read it: surrounding
+ * spaces trimmed, host bits masked (203.0.113.7/24 is 203.0.113.0/24). */
+static int parse_source_range(struct model_ctx *ctx, const struct obj_ref *obj,
+			      const char *field, const char *text,
+			      const struct src_pos *pos, struct ip_prefix *out)
+{
+	size_t len;
+	char *t;
+	int ret;
+
+	text += strspn(text, " \t");
+	len = strlen(text);
+	while (len && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	t = xstrndup(text, len);
+	ret = ip_prefix_parse_masked(out, t);
+	if (ret < 0)
+		model_error(ctx, obj, pos, field,
+			    "\"%s\" is not a CIDR: write a prefix such as 203.0.113.0/24 or 2001:db8::/64",
+			    t);
+	free(t);
+	return ret;
+}
+
+/* Without spec.loadBalancerSourceRanges, the annotation's comma-separated
+ * list applies, as the API server and kube-proxy read it. */
+static int parse_source_ranges_annotation(struct model_ctx *ctx,
+					  const struct obj_ref *obj,
+					  const struct k8s_str *a,
+					  struct model_service *s)
+{
+	char *copy, *save = NULL;
+	int ret = 0;
+
+	if (!a->s || !a->s[strspn(a->s, " \t")])
+		return 0;
+	copy = xstrdup(a->s);
+	s->source_ranges = xcalloc(strlen(copy) / 2 + 1, sizeof(*s->source_ranges));
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct ip_prefix p;
+
+		if (parse_source_range(ctx, obj, "metadata.annotations[" LB_SOURCE_RANGES_ANNOTATION "]",
+				       tok, &a->pos, &p) < 0)
+			ret = -EINVAL;
+		else
+			s->source_ranges[s->nsource_ranges++] = p;
+	}
+	free(copy);
+	return ret;
+}
+
 static int parse_source_ranges(struct model_ctx *ctx, const struct obj_ref *obj,
 			       const struct k8s_service *k, struct model_service *s)
 {
@@ -369,20 +497,18 @@ static int parse_source_ranges(struct model_ctx *ctx, const struct obj_ref *obj,
 	int ret = 0;
 
 	if (!r->n)
-		return 0;
+		return parse_source_ranges_annotation(ctx, obj,
+						      &k->source_ranges_annotation, s);
 	s->source_ranges = xcalloc(r->n, sizeof(*s->source_ranges));
 	for (size_t i = 0; i < r->n; i++) {
-		struct ip_prefix *p = &s->source_ranges[s->nsource_ranges];
+		struct ip_prefix p;
 
 		snprintf(field, sizeof(field), "spec.loadBalancerSourceRanges[%zu]", i);
-		if (ip_prefix_parse(p, r->v[i].s) < 0) {
-			model_error(ctx, obj, &r->v[i].pos, field,
-				    "\"%s\" is not a CIDR with host bits zero: write a prefix such as 203.0.113.0/24",
-				    r->v[i].s);
+		if (parse_source_range(ctx, obj, field, r->v[i].s ? r->v[i].s : "",
+				       &r->v[i].pos, &p) < 0)
 			ret = -EINVAL;
-			continue;
-		}
-		s->nsource_ranges++;
+		else
+			s->source_ranges[s->nsource_ranges++] = p;
 	}
 	return ret;
 }
@@ -400,6 +526,7 @@ int model_parse_policies(struct model_ctx *ctx, const struct k8s_service *k,
 	    parse_policy(ctx, &obj, "spec.internalTrafficPolicy",
 			 &k->internal_traffic_policy, &s->internal_local) < 0)
 		ret = -EINVAL;
+	warn_local_without_node(ctx, &obj, k, s);
 	if (parse_affinity(ctx, &obj, k, s) < 0)
 		ret = -EINVAL;
 	if (s->type == SERVICE_LOAD_BALANCER && parse_source_ranges(ctx, &obj, k, s) < 0)

@@ -124,7 +124,7 @@ static int put_table(struct nl_batch *b, uint16_t type, uint16_t flags)
 	struct nlmsghdr *nlh;
 
 	if (!nt)
-		abort();	/* out of memory: see util.h */
+		out_of_memory();	/* out of memory: see util.h */
 	nftnl_table_set_str(nt, NFTNL_TABLE_NAME, b->table);
 	if (type == NFT_MSG_NEWTABLE)
 		nftnl_table_set_u32(nt, NFTNL_TABLE_FLAGS, 0);
@@ -141,7 +141,7 @@ static struct nftnl_set *map_handle(const char *table, const struct rs_map *m,
 	struct nftnl_set *s = nftnl_set_alloc();
 
 	if (!s)
-		abort();
+		out_of_memory();
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, m->name);
 	/* Rules and elements of the same batch may find the new set by id
@@ -196,7 +196,7 @@ static int chain_comment(struct nftnl_chain *nc, const char *comment)
 	/* type and length bytes, the comment, its NUL */
 	ud = nftnl_udata_buf_alloc(2 + NL_COMMENT_MAX + 1);
 	if (!ud)
-		abort();
+		out_of_memory();
 	nftnl_udata_put_strz(ud, NFTNL_UDATA_CHAIN_COMMENT, comment);
 	nftnl_chain_set_data(nc, NFTNL_CHAIN_USERDATA, nftnl_udata_buf_data(ud),
 			     nftnl_udata_buf_len(ud));
@@ -229,7 +229,7 @@ static int put_chain(struct nl_batch *b, const struct rs_chain *c,
 	int ret;
 
 	if (!nc)
-		abort();
+		out_of_memory();
 	ret = chain_fill(nc, b->table, c);
 	if (ret < 0)
 		goto out;
@@ -260,7 +260,7 @@ static int put_elem_attrs(struct nlmsghdr *nlh, const struct rs_map *m,
 		return len;
 	e = nftnl_set_elem_alloc();
 	if (!e)
-		abort();
+		out_of_memory();
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
 	if (with_verdict &&
 	    (m->kind == RS_MAP_SERVICE_IPS || m->kind == RS_MAP_NODEPORTS)) {
@@ -368,7 +368,7 @@ static int put_rule(struct nl_batch *b, const struct rs_table *t,
 	int ret;
 
 	if (!r)
-		abort();
+		out_of_memory();
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, t->name);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);
 	ret = nl_rule_exprs(r, t, &c->rules[index]);
@@ -425,7 +425,7 @@ int nl_batch_open(struct nl_batch *b, uint32_t seq, uint32_t genid)
 {
 	b->batch = nftnl_batch_alloc(NL_PAGE_SIZE, NL_PAGE_OVERRUN);
 	if (!b->batch)
-		abort();
+		out_of_memory();
 	zero_from(b, 0);
 	b->seq_first = seq;
 	b->build_failed.kind = NL_OBJ_BATCH;
@@ -597,7 +597,7 @@ static int put_chain_op(struct nl_batch *b, uint16_t type, const char *name,
 		struct nftnl_rule *r = nftnl_rule_alloc();
 
 		if (!r)
-			abort();
+			out_of_memory();
 		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table);
 		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, name);
 		nftnl_rule_nlmsg_build_payload(nlh, r);
@@ -606,7 +606,7 @@ static int put_chain_op(struct nl_batch *b, uint16_t type, const char *name,
 		struct nftnl_chain *c = nftnl_chain_alloc();
 
 		if (!c)
-			abort();
+			out_of_memory();
 		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, b->table);
 		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 		nftnl_chain_nlmsg_build_payload(nlh, c);

@@ -30,7 +30,7 @@ static struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name)
 	struct nftnl_expr *e = nftnl_expr_alloc(name);
 
 	if (!e)
-		abort();	/* out of memory: the names are all built in */
+		out_of_memory();	/* out of memory: the names are all built in */
 	nftnl_rule_add_expr(r, e);
 	return e;
 }

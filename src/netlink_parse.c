@@ -110,7 +110,7 @@ static int parse_table(struct nl_parser *p, const struct nlmsghdr *nlh,
 	int ret = -EPROTO;
 
 	if (!nt)
-		abort();
+		out_of_memory();
 	if (nftnl_table_nlmsg_parse(nlh, nt) < 0)
 		goto out;
 	ret = 0;
@@ -241,7 +241,7 @@ static int parse_chain(struct nl_parser *p, const struct nlmsghdr *nlh,
 	int ret = -EPROTO;
 
 	if (!nc)
-		abort();
+		out_of_memory();
 	if (nftnl_chain_nlmsg_parse(nlh, nc) < 0)
 		goto out;
 	ret = 0;
@@ -282,7 +282,7 @@ static int parse_set(struct nl_parser *p, const struct nlmsghdr *nlh)
 	int ret = -EPROTO;
 
 	if (!s)
-		abort();
+		out_of_memory();
 	if (nftnl_set_nlmsg_parse(nlh, s) < 0)
 		goto out;
 	ret = 0;
@@ -370,7 +370,7 @@ static int add_elems(struct nl_parser *p, struct nftnl_set *s)
 		return 0;
 	it = nftnl_set_elems_iter_create(s);
 	if (!it)
-		abort();
+		out_of_memory();
 	while ((e = nftnl_set_elems_iter_next(it)))
 		add_elem(p->family, m, e);
 	nftnl_set_elems_iter_destroy(it);
@@ -411,7 +411,7 @@ static int remove_elems(struct nl_parser *p, struct nftnl_set *s)
 		return -ENOENT;
 	it = nftnl_set_elems_iter_create(s);
 	if (!it)
-		abort();
+		out_of_memory();
 	while (!ret && (e = nftnl_set_elems_iter_next(it)))
 		ret = remove_elem(p->family, m, e);
 	nftnl_set_elems_iter_destroy(it);
@@ -425,7 +425,7 @@ static int parse_elems(struct nl_parser *p, const struct nlmsghdr *nlh,
 	int ret = -EPROTO;
 
 	if (!s)
-		abort();
+		out_of_memory();
 	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
 		goto out;
 	ret = 0;
@@ -467,7 +467,7 @@ static int parse_rule(struct nl_parser *p, const struct nlmsghdr *nlh,
 	int ret = -EPROTO;
 
 	if (!nr)
-		abort();
+		out_of_memory();
 	if (nftnl_rule_nlmsg_parse(nlh, nr) < 0)
 		goto out;
 	ret = 0;

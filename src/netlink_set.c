@@ -248,7 +248,7 @@ static void set_userdata(struct nftnl_set *s, const struct nl_family *f,
 	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(256);
 
 	if (!ud)
-		abort();
+		out_of_memory();
 	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
 			    kind == RS_SET_ADDRS ? 2 : 0);
 	if (kind != RS_SET_ADDRS && kind != RS_SET_ADDR_PAIRS)

@@ -16,7 +16,7 @@
 struct summary_ctx {
 	struct rs_summary *s;
 	struct strmap services;	/* "ns/name" -> index in s->v */
-	struct strmap ports;	/* chain name -> service index << 16 | port index */
+	struct strmap ports;	/* chain name -> service index, port index */
 };
 
 static struct rs_summary_service *service_for(struct summary_ctx *ctx,
@@ -76,7 +76,10 @@ static void add_port(struct summary_ctx *ctx, const struct rs_chain *c,
 		p->endpoints[p->nendpoints] = c->rules[i].addr;
 		p->endpoint_ports[p->nendpoints++] = c->rules[i].port;
 	}
-	strmap_add(&ctx->ports, c->name, (svc - ctx->s->v) << 16 | svc->nports);
+	/* two values, not one packed: a Service may have more than 65,535
+	 * ports */
+	strmap_add(&ctx->ports, c->name, svc - ctx->s->v);
+	strmap_add(&ctx->ports, c->name, svc->nports);
 	svc->nports++;
 }
 
@@ -121,13 +124,13 @@ static void add_elements(struct summary_ctx *ctx, const struct rs_map *m)
 		const struct strmap_entry *e = port ? strmap_get(&ctx->ports, port) : NULL;
 		struct rs_summary_service *svc;
 
-		if (!e)
-			continue;
-		svc = &ctx->s->v[e->vals[0] >> 16];
+		if (!e || e->nvals != 2)
+			continue;	/* two chains of one name: not svcnft's */
+		svc = &ctx->s->v[e->vals[0]];
 		if (m->kind == RS_MAP_SERVICE_IPS)
 			add_address(svc, &m->elems[i].addr);
 		else
-			svc->ports[e->vals[0] & 0xffff].node_port = m->elems[i].port;
+			svc->ports[e->vals[1]].node_port = m->elems[i].port;
 	}
 }
 

@@ -7,10 +7,17 @@
 
 #include "util.h"
 
+void out_of_memory(void)
+{
+	/* fputs to unbuffered stderr allocates nothing */
+	fputs("svcnft: out of memory; nothing applied\n", stderr);
+	exit(1);
+}
+
 static void *check_alloc(void *p)
 {
 	if (!p)
-		abort();	/* see util.h: out of memory is not recoverable here */
+		out_of_memory();
 	return p;
 }
 
@@ -49,7 +56,7 @@ char *xasprintf(const char *fmt, ...)
 	r = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (r < 0)
-		abort();
+		out_of_memory();
 	return s;
 }
 

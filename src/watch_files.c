@@ -404,7 +404,7 @@ static void copy_diags(struct diag_list *dl, const struct diag_list *from)
 {
 	for (size_t i = 0; i < from->n; i++) {
 		const struct diag *d = &from->v[i];
-		struct src_pos pos = { d->file, d->line, d->column };
+		struct src_pos pos = { d->file, d->line, d->column, d->show_column };
 
 		diag_add(dl, d->level, &pos, d->kind, d->ns, d->name, d->field,
 			 "%s", d->message);

@@ -73,6 +73,16 @@ for f in "$bad"/*.yaml; do
 	assert_same_file "... and leaves the ruleset byte-identical" \
 		"$out/before" "$out/after"
 done
+# What a failed `kubectl get` prints (an empty List), or Pods alone, holds
+# no Service: applying it would remove every Service.
+printf 'apiVersion: v1\nkind: List\nitems: []\n' >"$out/empty-list.yaml"
+assert_exit "apply of an empty List exits 1" 1 svcnft_in node apply "$out/empty-list.yaml"
+assert_grep "... saying that the manifests hold no Service" \
+	'the manifests hold no Service .*--allow-empty' "$E2E_WORKDIR/last.out"
+assert_exit "apply of Pods alone exits 1" 1 svcnft_in node apply "$good/pods.yaml"
+ruleset_snapshot node "$out/after"
+assert_same_file "... and both leave the ruleset byte-identical" \
+	"$out/before" "$out/after"
 assert_exit "apply of valid and invalid manifests together exits 1" 1 \
 	svcnft_in node apply "$good" "$bad/dup-nodeport.yaml"
 ruleset_snapshot node "$out/after"

@@ -30,7 +30,7 @@ tr '\r' '\n' <"$E2E_WORKDIR/typescript" >"$E2E_WORKDIR/screen"
 assert_grep "progress says what it waits for" \
 	"svcnft apply: waiting for $lock \\(held by (pid [0-9]+|another process)\\)\\.\\.\\. [0-9]+\\.[0-9] s" "$E2E_WORKDIR/screen"
 assert_grep "and is redrawn as time passes" '\.\.\. 2\.[0-9] s' "$E2E_WORKDIR/screen"
-assert_grep "the line is erased before the summary" "$(printf '\033')\\[Ksvcnft: applied 1 services" \
+assert_grep "the line is erased before the summary" "$(printf '\033')\\[Ksvcnft: applied 1 service," \
 	"$E2E_WORKDIR/screen"
 
 flock -x "$lock" sleep 2.5 &

@@ -20,7 +20,7 @@ assert_exit "expose pod redis (the seed's example)" 0 \
 	"$SVCNFT" expose pod redis --port=6379 --name redis-service -f "$m"
 cp "$E2E_WORKDIR/last.out" "$out/redis-service.yaml"
 assert_exit "svcnft check accepts it with the Pod" 0 "$SVCNFT" check "$m" "$out"
-assert_grep "one endpoint: the Pod" '1 services, 1 endpoints' "$E2E_WORKDIR/last.out"
+assert_grep "one endpoint: the Pod" '1 service, 1 endpoint,' "$E2E_WORKDIR/last.out"
 "$SVCNFT" plan "$m" "$out" >"$E2E_WORKDIR/plan.nft"
 assert_grep "plan DNATs to the Pod on 6379" 'dnat to 198\.18\.1\.2:6379' "$E2E_WORKDIR/plan.nft"
 assert_grep "a numeric label value is quoted" '^    tier: "8080"$' "$out/redis-service.yaml"
