@@ -408,6 +408,15 @@ START_TEST(health_check_node_ports)
 	ck_assert_uint_eq(find(&b, "default", "cluster")->health_check_node_port, 0);
 	built_free(&b);
 
+	/* As the API server: the health check port does not depend on
+	 * allocateLoadBalancerNodePorts, which is about the ports' nodePorts. */
+	build(&b, LB_LOCAL("noalloc", "  allocateLoadBalancerNodePorts: false\n"));
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	s = find(&b, "default", "noalloc");
+	ck_assert(s->health_check_node_port_assigned);
+	ck_assert_uint_ge(s->health_check_node_port, 30000);
+	built_free(&b);
+
 	expect_error(LB_LOCAL("far", "  healthCheckNodePort: 80\n"),
 		     "test.yaml:7: Service default/far: spec.healthCheckNodePort: \"80\" is outside the node port range");
 	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: np}\n"
