@@ -162,8 +162,11 @@ static int watch_option(struct watch_opts *w, const char *name, const char *v)
 			"--min-sync-period \"%s\": give a duration, e.g. 100ms, 1s or 0", v);
 	if (d)
 		return EXIT_OK;
-	if (watch_parse_bind(v, &a, &port) < 0)
-		return watch_usage_error("%s: give ADDR:PORT, [IPV6]:PORT or :PORT with a numeric address, e.g. 0.0.0.0:10256", name);
+	if (watch_parse_bind(v, &a, &port) < 0) {
+		fprintf(stderr, "svcnft watch: %s \"%s\": give ADDR:PORT, [IPV6]:PORT or :PORT with a numeric address, e.g. 0.0.0.0:10256\nTry 'svcnft watch --help'.\n",
+			name, v);
+		return EXIT_USAGE;
+	}
 	if (!strcmp(name, "--healthz-bind-address"))
 		w->healthz = v;
 	else
