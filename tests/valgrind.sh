@@ -78,8 +78,9 @@ if [ "$(id -u)" = 0 ] && timeout 10 ip netns add "svcnft-$$-valgrind" 2>/dev/nul
 		vg 0 "dump of no table (in $ns)" $in_ns "$SVCNFT" dump
 	}
 	# watch under valgrind (inside the namespace: ip netns exec execs it):
-	# a change, an invalid file, drift, SIGHUP, then SIGTERM, every listener
-	# open; exit 0 with nothing leaked.
+	# a change, an invalid file, drift (a deleted table, a flushed chain, a
+	# flushed map), then SIGTERM, every listener open; exit 0 with nothing
+	# leaked.
 	n=$((n + 1))
 	cp -r examples "$work/m" && chmod -R go-w "$work/m"
 	# shellcheck disable=SC2086 # VG is words
@@ -98,14 +99,18 @@ if [ "$(id -u)" = 0 ] && timeout 10 ip netns add "svcnft-$$-valgrind" 2>/dev/nul
 	sleep 2
 	ip netns exec "$ns" nft delete table ip svcnft
 	sleep 2
+	ip netns exec "$ns" nft flush chain ip svcnft services
+	sleep 2
+	ip netns exec "$ns" nft flush map ip svcnft service-ips
+	sleep 2
 	kill -TERM "$vgpid"	# timeout passes it on to svcnft
 	wait "$vgpid"
 	rc=$?
-	if [ "$rc" = 0 ] && [ "$(grep -c '^svcnft: applied' "$work/watch.out")" -ge 4 ]; then
+	if [ "$rc" = 0 ] && [ "$(grep -c '^svcnft: applied' "$work/watch.out")" -ge 6 ]; then
 		echo "ok $n - watch: changes, an invalid file, drift, SIGTERM (in $ns)"
 	else
 		fail=1
-		echo "not ok $n - watch: exit $rc, or fewer than 4 syncs"
+		echo "not ok $n - watch: exit $rc, or fewer than 6 syncs"
 		head -n 40 "$work/watch.out" | sed 's/^/#   /'
 	fi
 else
