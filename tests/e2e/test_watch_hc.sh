@@ -7,7 +7,8 @@
 # ready endpoint of it and 503 when it has none, with kube-proxy's JSON
 # body and the X-Load-Balancing-Endpoint-Weight header; the listener opens
 # and closes as the Service comes and goes; a Service without the field
-# is served on the port plan shows as assigned.
+# is served on the port plan shows as assigned; with --node-ip only those
+# addresses answer.
 #
 # e2e-backends: nftables (watch programs nftables)
 
@@ -59,6 +60,8 @@ assert_eq "kube-proxy's body" \
 assert_grep "the endpoint weight header" '^X-Load-Balancing-Endpoint-Weight: 1' "$out/a.headers"
 assert_grep "a JSON answer" '^Content-Type: application/json' "$out/a.headers"
 assert_eq "any path is answered" 200 "$(http_in client "http://$NODE_IP:30500/healthz" "$out/a2")"
+assert_eq "without --node-ip every node address answers" 200 \
+	"$(http_in pod1 "http://198.18.1.1:30500/" "$out/a3")"
 
 lb_service shop 198.19.0.30 node-b node-b 30500 >"$m/shop.yaml"
 assert_eq "no local endpoint: 503" 503 "$(poll_code 503 "$url" "$out/b")"
@@ -88,6 +91,17 @@ else
 	"$SVCNFT" plan "$m" 2>&1 | tail -n 5 | diag
 fi
 
+stop_watch TERM
+assert_eq "SIGTERM: exit status 0" 0 "$WATCH_STATUS"
+
+# With --node-ip the health checks answer on those addresses only, as node
+# ports do.
+lb_service shop 198.19.0.30 node-a node-b 30500 >"$m/shop.yaml"
+start_watch --allow-empty --node-name node-a --node-ip "$NODE_IP" "$m" >/dev/null ||
+	{ diag_file "watch log" "$WATCH_LOG"; e2e_bail "watch did not sync"; }
+assert_eq "--node-ip: the node address answers" 200 "$(poll_code 200 "$url" "$out/f")"
+assert_eq "--node-ip: another address of the node does not" 000 \
+	"$(http_in pod1 "http://198.18.1.1:30500/" "$out/g")"
 stop_watch TERM
 assert_eq "SIGTERM: exit status 0" 0 "$WATCH_STATUS"
 t_done
