@@ -42,7 +42,7 @@ struct model_port {
 	uint16_t target_port;	/* numeric targetPort, or 0 when named */
 	char *target_port_name;	/* named targetPort, resolved per Pod */
 	struct model_endpoint *endpoints;	/* sorted by address, port */
-	size_t nendpoints;
+	size_t nendpoints, cap_endpoints;
 };
 
 struct model_service {
@@ -141,5 +141,7 @@ bool model_service_has_family(const struct model_service *s, int family);
 
 const char *service_type_name(enum service_type t);
 const char *protocol_name(uint8_t proto);	/* "tcp", "udp", "sctp" */
+/* The other way round; 0 for any other name. */
+uint8_t protocol_from_name(const char *name);
 
 #endif

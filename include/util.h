@@ -33,6 +33,15 @@ uint64_t hash_fnv1a(const void *data, size_t len, uint64_t seed);
 /* A duration as Go (and kube-proxy's flags) write it: "250ms", "30s",
  * "1h", "1m30s"; "0" alone needs no unit. 0 or -EINVAL. */
 int duration_parse(const char *s, double *seconds);
+/*
+ * SipHash-1-3 under a key drawn at random when the process starts: for hash
+ * tables indexed by what manifests name (labels, names, anchors). Nobody who
+ * writes a manifest can choose keys that collide, as they could for an
+ * unkeyed hash and make every lookup a scan. Differs between runs: never use
+ * it for anything that is printed or kept.
+ */
+uint64_t hash_keyed(const void *data, size_t len);
+
 
 /*
  * A string-keyed multimap (key -> list of indices), used to index manifest
@@ -53,6 +62,26 @@ struct strmap {
 void strmap_add(struct strmap *m, const char *key, size_t val);
 const struct strmap_entry *strmap_get(const struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);
+
+/*
+ * A set of byte strings the caller keeps (nothing is copied), for
+ * "seen before?" over labels or addresses without an allocation per key.
+ */
+struct keyset_slot {
+	const void *key;
+	size_t len;
+	uint64_t hash;
+};
+
+struct keyset {
+	struct keyset_slot *slots;
+	size_t cap, n;
+};
+
+/* Returns true when key was added, false when already present. */
+bool keyset_add(struct keyset *s, const void *key, size_t len);
+bool keyset_has(const struct keyset *s, const void *key, size_t len);
+void keyset_free(struct keyset *s);
 
 /* A set of 64-bit keys (addresses, ports) for allocation. */
 struct u64set {

@@ -92,6 +92,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_expose(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 /* The iptables backend's side of apply, plan, dump and flush. */
 int ipt_cmd_apply(const struct cli_options *o, const struct compiled *c);

@@ -26,17 +26,29 @@ static size_t char_start(const char *s, size_t i)
 	return i;
 }
 
-static char *bounded(char *s, size_t max)
+/* A copy of s, shortened past max bytes; only the bytes kept are copied. */
+static char *bounded_copy(const char *s, size_t max)
 {
-	size_t len = s ? strlen(s) : 0, head, tail;
-	char *out;
+	size_t len, head, tail;
 
+	if (!s)
+		return NULL;
+	len = strlen(s);
 	if (len <= max)
-		return s;
+		return xstrndup(s, len);
 	head = char_start(s, max * 6 / 10);
 	tail = char_start(s, len - max * 3 / 10);
-	out = xasprintf("%.*s[... %zu bytes left out ...]%s", (int)head, s,
-			tail - head, s + tail);
+	return xasprintf("%.*s[... %zu bytes left out ...]%s", (int)head, s,
+			 tail - head, s + tail);
+}
+
+static char *bounded(char *s, size_t max)
+{
+	char *out;
+
+	if (!s || strlen(s) <= max)
+		return s;
+	out = bounded_copy(s, max);
 	free(s);
 	return out;
 }
@@ -58,10 +70,10 @@ void diag_vadd(struct diag_list *dl, enum diag_level level,
 		d->column = pos->column;
 		d->show_column = pos->one_line && pos->column;
 	}
-	d->kind = bounded(xstrdup(kind), DIAG_MAX_NAME);
-	d->ns = bounded(xstrdup(ns), DIAG_MAX_NAME);
-	d->name = bounded(xstrdup(name), DIAG_MAX_NAME);
-	d->field = bounded(xstrdup(field), DIAG_MAX_NAME);
+	d->kind = bounded_copy(kind, DIAG_MAX_NAME);
+	d->ns = bounded_copy(ns, DIAG_MAX_NAME);
+	d->name = bounded_copy(name, DIAG_MAX_NAME);
+	d->field = bounded_copy(field, DIAG_MAX_NAME);
 	if (vasprintf(&d->message, fmt, ap) < 0)
 		out_of_memory();
 	d->message = bounded(d->message, DIAG_MAX_MESSAGE);

@@ -166,9 +166,12 @@ static void write_nodeports_jump(FILE *out, const struct rs_table *t)
 }
 
 /* The dispatch rules of one map: to the service chain in nat, or to
- * REJECT in filter for ports that have no endpoints. */
+ * REJECT in filter for ports that have no endpoints. Each element's chain
+ * is found in chains (name -> index): a map holds one element per Service
+ * address and port. */
 static void write_dispatch(FILE *out, const struct rs_table *t,
-			   const struct rs_map *m, enum ipt_table which)
+			   const struct strmap *chains, const struct rs_map *m,
+			   enum ipt_table which)
 {
 	const char *from = m->kind == RS_MAP_SERVICE_IPS ? IPT_SERVICES : IPT_NODEPORTS;
 	char name[29];
@@ -180,7 +183,8 @@ static void write_dispatch(FILE *out, const struct rs_table *t,
 		 * policies) have no iptables form yet: their Service port's
 		 * endpoints are used directly */
 		const char *svc = rs_port_chain(e->chain, buf, sizeof(buf));
-		const struct rs_chain *c = svc ? rs_table_find_chain(t, svc) : NULL;
+		const struct strmap_entry *ce = svc ? strmap_get(chains, svc) : NULL;
+		const struct rs_chain *c = ce ? &t->chains[ce->vals[0]] : NULL;
 		bool live = c && chain_has_endpoints(c);
 
 		if (!c || live != (which == IPT_NAT))
@@ -197,14 +201,6 @@ static void write_dispatch(FILE *out, const struct rs_table *t,
 				e->l4proto == IPPROTO_TCP ? "tcp-reset" : "icmp-port-unreachable");
 		}
 	}
-}
-
-static bool has_str(char *const *v, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i], s))
-			return true;
-	return false;
 }
 
 /* The chains table `which` should hold, in order. Caller frees. */
@@ -267,11 +263,13 @@ static void write_jumps(FILE *out, enum ipt_table which,
 
 /* Chains of an earlier run that this one no longer has: declared (which
  * flushes them under --noflush) so that nothing refers to them, then -X. */
-static void write_stale(FILE *out, char **want, size_t nwant,
+/* Chains of the kernel's table that are no longer wanted (an index of
+ * the wanted ones: both lists hold a chain per Service port). */
+static void write_stale(FILE *out, const struct strmap *want,
 			const struct ipt_table_state *st, bool declare)
 {
 	for (size_t i = 0; st && i < st->nchains; i++) {
-		if (has_str(want, nwant, st->chains[i]))
+		if (strmap_get(want, st->chains[i]))
 			continue;
 		if (declare)
 			fprintf(out, ":%s - [0:0]\n", st->chains[i]);
@@ -309,29 +307,36 @@ int ipt_restore_write(FILE *out, const struct rs_table *t, enum ipt_table which,
 	char **want = wanted_chains(t, which, &nwant);
 	const struct rs_map *ips = rs_table_find_map(t, RS_MAP_SERVICE_IPS_NAME);
 	const struct rs_map *nodeports = rs_table_find_map(t, RS_MAP_NODEPORTS_NAME);
+	struct strmap chains = { 0 }, wanted = { 0 };
 
+	for (size_t i = 0; i < t->nchains; i++)
+		strmap_add(&chains, t->chains[i].name, i);
+	for (size_t i = 0; i < nwant; i++)
+		strmap_add(&wanted, want[i], i);
 	fprintf(out, "*%s\n", ipt_table_name(which));
 	for (size_t i = 0; i < nwant; i++)
 		fprintf(out, ":%s - [0:0]\n", want[i]);
-	write_stale(out, want, nwant, st, true);
+	write_stale(out, &wanted, st, true);
 	if (ips)
-		write_dispatch(out, t, ips, which);
+		write_dispatch(out, t, &chains, ips, which);
 	if (which == IPT_NAT) {
 		/* node ports last: a service address that is also local must
 		 * reach its own service, not a node port */
 		write_nodeports_jump(out, t);
 		if (nodeports)
-			write_dispatch(out, t, nodeports, which);
+			write_dispatch(out, t, &chains, nodeports, which);
 		write_service_chains(out, t);
 	} else {
 		if (nodeports)
-			write_dispatch(out, t, nodeports, which);
+			write_dispatch(out, t, &chains, nodeports, which);
 		write_cluster_ip_rejects(out, t);
 	}
 	write_jumps(out, which, st);
-	write_stale(out, want, nwant, st, false);
+	write_stale(out, &wanted, st, false);
 	fputs("COMMIT\n", out);
 	free_strv(want, nwant);
+	strmap_free(&chains);
+	strmap_free(&wanted);
 	return ferror(out) ? -EIO : 0;
 }
 

@@ -76,6 +76,9 @@ static const struct command commands[] = {
 	  "  --type ClusterIP|NodePort|LoadBalancer\n"
 	  "  --node-port N             with --type NodePort or LoadBalancer\n"
 	  "  --allow-insecure-files    read manifests that users other than root or you can write\n" },
+	/* no usage text here: explain prints its own (three forms, DEST) */
+	{ "explain", cmd_explain, "[options] DEST",
+	  "where a connection to DEST goes, and why", NULL },
 	{ "help", cmd_help, "[COMMAND]", "show this help, or a command's", "" },
 };
 

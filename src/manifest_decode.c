@@ -234,17 +234,27 @@ bool mdec_is_merge_key(const struct mnode *key)
 	       key->u.str && !strcmp(key->u.str, "<<");
 }
 
-static bool has_label(const struct k8s_labels *l, const char *key)
+/* Labels being decoded, and an index of their keys that merges (`<<`)
+ * consult; made at the first merge, so plain mappings need none. */
+struct labels_out {
+	struct k8s_labels *l;
+	size_t cap;
+	struct keyset keys;	/* of the labels' own key strings */
+	size_t nindexed;	/* of l->v, in keys */
+};
+
+static bool has_label(struct labels_out *out, const char *key)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i].key.s, key))
-			return true;
-	return false;
+	for (; out->nindexed < out->l->n; out->nindexed++) {
+		const char *k = out->l->v[out->nindexed].key.s;
+
+		keyset_add(&out->keys, k, strlen(k));
+	}
+	return keyset_has(&out->keys, key, strlen(key));
 }
 
 static void add_label(struct dec *d, struct mnode *key, struct mnode *val,
-		      const struct fpath *path, struct k8s_labels *out,
-		      size_t *cap)
+		      const struct fpath *path, struct labels_out *out)
 {
 	struct fpath vp = { path, key->u.str, 0 };
 	struct k8s_label l = { { NULL, { 0 } }, { NULL, { 0 } } };
@@ -258,17 +268,16 @@ static void add_label(struct dec *d, struct mnode *key, struct mnode *val,
 		return;
 	l.key.pos = mnode_pos(d->t, key);
 	l.key.s = mnode_take_str(key);
-	grow_array(&out->v, cap, out->n + 1, sizeof(*out->v));
-	out->v[out->n++] = l;
+	grow_array(&out->l->v, &out->cap, out->l->n + 1, sizeof(*out->l->v));
+	out->l->v[out->l->n++] = l;
 }
 
 static void merge_labels(struct dec *d, struct mnode *src,
-			 const struct fpath *path, struct k8s_labels *out,
-			 size_t *cap);
+			 const struct fpath *path, struct labels_out *out);
 
 /* Keys written in the mapping win over keys merged in with `<<`. */
 static void add_labels(struct dec *d, struct mnode *map, const struct fpath *path,
-		       struct k8s_labels *out, size_t *cap, bool merged)
+		       struct labels_out *out, bool merged)
 {
 	for (uint32_t i = 0; i + 1 < map->n; i += 2) {
 		struct mnode *key = mdec_kid(d, map, i);
@@ -277,30 +286,29 @@ static void add_labels(struct dec *d, struct mnode *map, const struct fpath *pat
 			continue;
 		if (merged && has_label(out, key->u.str))
 			continue;
-		add_label(d, key, mdec_kid(d, map, i + 1), path, out, cap);
+		add_label(d, key, mdec_kid(d, map, i + 1), path, out);
 	}
 	for (uint32_t i = 0; i + 1 < map->n; i += 2)
 		if (mdec_is_merge_key(mdec_kid(d, map, i)))
-			merge_labels(d, mdec_kid(d, map, i + 1), path, out, cap);
+			merge_labels(d, mdec_kid(d, map, i + 1), path, out);
 }
 
 static void merge_labels(struct dec *d, struct mnode *src,
-			 const struct fpath *path, struct k8s_labels *out,
-			 size_t *cap)
+			 const struct fpath *path, struct labels_out *out)
 {
 	if (src->kind == MN_MAP) {
-		add_labels(d, src, path, out, cap, true);
+		add_labels(d, src, path, out, true);
 		return;
 	}
 	for (uint32_t i = 0; src->kind == MN_SEQ && i < src->n; i++)
 		if (mdec_kid(d, src, i)->kind == MN_MAP)
-			add_labels(d, mdec_kid(d, src, i), path, out, cap, true);
+			add_labels(d, mdec_kid(d, src, i), path, out, true);
 }
 
 static void dec_labels(struct dec *d, struct mnode *v, const struct fpath *path,
-		       struct k8s_labels *out)
+		       struct k8s_labels *l)
 {
-	size_t cap = 0;
+	struct labels_out out = { .l = l };
 
 	if (mnode_is_null(v))
 		return;
@@ -308,9 +316,10 @@ static void dec_labels(struct dec *d, struct mnode *v, const struct fpath *path,
 		mdec_type_error(d, v, path, "a mapping of labels (key: value)", NULL);
 		return;
 	}
-	out->present = true;
-	out->pos = mnode_pos(d->t, v);
-	add_labels(d, v, path, out, &cap, false);
+	l->present = true;
+	l->pos = mnode_pos(d->t, v);
+	add_labels(d, v, path, &out, false);
+	keyset_free(&out.keys);
 }
 
 static void dec_field(struct dec *d, const struct field *f, struct mnode *v,

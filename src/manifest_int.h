@@ -187,6 +187,11 @@ void manifest_decode_document(struct manifest_set *set, struct mtree *t,
 /* MANIFEST_STRICT_MODES for one file or directory (manifest_perms.c):
  * 0, or -EPERM after reporting who else can write it. */
 int manifest_check_secure(const char *path, struct diag_list *diags);
+/* The same for a file or directory found in a directory that passed, and
+ * not a symbolic link: only its own owner and mode are left to check. */
+struct stat;
+int manifest_check_secure_entry(const char *path, const struct stat *st,
+				struct diag_list *diags);
 /* Register a file name in set; the returned pointer lives as long as set. */
 const char *manifest_set_add_file(struct manifest_set *set, const char *name);
 

@@ -132,14 +132,22 @@ struct walk {
 	unsigned flags;
 	struct dir_seen *v;
 	size_t n, cap;
+	struct strmap index;	/* "dev:ino" -> index in v */
 };
+
+static char *dir_key(const struct stat *st)
+{
+	return xasprintf("%llx:%llx", (unsigned long long)st->st_dev,
+			 (unsigned long long)st->st_ino);
+}
 
 static struct dir_seen *find_dir(struct walk *w, const struct stat *st)
 {
-	for (size_t i = 0; i < w->n; i++)
-		if (w->v[i].dev == st->st_dev && w->v[i].ino == st->st_ino)
-			return &w->v[i];
-	return NULL;
+	char *key = dir_key(st);
+	const struct strmap_entry *e = strmap_get(&w->index, key);
+
+	free(key);
+	return e ? &w->v[e->vals[0]] : NULL;
 }
 
 /* 1: read it, 0: already read, -ELOOP: reported. */
@@ -147,6 +155,7 @@ static int enter_dir(struct walk *w, const char *path, const struct stat *st)
 {
 	struct dir_seen *d = find_dir(w, st);
 	struct src_pos pos = { .file = path };
+	char *key;
 
 	if (d && d->on_path) {
 		diag_add(w->diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
@@ -156,6 +165,9 @@ static int enter_dir(struct walk *w, const char *path, const struct stat *st)
 	}
 	if (d)
 		return 0;
+	key = dir_key(st);
+	strmap_add(&w->index, key, w->n);
+	free(key);
 	grow_array(&w->v, &w->cap, w->n + 1, sizeof(*w->v));
 	d = &w->v[w->n++];
 	d->dev = st->st_dev;
@@ -178,6 +190,7 @@ static void walk_free(struct walk *w)
 	for (size_t i = 0; i < w->n; i++)
 		free(w->v[i].path);
 	free(w->v);
+	strmap_free(&w->index);
 }
 
 bool manifest_is_manifest_name(const char *name)
@@ -224,11 +237,13 @@ static int list_dir(const char *path, char ***names, size_t *n)
 
 static int read_dir(struct walk *w, const char *path, const struct stat *st);
 
-/* A file or directory to read, found by stat. Returns 0 or the negative
- * errno already reported. */
-static int read_node(struct walk *w, const char *path, const struct stat *st)
+/* A file or directory to read, found by stat; checked: it passed
+ * MANIFEST_STRICT_MODES already. Returns 0 or the negative errno already
+ * reported. */
+static int read_node(struct walk *w, const char *path, const struct stat *st,
+		     bool checked)
 {
-	if ((w->flags & MANIFEST_STRICT_MODES) &&
+	if ((w->flags & MANIFEST_STRICT_MODES) && !checked &&
 	    manifest_check_secure(path, w->diags) < 0)
 		return -EPERM;
 	if (S_ISDIR(st->st_mode))
@@ -240,19 +255,31 @@ static int read_node(struct walk *w, const char *path, const struct stat *st)
 static int read_entry(struct walk *w, const char *path, const char *name)
 {
 	bool wanted = manifest_is_manifest_name(name);
+	bool link = true;
 	struct stat st;
 	char *full;
 	int r = 0;
 
 	full = xasprintf("%s%s%s", path,
 			 path[strlen(path) - 1] == '/' ? "" : "/", name);
-	if (stat(full, &st) < 0) {
+	/* lstat first: what is not a symbolic link lies in this directory,
+	 * which passed the strict modes, and needs only its own check */
+	if (lstat(full, &st) == 0 && !S_ISLNK(st.st_mode))
+		link = false;
+	else if (stat(full, &st) < 0) {
 		/* Only a manifest we cannot read is a problem. */
 		if (wanted)
 			r = path_error(w->diags, full, "read", errno);
-	} else if (S_ISDIR(st.st_mode) || (wanted && S_ISREG(st.st_mode))) {
-		r = read_node(w, full, &st);
+		goto out;
 	}
+	if (S_ISDIR(st.st_mode) || (wanted && S_ISREG(st.st_mode))) {
+		if (!link && (w->flags & MANIFEST_STRICT_MODES) &&
+		    manifest_check_secure_entry(full, &st, w->diags) < 0)
+			r = -EPERM;
+		else
+			r = read_node(w, full, &st, !link);
+	}
+out:
 	free(full);
 	return r;
 }
@@ -286,7 +313,7 @@ static int read_dir(struct walk *w, const char *path, const struct stat *st)
 int manifest_read_path_flags(struct manifest_set *set, const char *path,
 			     unsigned flags, struct diag_list *diags)
 {
-	struct walk w = { set, diags, flags, NULL, 0, 0 };
+	struct walk w = { set, diags, flags, NULL, 0, 0, { 0 } };
 	struct stat st;
 	int r;
 
@@ -294,7 +321,7 @@ int manifest_read_path_flags(struct manifest_set *set, const char *path,
 		return manifest_read_stream(set, "<stdin>", stdin, diags);
 	if (stat(path, &st) < 0)
 		return path_error(diags, path, "read", errno);
-	r = read_node(&w, path, &st);
+	r = read_node(&w, path, &st, false);
 	walk_free(&w);
 	return r;
 }

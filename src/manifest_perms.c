@@ -89,9 +89,21 @@ static char *first_unsafe(char *real)
 	return reason;
 }
 
-int manifest_check_secure(const char *path, struct diag_list *diags)
+/* 0 when reason is NULL, else reports it (and frees it): -EPERM. */
+static int refuse_unsafe(const char *path, char *reason, struct diag_list *diags)
 {
 	struct src_pos pos = { .file = path };
+
+	if (!reason)
+		return 0;
+	diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
+		 "refusing to read it: %s; %s", reason, advice);
+	free(reason);
+	return -EPERM;
+}
+
+int manifest_check_secure(const char *path, struct diag_list *diags)
+{
 	char *real = realpath(path, NULL);
 	char *reason;
 
@@ -99,10 +111,14 @@ int manifest_check_secure(const char *path, struct diag_list *diags)
 		return 0;
 	reason = first_unsafe(real);
 	free(real);
-	if (!reason)
-		return 0;
-	diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
-		 "refusing to read it: %s; %s", reason, advice);
-	free(reason);
-	return -EPERM;
+	return refuse_unsafe(path, reason, diags);
+}
+
+/* An entry of a directory that passed: only the entry itself is left to
+ * check. Checking every directory above every file again would cost the
+ * square of the depth per file (realpath, then a stat per level). */
+int manifest_check_secure_entry(const char *path, const struct stat *st,
+				struct diag_list *diags)
+{
+	return refuse_unsafe(path, unsafe_reason(path, st, false), diags);
 }

@@ -15,6 +15,7 @@
 
 enum {
 	MAX_DEPTH = 64,
+	MAX_TAG_DIRECTIVES = 64,	/* per document */
 	ALIAS_MIN_LIMIT = 1000000,	/* expanded nodes always allowed */
 	ALIAS_FACTOR = 10,		/* ... or this many times those written */
 	DUP_SCAN_MAX = 8,		/* pairs compared pairwise; more are sorted */
@@ -79,6 +80,8 @@ struct builder {
 	uint64_t heaviest;	/* the alias that expands to most nodes */
 	struct src_pos heaviest_pos;
 	bool skipping;
+	unsigned depth;		/* collections open, built or skipped */
+	bool stop;		/* read no further: nesting too deep */
 	size_t nonempty;	/* documents that hold more than null */
 	struct manifest_set *set;
 	struct diag_list *diags;
@@ -167,7 +170,7 @@ static void attach(struct builder *b, uint32_t idx)
 static size_t anchor_slot(const struct builder *b, const char *name)
 {
 	size_t mask = b->nslots - 1;
-	size_t i = hash_fnv1a(name, strlen(name), 0) & mask;
+	size_t i = hash_keyed(name, strlen(name)) & mask;
 
 	while (b->slots[i] && strcmp(b->anchors[b->slots[i] - 1].name, name))
 		i = (i + 1) & mask;
@@ -315,13 +318,6 @@ static void on_start(struct builder *b, yaml_event_t *ev)
 					&ev->data.sequence_start.anchor;
 	uint32_t idx;
 
-	if (b->nopen >= MAX_DEPTH) {
-		struct src_pos pos = mark_pos(b, &ev->start_mark);
-
-		refuse_document(b, &pos, "nesting deeper than %d levels; refusing the document",
-		      MAX_DEPTH);
-		return;
-	}
 	if (!new_node(b, is_map ? MN_MAP : MN_SEQ, &ev->start_mark, &idx))
 		return;
 	b->tree.nodes[idx].flags |= MN_OPEN;
@@ -576,6 +572,7 @@ static void builder_clear(struct builder *b)
 	t->has_root = false;
 	t->nerrors = 0;
 	b->nanchors = b->npending = b->nopen = 0;
+	b->depth = 0;
 	b->own = b->heaviest = 0;
 	b->skipping = false;
 	b->in_items = false;
@@ -600,13 +597,39 @@ static void finish_document(struct builder *b)
 	builder_clear(b);
 }
 
+/*
+ * libyaml's scanner walks every open flow level ('[', '{') for each token,
+ * so a line of a million '[' costs it a million squared steps: past the
+ * limit nothing more of this input is given to it, not even to find the
+ * next document. Its look-ahead stops at 1,024 characters, so it has done
+ * little more than the limit allows when the event arrives here.
+ */
+static bool depth_ok(struct builder *b, const yaml_event_t *ev)
+{
+	struct src_pos pos;
+
+	if (ev->type == YAML_SEQUENCE_END_EVENT || ev->type == YAML_MAPPING_END_EVENT) {
+		b->depth--;
+		return true;
+	}
+	if (ev->type != YAML_SEQUENCE_START_EVENT && ev->type != YAML_MAPPING_START_EVENT)
+		return true;
+	if (++b->depth <= MAX_DEPTH)
+		return true;
+	pos = mark_pos(b, &ev->start_mark);
+	refuse_document(b, &pos, "nesting deeper than %d levels; refusing the document and not reading the rest of this input",
+			MAX_DEPTH);
+	b->stop = true;
+	return false;
+}
+
 static void on_event(struct builder *b, yaml_event_t *ev)
 {
 	if (ev->type == YAML_DOCUMENT_END_EVENT) {
 		finish_document(b);
 		return;
 	}
-	if (b->skipping)
+	if (!depth_ok(b, ev) || b->skipping)
 		return;
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
@@ -769,6 +792,10 @@ static void parse_events(struct builder *b, yaml_parser_t *parser)
 		done = ev.type == YAML_STREAM_END_EVENT;
 		on_event(b, &ev);
 		yaml_event_delete(&ev);
+		if (b->stop) {
+			finish_document(b);	/* refused: frees what was built */
+			return;
+		}
 	}
 }
 
@@ -797,6 +824,43 @@ static void refuse_empty(struct builder *b)
 		 "no Kubernetes objects: the input is empty, or holds only comments and empty documents (as a failed or truncated write leaves it); to remove every Service, use svcnft flush");
 }
 
+/* Whether the line [line, end) starts with word, then a blank or its end. */
+static bool line_starts(const char *line, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	return (size_t)(end - line) >= n && !memcmp(line, word, n) &&
+	       (line + n == end || line[n] == ' ' || line[n] == '\t' || line[n] == '\r');
+}
+
+/*
+ * libyaml compares each %TAG directive with every earlier one of its
+ * document, so a flood of them costs it the square of their number before
+ * it gives a single event: they are counted here first, in one pass. A
+ * %TAG directive is a line that starts with it; a document marker ("---",
+ * "...") ends their document. Returns the line of the first directive past
+ * the limit, or 0.
+ */
+static unsigned tag_directive_flood(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	unsigned line = 1, ntags = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+		if (!eol)
+			eol = end;
+		if (line_starts(p, eol, "---") || line_starts(p, eol, "..."))
+			ntags = 0;
+		else if (line_starts(p, eol, "%TAG") && ++ntags > MAX_TAG_DIRECTIVES)
+			return line;
+		p = eol + 1;
+		line++;
+	}
+	return 0;
+}
+
 /* Compact JSON (jq -c, kubectl's output minified) is one line: there the
  * line number alone does not say which object or field a message means. */
 static bool is_one_line(const char *buf, size_t len)
@@ -818,8 +882,18 @@ int manifest_read_buffer(struct manifest_set *set, const char *name,
 	};
 	size_t nerrors = diags->nerrors;
 	yaml_parser_t parser;
+	unsigned flood;
 
 	b.tree.file = manifest_set_add_file(set, name ? name : "<input>");
+	flood = tag_directive_flood(b.buf, b.len);
+	if (flood) {
+		struct src_pos pos = { .file = b.tree.file, .line = flood, .column = 1 };
+
+		diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
+			 "more than %d %%TAG directives before one document; refusing the input",
+			 MAX_TAG_DIRECTIVES);
+		return 0;
+	}
 	b.tree.one_line = is_one_line(b.buf, b.len);
 	if (manifest_refuse_template(b.tree.file, b.buf, b.len, diags)) {
 		builder_free(&b);

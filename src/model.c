@@ -206,6 +206,7 @@ int model_build(struct model *m, const struct manifest_set *set,
 	copy_node(&m->node, &opts->node);
 	free(src);
 	strmap_free(&ctx.pods_by_label);
+	strmap_free(&ctx.pod_ports);
 	strmap_free(&ctx.endpoints_by_name);
 	strmap_free(&ctx.slices_by_service);
 	return diags->nerrors > errors_before ? -EINVAL : 0;

@@ -98,14 +98,60 @@ static uint64_t addr_key(const struct ip_addr *a)
 	uint32_t v;
 
 	if (a->family == AF_INET6)
-		return hash_fnv1a(a->addr, 16, 0) | 1ULL << 63;
+		return hash_keyed(a->addr, 16) | 1ULL << 63;
 	memcpy(&v, a->addr, 4);
 	return ntohl(v);
 }
 
+/*
+ * Where assigned ClusterIPs of one family come from: the candidates are
+ * offsets first .. first + usable - 1 into --service-cidr (its network and
+ * broadcast addresses left out), and used counts those taken, so that a
+ * full range is known at once instead of after trying every candidate.
+ * Ranges of 2^63 addresses and more are never full: nothing is counted.
+ */
+struct ip_pool {
+	const struct ip_prefix *cidr;
+	unsigned host;		/* host bits */
+	uint64_t first, usable, used;
+};
+
+enum { ASSIGN_TRIES = 64 };	/* hashed candidates before a scan */
+
+static void ip_pool_init(struct ip_pool *p, const struct ip_prefix *cidr, int family)
+{
+	uint64_t size;
+
+	p->cidr = cidr;
+	p->host = (family == AF_INET ? 32 : 128) - cidr->len;
+	size = p->host >= 63 ? 1ULL << 62 : 1ULL << p->host;
+	p->first = size > 2 ? 1 : 0;
+	p->usable = size > 2 ? size - 2 : size;
+	p->used = 0;
+}
+
+/* Whether a is one of the pool's candidates (counted ranges only). */
+static bool ip_pool_holds(const struct ip_pool *p, const struct ip_addr *a)
+{
+	size_t n = a->family == AF_INET6 ? 16 : 4;
+	uint64_t off = 0;
+
+	if (p->host >= 63 || !ip_prefix_contains(p->cidr, a))
+		return false;
+	for (size_t i = n > 8 ? n - 8 : 0; i < n; i++)
+		off = off << 8 | a->addr[i];
+	off &= (1ULL << p->host) - 1;
+	return off >= p->first && off - p->first < p->usable;
+}
+
+static bool ip_pool_full(const struct ip_pool *p)
+{
+	return p->host < 63 && p->used >= p->usable;
+}
+
 /* Explicit ClusterIPs first: two Services may not share one. */
 static int claim_explicit_ips(struct model_ctx *ctx, struct u64set *taken,
-			      struct strmap *owner,
+			      struct ip_pool *pools, struct strmap *owner,
 			      const struct k8s_service *const *src)
 {
 	int ret = 0;
@@ -133,7 +179,8 @@ static int claim_explicit_ips(struct model_ctx *ctx, struct u64set *taken,
 				continue;
 			}
 			strmap_add(owner, buf, i);
-			u64set_add(taken, addr_key(ip));
+			if (u64set_add(taken, addr_key(ip)) && ip_pool_holds(&pools[f], ip))
+				pools[f].used++;
 		}
 	}
 	return ret;
@@ -150,37 +197,45 @@ static void prefix_offset(struct ip_addr *out, const struct ip_prefix *p, uint64
 		out->addr[i] |= off & 0xff;
 }
 
-static int assign_ip(struct model_ctx *ctx, struct model_service *s, int family,
-		     struct u64set *taken)
+/* Take the candidate at offset off into the pool, if it is free. */
+static bool take_ip(struct ip_pool *pool, struct u64set *taken, uint64_t off,
+		    struct ip_addr *out)
 {
-	const struct ip_prefix *cidr = family == AF_INET ? &ctx->opts->service_cidr :
-				       &ctx->opts->service_cidr6;
-	unsigned host = (family == AF_INET ? 32 : 128) - cidr->len;
-	uint64_t size = host >= 63 ? 1ULL << 62 : 1ULL << host;
-	uint64_t usable = size > 2 ? size - 2 : size;	/* not network, broadcast */
+	prefix_offset(out, pool->cidr, pool->first + off % pool->usable);
+	if (!u64set_add(taken, addr_key(out)))
+		return false;
+	pool->used++;
+	return true;
+}
+
+/* The hashed candidates first (see README, "Assigned ClusterIPs"), then
+ * the next free one after the last of them: the pool says one is left. */
+static int assign_ip(struct model_service *s, int family,
+		     struct u64set *taken, struct ip_pool *pool)
+{
 	char *key = xasprintf("%s/%s", s->ns, s->name);
-	int ret = -ENOSPC;
+	bool found = false;
+	struct ip_addr a;
+	uint64_t h = 0;
 
-	if (cidr->addr.family != family)
+	if (pool->cidr->addr.family != family || ip_pool_full(pool))
 		goto out;
-	for (uint64_t attempt = 0; attempt < usable * 4 && attempt < 1000000; attempt++) {
-		uint64_t h = hash_fnv1a(key, strlen(key), attempt);
-		struct ip_addr a;
-
-		prefix_offset(&a, cidr, (size > 2 ? 1 : 0) + h % usable);
-		if (!u64set_add(taken, addr_key(&a)))
-			continue;
-		*cluster_slot(s, family) = a;
-		if (family == AF_INET)
-			s->cluster_ip_assigned = true;
-		else
-			s->cluster_ip6_assigned = true;
-		ret = 0;
-		break;
+	for (uint64_t attempt = 0; attempt < ASSIGN_TRIES && !found; attempt++) {
+		h = hash_fnv1a(key, strlen(key), attempt) % pool->usable;
+		found = take_ip(pool, taken, h, &a);
 	}
+	for (uint64_t step = 1; step < pool->usable && !found; step++)
+		found = take_ip(pool, taken, (h + step) % pool->usable, &a);
+	if (!found)
+		goto out;
+	*cluster_slot(s, family) = a;
+	if (family == AF_INET)
+		s->cluster_ip_assigned = true;
+	else
+		s->cluster_ip6_assigned = true;
 out:
 	free(key);
-	return ret;
+	return found ? 0 : -ENOSPC;
 }
 
 static void no_room(struct model_ctx *ctx, const struct model_service *s, int family)
@@ -204,7 +259,12 @@ int model_assign_cluster_ips(struct model_ctx *ctx,
 {
 	struct u64set taken = { 0 };
 	struct strmap owner = { 0 };
-	int ret = claim_explicit_ips(ctx, &taken, &owner, src);
+	struct ip_pool pools[2];
+	int ret;
+
+	ip_pool_init(&pools[0], &ctx->opts->service_cidr, AF_INET);
+	ip_pool_init(&pools[1], &ctx->opts->service_cidr6, AF_INET6);
+	ret = claim_explicit_ips(ctx, &taken, pools, &owner, src);
 
 	for (size_t i = 0; i < ctx->m->nservices; i++) {
 		struct model_service *s = &ctx->m->services[i];
@@ -215,7 +275,7 @@ int model_assign_cluster_ips(struct model_ctx *ctx,
 			if ((family == AF_INET ? !s->want_ipv4 : !s->want_ipv6) ||
 			    cluster_slot(s, family)->family)
 				continue;
-			if (assign_ip(ctx, s, family, &taken) < 0) {
+			if (assign_ip(s, family, &taken, &pools[f]) < 0) {
 				no_room(ctx, s, family);
 				ret = -EINVAL;
 			}
@@ -269,21 +329,31 @@ static int claim_explicit_ports(struct model_ctx *ctx, struct u64set *numbers,
 	return ret;
 }
 
+/* As assign_ip: hashed candidates, then the next free port after the last
+ * of them. numbers holds only ports of the range (explicit ones outside it
+ * are refused), so it says at once when none is left. */
 int model_pick_node_port(struct model_ctx *ctx, const char *key,
 			 struct u64set *numbers, uint16_t *out)
 {
 	unsigned first = ctx->opts->node_port_first;
 	unsigned size = ctx->opts->node_port_last - first + 1;
+	uint64_t off = 0;
+	bool found = false;
 
-	for (uint64_t attempt = 0; attempt < (uint64_t)size * 4; attempt++) {
-		unsigned port = first + hash_fnv1a(key, strlen(key), attempt) % size;
-
-		if (!u64set_add(numbers, port))
-			continue;
-		*out = (uint16_t)port;
-		return 0;
+	if (numbers->n >= size)
+		return -ENOSPC;
+	for (uint64_t attempt = 0; attempt < ASSIGN_TRIES && !found; attempt++) {
+		off = hash_fnv1a(key, strlen(key), attempt) % size;
+		found = u64set_add(numbers, first + off);
 	}
-	return -ENOSPC;
+	for (unsigned step = 1; step < size && !found; step++) {
+		off = (off + 1) % size;
+		found = u64set_add(numbers, first + off);
+	}
+	if (!found)
+		return -ENOSPC;
+	*out = (uint16_t)(first + off);
+	return 0;
 }
 
 static int assign_port(struct model_ctx *ctx, const struct model_service *s,

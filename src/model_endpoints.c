@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "model_internal.h"
 
@@ -36,7 +37,7 @@ static void add_endpoint(struct model_ctx *ctx, struct model_port *p,
 		ctx->endpoints_total++;
 		return;
 	}
-	p->endpoints = xrealloc(p->endpoints, (p->nendpoints + 1) * sizeof(*e));
+	grow_array(&p->endpoints, &p->cap_endpoints, p->nendpoints + 1, sizeof(*e));
 	e = &p->endpoints[p->nendpoints++];
 	memset(e, 0, sizeof(*e));
 	e->addr = *a;
@@ -47,22 +48,75 @@ static void add_endpoint(struct model_ctx *ctx, struct model_port *p,
 	e->fallback = use == EP_FALLBACK;
 }
 
-/* Ports of published endpoints are matched to Service ports by name and
- * protocol; a single-port Service also takes a single unnamed port, as
- * hand-written Endpoints often leave the name out. */
-static const struct k8s_endpoint_port *
-match_port(const struct model_port *p, bool single,
-	   const struct k8s_endpoint_port *ports, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const char *name = ports[i].name.s ? ports[i].name.s : "";
+/*
+ * Ports of published endpoints are matched to Service ports by name and
+ * protocol only, as kube-proxy keys them: an unnamed Service port takes an
+ * unnamed endpoint port and no other, whatever the number of ports. The
+ * first endpoint port of a name and protocol in a subset or slice counts.
+ * Services with many ports look them up in an index, and a stamp per
+ * Service port says whether this subset or slice has given it one already,
+ * so n Service ports against n endpoint ports cost n, not n squared.
+ */
+enum { PORT_SCAN_MAX = 8 };	/* fewer Service ports: compare each */
 
-		if (protocol_parse(ports[i].protocol.s) != p->protocol)
-			continue;
-		if (!strcmp(name, p->name) || (single && n == 1))
-			return &ports[i];
+struct port_matcher {
+	const struct model_service *svc;
+	struct strmap index;	/* "name\x1fprotocol" -> Service port */
+	size_t *stamp;		/* per Service port: the subset that matched it */
+	size_t serial;		/* of the subset or slice being matched */
+};
+
+static void port_matcher_init(struct port_matcher *pm, const struct model_service *svc)
+{
+	char *key;
+
+	memset(pm, 0, sizeof(*pm));
+	pm->svc = svc;
+	pm->stamp = xcalloc(svc->nports, sizeof(*pm->stamp));
+	for (size_t i = 0; svc->nports > PORT_SCAN_MAX && i < svc->nports; i++) {
+		key = xasprintf("%s" KEY_SEP "%u", svc->ports[i].name,
+				svc->ports[i].protocol);
+		strmap_add(&pm->index, key, i);
+		free(key);
 	}
-	return NULL;
+}
+
+static void port_matcher_free(struct port_matcher *pm)
+{
+	strmap_free(&pm->index);
+	free(pm->stamp);
+}
+
+/* The Service port an endpoint port serves, or -1: none, or one that an
+ * earlier port of the same subset or slice already took. */
+static ssize_t port_matcher_find(struct port_matcher *pm,
+				 const struct k8s_endpoint_port *ep)
+{
+	const char *name = ep->name.s ? ep->name.s : "";
+	uint8_t proto = protocol_parse(ep->protocol.s);
+	const struct model_service *svc = pm->svc;
+	ssize_t found = -1;
+
+	if (svc->nports > PORT_SCAN_MAX) {
+		char *key = xasprintf("%s" KEY_SEP "%u", name, proto);
+		const struct strmap_entry *e = strmap_get(&pm->index, key);
+
+		free(key);
+		found = e ? (ssize_t)e->vals[0] : -1;
+	} else {
+		for (size_t i = 0; i < svc->nports && found < 0; i++)
+			if (svc->ports[i].protocol == proto && !strcmp(svc->ports[i].name, name))
+				found = (ssize_t)i;
+	}
+	if (found < 0 || pm->stamp[found] == pm->serial)
+		return -1;
+	pm->stamp[found] = pm->serial;
+	return found;
+}
+
+static bool port_number_ok(const struct k8s_endpoint_port *ep)
+{
+	return ep->port.v >= 1 && ep->port.v <= 65535;
 }
 
 static void add_addresses(struct model_ctx *ctx, struct model_port *p,
@@ -76,40 +130,27 @@ static void add_addresses(struct model_ctx *ctx, struct model_port *p,
 			add_endpoint(ctx, p, &a, port, v[j].node_name.s, NULL, use);
 }
 
-/* -v: ports of published endpoints that no port of the Service takes (by
+/* -v: a port of published endpoints that no port of the Service takes (by
  * name and protocol), so a reader learns why a Service has no endpoints. */
-static void note_unused_ports(struct model_ctx *ctx, const struct obj_ref *obj,
-			      const char *list, const struct model_service *svc,
-			      const struct k8s_endpoint_port *ports, size_t n)
+static void note_unused_port(struct model_ctx *ctx, const struct obj_ref *obj,
+			     const char *list, size_t j, const struct model_service *svc,
+			     const struct k8s_endpoint_port *port)
 {
 	char field[80];
-	bool *used;
 
-	if (!n || ctx->counting)
+	if (ctx->counting)
 		return;
-	used = xcalloc(n, sizeof(*used));
-	for (size_t i = 0; i < svc->nports; i++) {
-		const struct k8s_endpoint_port *m =
-			match_port(&svc->ports[i], svc->nports == 1, ports, n);
-
-		if (m)
-			used[m - ports] = true;
-	}
-	for (size_t j = 0; j < n; j++) {
-		if (used[j])
-			continue;
-		snprintf(field, sizeof(field), "%s[%zu]", list, j);
-		model_note(ctx, obj, &ports[j].port.pos, field,
-			   "port \"%s\" (%lld/%s) ignored: no port of Service %s/%s has this name and protocol",
-			   ports[j].name.s ? ports[j].name.s : "", ports[j].port.v,
-			   ports[j].protocol.s ? ports[j].protocol.s : "TCP", svc->ns, svc->name);
-	}
-	free(used);
+	snprintf(field, sizeof(field), "%s[%zu]", list, j);
+	model_note(ctx, obj, &port->port.pos, field,
+		   "port \"%s\" (%lld/%s) ignored: no port of Service %s/%s has this name and protocol",
+		   port->name.s ? port->name.s : "", port->port.v,
+		   port->protocol.s ? port->protocol.s : "TCP", svc->ns, svc->name);
 }
 
 static void from_endpoints_object(struct model_ctx *ctx,
 				  const struct k8s_endpoints *ep,
-				  struct model_service *svc, bool publish_all)
+				  struct model_service *svc, struct port_matcher *pm,
+				  bool publish_all)
 {
 	struct obj_ref obj = { "Endpoints", svc->ns, ep->meta.name.s };
 	char list[48];
@@ -118,17 +159,20 @@ static void from_endpoints_object(struct model_ctx *ctx,
 		const struct k8s_endpoint_subset *sub = &ep->subsets[s];
 
 		snprintf(list, sizeof(list), "subsets[%zu].ports", s);
-		note_unused_ports(ctx, &obj, list, svc, sub->ports, sub->nports);
-		for (size_t i = 0; i < svc->nports; i++) {
-			struct model_port *p = &svc->ports[i];
-			const struct k8s_endpoint_port *ep_port =
-				match_port(p, svc->nports == 1, sub->ports, sub->nports);
+		pm->serial++;
+		for (size_t j = 0; j < sub->nports; j++) {
+			const struct k8s_endpoint_port *ep_port = &sub->ports[j];
+			ssize_t i = port_matcher_find(pm, ep_port);
 
-			if (!ep_port || ep_port->port.v < 1 || ep_port->port.v > 65535)
+			if (i < 0) {
+				note_unused_port(ctx, &obj, list, j, svc, ep_port);
 				continue;
-			add_addresses(ctx, p, ep_port->port.v, sub->addresses,
+			}
+			if (!port_number_ok(ep_port))
+				continue;
+			add_addresses(ctx, &svc->ports[i], ep_port->port.v, sub->addresses,
 				      sub->naddresses, EP_READY);
-			add_addresses(ctx, p, ep_port->port.v, sub->not_ready,
+			add_addresses(ctx, &svc->ports[i], ep_port->port.v, sub->not_ready,
 				      sub->nnot_ready, publish_all ? EP_READY : EP_SKIP);
 		}
 	}
@@ -147,20 +191,26 @@ static enum ep_use slice_endpoint_use(const struct k8s_slice_endpoint *ep,
 }
 
 static void from_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *sl,
-		       struct model_service *svc, bool publish_all)
+		       struct model_service *svc, struct port_matcher *pm,
+		       bool publish_all)
 {
 	struct obj_ref obj = { "EndpointSlice", svc->ns, sl->meta.name.s };
 
 	if (sl->address_type.s && !strcmp(sl->address_type.s, "FQDN"))
 		return;	/* names, not addresses: nothing to DNAT to */
-	note_unused_ports(ctx, &obj, "ports", svc, sl->ports, sl->nports);
-	for (size_t i = 0; i < svc->nports; i++) {
-		struct model_port *p = &svc->ports[i];
-		const struct k8s_endpoint_port *sp =
-			match_port(p, svc->nports == 1, sl->ports, sl->nports);
+	pm->serial++;
+	for (size_t j = 0; j < sl->nports; j++) {
+		const struct k8s_endpoint_port *sp = &sl->ports[j];
+		ssize_t i = port_matcher_find(pm, sp);
+		struct model_port *p;
 
-		if (!sp || sp->port.v < 1 || sp->port.v > 65535)
+		if (i < 0) {
+			note_unused_port(ctx, &obj, "ports", j, svc, sp);
 			continue;
+		}
+		if (!port_number_ok(sp))
+			continue;
+		p = &svc->ports[i];
 		for (size_t e = 0; e < sl->nendpoints; e++) {
 			const struct k8s_slice_endpoint *ep = &sl->endpoints[e];
 			enum ep_use use = slice_endpoint_use(ep, publish_all);
@@ -191,50 +241,100 @@ static enum ep_use pod_use(const struct k8s_pod *pod, bool publish_all)
 	return pod->meta.deleting ? EP_FALLBACK : EP_READY;
 }
 
-static bool pod_matches(const struct k8s_pod *pod, const struct k8s_labels *sel)
+static int index_cmp(const void *pa, const void *pb)
 {
-	for (size_t i = 0; i < sel->n; i++) {
-		bool found = false;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
 
-		for (size_t j = 0; j < pod->meta.labels.n && !found; j++)
-			found = !strcmp(pod->meta.labels.v[j].key.s, sel->v[i].key.s) &&
-				!strcmp(pod->meta.labels.v[j].value.s ?
-					pod->meta.labels.v[j].value.s : "",
-					sel->v[i].value.s ? sel->v[i].value.s : "");
-		if (!found)
+	return (a > b) - (a < b);
+}
+
+/* Pods are indexed in order, so each label's list of Pods is sorted. */
+static bool has_pod(const struct strmap_entry *label, size_t pod)
+{
+	return bsearch(&pod, label->vals, label->nvals, sizeof(pod), index_cmp);
+}
+
+static bool pod_matches(const struct strmap_entry *const *sel, size_t nsel,
+			size_t pod)
+{
+	for (size_t i = 0; i < nsel; i++)
+		if (!has_pod(sel[i], pod))
 			return false;
-	}
 	return true;
 }
 
+static bool container_port_serves(const struct k8s_container_port *cp,
+				  const struct model_port *p)
+{
+	return cp->name.s && !strcmp(cp->name.s, p->target_port_name) &&
+	       protocol_parse(cp->protocol.s) == p->protocol &&
+	       cp->container_port.v >= 1 && cp->container_port.v <= 65535;
+}
+
+static char *pod_port_key(size_t pod, const char *name, uint8_t protocol)
+{
+	return xasprintf("%zu" KEY_SEP "%s" KEY_SEP "%u", pod, name, protocol);
+}
+
+static void index_pod_ports(struct model_ctx *ctx)
+{
+	const struct manifest_set *set = ctx->set;
+
+	ctx->pod_ports_built = true;
+	for (size_t i = 0; i < set->npods; i++) {
+		for (size_t j = 0; set->pods[i].nports > PORT_SCAN_MAX && j < set->pods[i].nports; j++) {
+			const struct k8s_container_port *cp = &set->pods[i].ports[j];
+			char *key;
+
+			if (!cp->name.s)
+				continue;
+			key = pod_port_key(i, cp->name.s, protocol_parse(cp->protocol.s));
+			strmap_add(&ctx->pod_ports, key, j);
+			free(key);
+		}
+	}
+}
+
 /* A named targetPort is looked up in each Pod's container ports, so two
- * Pods may serve the same name on different numbers. 0: not served. */
-static uint16_t pod_target_port(const struct k8s_pod *pod,
+ * Pods may serve the same name on different numbers; in an index for Pods
+ * with many ports. 0: not served. */
+static uint16_t pod_target_port(struct model_ctx *ctx, size_t pod_index,
 				const struct model_port *p)
 {
+	const struct k8s_pod *pod = &ctx->set->pods[pod_index];
+	const struct strmap_entry *e;
+	char *key;
+
 	if (!p->target_port_name)
 		return p->target_port;
-	for (size_t i = 0; i < pod->nports; i++) {
-		const struct k8s_container_port *cp = &pod->ports[i];
-
-		if (cp->name.s && !strcmp(cp->name.s, p->target_port_name) &&
-		    protocol_parse(cp->protocol.s) == p->protocol &&
-		    cp->container_port.v >= 1 && cp->container_port.v <= 65535)
-			return cp->container_port.v;
+	if (pod->nports <= PORT_SCAN_MAX) {
+		for (size_t i = 0; i < pod->nports; i++)
+			if (container_port_serves(&pod->ports[i], p))
+				return pod->ports[i].container_port.v;
+		return 0;
 	}
+	if (!ctx->pod_ports_built)
+		index_pod_ports(ctx);
+	key = pod_port_key(pod_index, p->target_port_name, p->protocol);
+	e = strmap_get(&ctx->pod_ports, key);
+	free(key);
+	for (size_t i = 0; e && i < e->nvals; i++)
+		if (container_port_serves(&pod->ports[e->vals[i]], p))
+			return pod->ports[e->vals[i]].container_port.v;
 	return 0;
 }
 
 static void add_pod_address(struct model_ctx *ctx, struct model_service *svc,
-			    const struct k8s_pod *pod, const char *ip,
+			    size_t pod_index, const char *ip,
 			    const char *ref, enum ep_use use)
 {
+	const struct k8s_pod *pod = &ctx->set->pods[pod_index];
 	struct ip_addr a;
 
 	if (ip_addr_parse(&a, ip) < 0)
 		return;
 	for (size_t i = 0; i < svc->nports; i++) {
-		uint16_t port = pod_target_port(pod, &svc->ports[i]);
+		uint16_t port = pod_target_port(ctx, pod_index, &svc->ports[i]);
 
 		if (port)
 			add_endpoint(ctx, &svc->ports[i], &a, port, pod->node_name.s,
@@ -242,32 +342,61 @@ static void add_pod_address(struct model_ctx *ctx, struct model_service *svc,
 	}
 }
 
+/*
+ * The Pods labelled with each key=value of the selector, or false when one
+ * has none. The rarest comes first: the candidates are taken from it, as a
+ * label every Pod of a release carries may well be written first.
+ */
+static bool selected_labels(struct model_ctx *ctx, const struct k8s_service *k,
+			    const char *ns, const struct strmap_entry **out)
+{
+	const struct k8s_labels *sel = &k->selector;
+
+	for (size_t i = 0; i < sel->n; i++) {
+		char *key = xasprintf("%s" KEY_SEP "%s" KEY_SEP "%s", ns, sel->v[i].key.s,
+				      sel->v[i].value.s ? sel->v[i].value.s : "");
+
+		out[i] = strmap_get(&ctx->pods_by_label, key);
+		free(key);
+		if (!out[i])
+			return false;
+		if (out[i]->nvals < out[0]->nvals) {
+			const struct strmap_entry *t = out[0];
+
+			out[0] = out[i];
+			out[i] = t;
+		}
+	}
+	return true;
+}
+
 static void from_pods(struct model_ctx *ctx, const struct k8s_service *k,
 		      struct model_service *svc, bool publish_all)
 {
-	char *key = xasprintf("%s" KEY_SEP "%s" KEY_SEP "%s", svc->ns,
-			      k->selector.v[0].key.s,
-			      k->selector.v[0].value.s ? k->selector.v[0].value.s : "");
-	const struct strmap_entry *cand = strmap_get(&ctx->pods_by_label, key);
+	const struct strmap_entry **sel = xcalloc(k->selector.n, sizeof(*sel));
+	const struct strmap_entry *cand = NULL;
 
-	free(key);
+	if (selected_labels(ctx, k, svc->ns, sel))
+		cand = sel[0];
 	for (size_t c = 0; cand && c < cand->nvals; c++) {
 		const struct k8s_pod *pod = &ctx->set->pods[cand->vals[c]];
 		enum ep_use use = pod_use(pod, publish_all);
 		char *ref;
 
-		if (use == EP_SKIP || !pod_matches(pod, &k->selector))
+		if (use == EP_SKIP || !pod_matches(sel + 1, k->selector.n - 1, cand->vals[c]))
 			continue;
 		ref = xasprintf("%s/%s", svc->ns, pod->meta.name.s);
 		/* status.podIPs: one address per family (dual-stack); older
 		 * objects have status.podIP alone */
 		if (pod->pod_ips.n)
 			for (size_t j = 0; j < pod->pod_ips.n; j++)
-				add_pod_address(ctx, svc, pod, pod->pod_ips.v[j].s, ref, use);
+				add_pod_address(ctx, svc, cand->vals[c], pod->pod_ips.v[j].s,
+						ref, use);
 		else
-			add_pod_address(ctx, svc, pod, pod->pod_ip.s, ref, use);
+			add_pod_address(ctx, svc, cand->vals[c], pod->pod_ip.s, ref, use);
 		free(ref);
 	}
+	free(sel);
 }
 
 static int endpoint_cmp(const void *pa, const void *pb)
@@ -336,6 +465,7 @@ static void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_serv
 			     struct model_service *svc)
 {
 	const struct strmap_entry *eps, *slices;
+	struct port_matcher pm;
 	bool publish_all;
 	char *key;
 
@@ -346,11 +476,14 @@ static void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_serv
 	slices = strmap_get(&ctx->slices_by_service, key);
 	free(key);
 	publish_all = k->publish_not_ready_addresses.v == 1;
+	port_matcher_init(&pm, svc);
 	for (size_t i = 0; eps && i < eps->nvals; i++)
 		from_endpoints_object(ctx, &ctx->set->endpoints[eps->vals[i]], svc,
-				      publish_all);
+				      &pm, publish_all);
 	for (size_t i = 0; slices && i < slices->nvals; i++)
-		from_slice(ctx, &ctx->set->slices[slices->vals[i]], svc, publish_all);
+		from_slice(ctx, &ctx->set->slices[slices->vals[i]], svc, &pm,
+			   publish_all);
+	port_matcher_free(&pm);
 	if (!eps && !slices && k->selector.n)
 		from_pods(ctx, k, svc, publish_all);
 	for (size_t i = 0; i < svc->nports; i++)

@@ -22,6 +22,10 @@ struct model_ctx {
 	struct strmap pods_by_label;	/* "ns\x1fkey\x1fvalue" -> pod index */
 	struct strmap endpoints_by_name;	/* "ns/name" -> Endpoints index */
 	struct strmap slices_by_service;	/* "ns/service" -> slice index */
+	/* "pod\x1fname\x1fprotocol" -> container port index, for Pods with
+	 * many ports; built when a named targetPort first needs it */
+	struct strmap pod_ports;
+	bool pod_ports_built;
 	/* model_resolve_all counts endpoints first (counting: nothing is
 	 * allocated), against the limits in model_options */
 	bool counting;

@@ -139,6 +139,15 @@ const char *protocol_name(uint8_t proto)
 	}
 }
 
+uint8_t protocol_from_name(const char *name)
+{
+	if (!strcmp(name, "tcp"))
+		return IPPROTO_TCP;
+	if (!strcmp(name, "udp"))
+		return IPPROTO_UDP;
+	return !strcmp(name, "sctp") ? IPPROTO_SCTP : 0;
+}
+
 const char *service_type_name(enum service_type t)
 {
 	static const char *const names[] = {

@@ -111,10 +111,29 @@ static int parse_one_port(struct model_ctx *ctx, const struct obj_ref *obj,
 	return ret;
 }
 
+/* What the ports before this one used, so each port is checked against
+ * them in constant time: names, port/protocol, nodePort/protocol. */
+struct ports_seen {
+	struct strmap names, numbers;
+};
+
+/* The index of the earlier port that used key, after noting this one's. */
+static const size_t *seen_before(struct strmap *m, const char *key, size_t i)
+{
+	const struct strmap_entry *e = strmap_get(m, key);
+
+	if (e)
+		return &e->vals[0];
+	strmap_add(m, key, i);
+	return NULL;
+}
+
 static int check_port_name(struct model_ctx *ctx, const struct obj_ref *obj,
-			   const struct k8s_service *k, size_t i)
+			   const struct k8s_service *k, size_t i,
+			   struct ports_seen *seen)
 {
 	const struct k8s_str *name = &k->ports[i].name;
+	const size_t *first;
 	char field[64];
 
 	snprintf(field, sizeof(field), "spec.ports[%zu].name", i);
@@ -131,40 +150,44 @@ static int check_port_name(struct model_ctx *ctx, const struct obj_ref *obj,
 			    name->s);
 		return -EINVAL;
 	}
-	for (size_t j = 0; j < i; j++) {
-		if (k->ports[j].name.s && !strcmp(k->ports[j].name.s, name->s)) {
-			model_error(ctx, obj, &name->pos, field,
-				    "\"%s\" is already the name of spec.ports[%zu]: port names must be unique within a Service",
-				    name->s, j);
-			return -EINVAL;
-		}
+	first = seen_before(&seen->names, name->s, i);
+	if (first) {
+		model_error(ctx, obj, &name->pos, field,
+			    "\"%s\" is already the name of spec.ports[%zu]: port names must be unique within a Service",
+			    name->s, *first);
+		return -EINVAL;
 	}
 	return 0;
 }
 
 static int check_port_unique(struct model_ctx *ctx, const struct obj_ref *obj,
 			     const struct k8s_service *k,
-			     const struct model_service *s, size_t i)
+			     const struct model_service *s, size_t i,
+			     struct ports_seen *seen)
 {
 	const struct model_port *p = &s->ports[i];
-	char field[64];
+	const size_t *first;
+	char field[64], key[32];
 
 	snprintf(field, sizeof(field), "spec.ports[%zu].port", i);
-	for (size_t j = 0; j < i; j++) {
-		if (s->ports[j].port == p->port && s->ports[j].protocol == p->protocol) {
-			model_error(ctx, obj, &k->ports[i].port.pos, field,
-				    "\"%u\" with protocol %s duplicates spec.ports[%zu]: each port and protocol may appear once",
-				    p->port, protocol_name(p->protocol), j);
-			return -EINVAL;
-		}
-		if (p->node_port && s->ports[j].node_port == p->node_port &&
-		    s->ports[j].protocol == p->protocol) {
-			snprintf(field, sizeof(field), "spec.ports[%zu].nodePort", i);
-			model_error(ctx, obj, &k->ports[i].node_port.pos, field,
-				    "\"%u\" with protocol %s is already used by spec.ports[%zu]: each node port may be used once per protocol",
-				    p->node_port, protocol_name(p->protocol), j);
-			return -EINVAL;
-		}
+	snprintf(key, sizeof(key), "%u/%u", p->protocol, p->port);
+	first = seen_before(&seen->numbers, key, i);
+	if (first) {
+		model_error(ctx, obj, &k->ports[i].port.pos, field,
+			    "\"%u\" with protocol %s duplicates spec.ports[%zu]: each port and protocol may appear once",
+			    p->port, protocol_name(p->protocol), *first);
+		return -EINVAL;
+	}
+	if (!p->node_port)
+		return 0;
+	snprintf(key, sizeof(key), "node %u/%u", p->protocol, p->node_port);
+	first = seen_before(&seen->numbers, key, i);
+	if (first) {
+		snprintf(field, sizeof(field), "spec.ports[%zu].nodePort", i);
+		model_error(ctx, obj, &k->ports[i].node_port.pos, field,
+			    "\"%u\" with protocol %s is already used by spec.ports[%zu]: each node port may be used once per protocol",
+			    p->node_port, protocol_name(p->protocol), *first);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -172,6 +195,7 @@ static int check_port_unique(struct model_ctx *ctx, const struct obj_ref *obj,
 int model_parse_ports(struct model_ctx *ctx, const struct obj_ref *obj,
 		      const struct k8s_service *k, struct model_service *s)
 {
+	struct ports_seen seen = { { 0 }, { 0 } };
 	int ret = 0;
 
 	if (k->nports == 0) {
@@ -184,10 +208,12 @@ int model_parse_ports(struct model_ctx *ctx, const struct obj_ref *obj,
 	s->ports = xcalloc(k->nports, sizeof(*s->ports));
 	s->nports = k->nports;
 	for (size_t i = 0; i < k->nports; i++) {
-		if (check_port_name(ctx, obj, k, i) < 0 ||
+		if (check_port_name(ctx, obj, k, i, &seen) < 0 ||
 		    parse_one_port(ctx, obj, s->type, i, &k->ports[i], &s->ports[i]) < 0 ||
-		    check_port_unique(ctx, obj, k, s, i) < 0)
+		    check_port_unique(ctx, obj, k, s, i, &seen) < 0)
 			ret = -EINVAL;
 	}
+	strmap_free(&seen.names);
+	strmap_free(&seen.numbers);
 	return ret;
 }

@@ -49,30 +49,42 @@ static int parse_ip(struct model_ctx *ctx, const struct obj_ref *obj,
 	return 0;
 }
 
-/* Append every valid address in list to *v (skipping duplicates). */
+static size_t addr_len(const struct ip_addr *a)
+{
+	return a->family == AF_INET6 ? 16 : 4;
+}
+
+/* Append every valid address in list to *v (skipping duplicates, found in
+ * a set of the addresses kept: a list may be long). */
 static int parse_ip_list(struct model_ctx *ctx, const struct obj_ref *obj,
 			 const char *field, const struct k8s_strv *list,
 			 struct ip_addr **v, size_t *n)
 {
+	struct keyset seen = { 0 };
 	char path[96];
 	int ret = 0;
 
+	if (!list->n)
+		return 0;
+	/* room for all at once: seen points into *v, which must not move */
+	*v = xrealloc(*v, (*n + list->n) * sizeof(**v));
+	for (size_t j = 0; j < *n; j++)
+		keyset_add(&seen, (*v)[j].addr, addr_len(&(*v)[j]));
 	for (size_t i = 0; i < list->n; i++) {
 		struct ip_addr a;
-		bool dup = false;
 
 		snprintf(path, sizeof(path), "%s[%zu]", field, i);
 		if (parse_ip(ctx, obj, path, &list->v[i], &a) < 0) {
 			ret = -EINVAL;
 			continue;
 		}
-		for (size_t j = 0; j < *n; j++)
-			dup |= !ip_addr_cmp(&(*v)[j], &a);
-		if (dup)
+		if (keyset_has(&seen, a.addr, addr_len(&a)))
 			continue;
-		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-		(*v)[(*n)++] = a;
+		(*v)[*n] = a;
+		keyset_add(&seen, (*v)[*n].addr, addr_len(&a));
+		(*n)++;
 	}
+	keyset_free(&seen);
 	return ret;
 }
 

@@ -53,7 +53,7 @@ static bool our_table(const struct nl_parser *p, const char *table)
 static size_t chain_slot(const struct nl_parser *p, const char *name)
 {
 	size_t mask = p->chain_cap - 1;
-	size_t i = hash_fnv1a(name, strlen(name), 0) & mask;
+	size_t i = hash_keyed(name, strlen(name)) & mask;
 
 	while (p->chain_slots[i] &&
 	       strcmp(p->out->chains[p->chain_slots[i] - 1].name, name))

@@ -419,9 +419,11 @@ static void add_addresses(struct compile_ctx *x, const struct model_service *s)
 			const struct ip_addr *a = &p->endpoints[k].addr;
 			struct rs_elem *e;
 			/* a table holds one family: the address's hash is
-			 * its identity (IPv4 addresses are their own key) */
+			 * its identity (IPv4 addresses are their own key),
+			 * keyed so that no manifest can choose two that
+			 * collide */
 			uint64_t key = a->family == AF_INET6 ?
-				hash_fnv1a(a->addr, 16, 0) : (uint64_t)a->addr[0] << 24 |
+				hash_keyed(a->addr, 16) : (uint64_t)a->addr[0] << 24 |
 				a->addr[1] << 16 | a->addr[2] << 8 | a->addr[3];
 
 			if (!u64set_add(&x->hairpin_seen, key))

@@ -40,15 +40,6 @@ static struct rs_summary_service *service_for(struct summary_ctx *ctx,
 	return svc;
 }
 
-static uint8_t proto_from_name(const char *s)
-{
-	if (!strcmp(s, "tcp"))
-		return IPPROTO_TCP;
-	if (!strcmp(s, "udp"))
-		return IPPROTO_UDP;
-	return !strcmp(s, "sctp") ? IPPROTO_SCTP : 0;
-}
-
 static void add_port(struct summary_ctx *ctx, const struct rs_chain *c,
 		     const char *ns, const char *name, const char *proto,
 		     unsigned port)
@@ -64,7 +55,7 @@ static void add_port(struct summary_ctx *ctx, const struct rs_chain *c,
 	svc->ports = xrealloc(svc->ports, (svc->nports + 1) * sizeof(*svc->ports));
 	p = &svc->ports[svc->nports];
 	memset(p, 0, sizeof(*p));
-	p->l4proto = proto_from_name(proto);
+	p->l4proto = protocol_from_name(proto);
 	p->port = port;
 	p->name = xstrdup(portname);
 	for (size_t i = 0; i < c->nrules; i++) {

@@ -49,6 +49,35 @@ for f in examples/*.yaml; do
 	nft_only "$f" || ipt_all="$ipt_all $f"
 done
 check_one rules/all.nft examples/
+
+# rules/explain.txt: what `svcnft explain --plan` says of examples/ for a
+# few connections, one of each kind, verdict and source (--from always: a
+# run without it answers for this machine's own address).
+explain_all() {
+	for q in "198.18.200.2 198.19.0.10:80" "198.18.1.2 198.19.0.10:80" \
+		"198.18.200.2 198.19.0.10:81" "198.18.200.2 198.19.0.60:53/udp" \
+		"198.18.200.7 198.19.255.9:80" "198.18.201.9 198.19.255.9:80" \
+		"198.18.200.2 198.18.200.1:30011" "198.18.200.2 198.19.0.70:80" \
+		"198.18.200.2 198.19.99.1:80" "2001:db8:200::2 [2001:db8:ffff::110]:80"; do
+		# shellcheck disable=SC2086 # FROM DEST
+		set -- $q
+		echo "# explain --from $1 $2"
+		"${SVCNFT:-./svcnft}" explain --plan examples/ --cluster-cidr 198.18.0.0/20 \
+			--node-ip 198.18.200.1 --from "$1" "$2" 2>/dev/null	# warnings: see all.nft
+	done
+}
+n=$((n + 1))
+got=$(explain_all)
+if $update; then
+	printf '%s\n' "$got" >rules/explain.txt
+	echo "wrote rules/explain.txt"
+elif [ "$got" = "$(cat rules/explain.txt 2>/dev/null)" ]; then
+	echo "ok $n - rules/explain.txt"
+else
+	echo "not ok $n - rules/explain.txt differs from svcnft explain --plan examples/:"
+	printf '%s\n' "$got" | diff -u rules/explain.txt - | head -40
+	fail=1
+fi
 # shellcheck disable=SC2086 # the file list
 check_one rules/all.iptables --backend iptables examples/pods.yaml $ipt_all
 exit $fail

@@ -37,6 +37,7 @@ run_suite golden sh tests/golden.sh
 run_suite corpus sh tests/corpus.sh
 run_suite ops sh tests/ops/run.sh
 run_suite hostile sh tests/hostile.sh
+run_suite scaling sh tests/scaling.sh
 run_suite valgrind sh tests/valgrind.sh
 if [ "${SVCNFT_SANITIZE:-}" = 1 ]; then
 	# The harnesses build with sanitizers of their own, in build/fuzz/.

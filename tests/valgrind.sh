@@ -62,6 +62,10 @@ vg 1 "check of invalid manifests (type, syntax, alias bomb, duplicates)" \
 vg 1 "check of a missing file and an empty one" "$SVCNFT" check /nonexistent.yaml \
 	tests/hostile/empty.yaml
 vg 2 "usage error" "$SVCNFT" plan --nodeport-range banana examples/
+vg 0 "explain --plan, text" "$SVCNFT" explain --plan examples/ --cluster-cidr 198.18.0.0/20 \
+	--from 198.18.200.2 198.19.0.10:80
+vg 0 "explain --plan, JSON, IPv6" "$SVCNFT" explain --plan examples/ -o json "[2001:db8:ffff::110]:80"
+vg 2 "explain usage error" "$SVCNFT" explain --plan examples/ 198.19.0.10:99999
 
 if [ "$(id -u)" = 0 ] && timeout 10 ip netns add "svcnft-$$-valgrind" 2>/dev/null; then
 	ns="svcnft-$$-valgrind"
@@ -71,6 +75,8 @@ if [ "$(id -u)" = 0 ] && timeout 10 ip netns add "svcnft-$$-valgrind" 2>/dev/nul
 		vg 0 "apply examples/ (in $ns)" $in_ns "$SVCNFT" apply examples/
 		vg 0 "apply again (in $ns)" $in_ns "$SVCNFT" apply examples/
 		vg 0 "dump (in $ns)" $in_ns "$SVCNFT" dump
+		vg 0 "explain (in $ns)" $in_ns "$SVCNFT" explain -o json 198.19.0.70:80
+		vg 0 "explain --live 1 (in $ns)" $in_ns "$SVCNFT" explain --live 1 198.19.0.10:80
 		vg 1 "apply of invalid manifests (in $ns)" $in_ns "$SVCNFT" apply \
 			tests/hostile/port-70000.yaml
 		vg 0 "flush (in $ns)" $in_ns "$SVCNFT" flush

@@ -39,7 +39,8 @@ if command -v bash >/dev/null 2>&1; then
 		bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _svcnft;
 			echo "${COMPREPLY[*]}"' _ "$comp" "$@"
 	}
-	assert_eq "svcnft ex<TAB> completes expose" "expose" "$(complete_words svcnft ex)"
+	assert_eq "svcnft ex<TAB> completes expose and explain" "expose explain" "$(complete_words svcnft ex)"
+	assert_eq "explain --li<TAB>" "--live" "$(complete_words svcnft explain --li)"
 	assert_eq "apply --lock<TAB>" "--lock-file --lock-timeout" "$(complete_words svcnft apply --lock)"
 	assert_eq "dump -o <TAB>" "text json" "$(complete_words svcnft dump -o '')"
 	assert_eq "expose <TAB>" "pod service" "$(complete_words svcnft expose '')"

@@ -905,20 +905,70 @@ static char *nested(int depth)
 	return s;
 }
 
-START_TEST(depth_limit)
+/* libyaml's scanner costs the square of the flow nesting: past the limit,
+ * nothing more of the input is given to it, even a valid document. */
+/* ok reads without a message, giving nservices; then bad gives one error,
+ * want, and no Service more. */
+static void accepted_then_refused(const char *ok, size_t nservices,
+				  const char *bad, const char *want)
 {
 	struct rd r = { 0 };
-	char *ok = nested(63), *deep = nested(10000);
 
-	rd_text(&r, ok);	/* with the document's mapping: 64 levels */
+	rd_text(&r, ok);
 	expect_no_diags(&r);
-	ck_assert_uint_eq(r.set.nservices, 1);
-	rd_text(&r, deep);
-	expect_one_error(&r, "t.yaml:4:67: nesting deeper than 64 levels; refusing the document");
-	ck_assert_uint_eq(r.set.nservices, 1);
+	ck_assert_uint_eq(r.set.nservices, nservices);
+	rd_text(&r, bad);
+	expect_one_error(&r, want);
+	ck_assert_uint_eq(r.set.nservices, nservices);
+	rd_free(&r);
+}
+
+START_TEST(depth_limit)
+{
+	char *ok = nested(63), *deep = nested(100000);
+	char *then = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: after}\n"
+			       "spec: {ports: [{port: 80}]}\n", deep);
+
+	/* with the document's mapping, ok nests 64 levels */
+	accepted_then_refused(ok, 1, then, "t.yaml:4:67: nesting deeper than 64 levels; refusing the document and not reading the rest of this input");
 	free(ok);
 	free(deep);
-	rd_free(&r);
+	free(then);
+}
+END_TEST
+
+/* n %TAG directives, then a Service. */
+static char *tagged(int n)
+{
+	char *s = xstrdup("");
+
+	for (int i = 0; i < n; i++) {
+		char *next = xasprintf("%s%%TAG !t%d! tag:example.com,2024:t%d:\n", s, i, i);
+
+		free(s);
+		s = next;
+	}
+	return s;
+}
+
+/* libyaml compares each %TAG directive with every earlier one: more than
+ * 64 before one document are refused before libyaml reads them. */
+START_TEST(tag_directive_limit)
+{
+	char *ok = tagged(64), *flood = tagged(65);
+	char *ok_text = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+				  "spec: {ports: [{port: 80}]}\n...\n%s---\n"
+				  "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+				  "spec: {ports: [{port: 80}]}\n", ok, ok);
+	char *flood_text = xasprintf("%s---\napiVersion: v1\nkind: Service\nmetadata: {name: c}\n"
+				     "spec: {ports: [{port: 80}]}\n", flood);
+
+	accepted_then_refused(ok_text, 2, flood_text,
+			      "t.yaml:65:1: more than 64 %TAG directives before one document; refusing the input");
+	free(ok);
+	free(flood);
+	free(ok_text);
+	free(flood_text);
 }
 END_TEST
 
@@ -1101,6 +1151,46 @@ END_TEST
 
 /* MANIFEST_STRICT_MODES: a file or directory others can write is refused
  * with the reason; without the flag it is read. */
+/* Below a directory that passed, each entry is checked itself (a
+ * directory its group can write), and a symbolic link by where it leads
+ * (a directory all users can write, above the file it names). */
+static void strict_modes_below(const char *dir)
+{
+	char other[] = "/tmp/svcnft-test-XXXXXX";
+	char *sub = xasprintf("%s/sub", dir), *file = xasprintf("%s/sub/b.yaml", dir);
+	char *target = NULL, *link = xasprintf("%s/link.yaml", dir), *want;
+	struct rd r = { 0 };
+
+	ck_assert_int_eq(mkdir(sub, 0775), 0);
+	ck_assert_int_eq(chmod(sub, 0775), 0);
+	write_file(file, "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n");
+	ck_assert_int_eq(manifest_read_path_flags(&r.set, dir, MANIFEST_STRICT_MODES, &r.dl), -EPERM);
+	want = xasprintf("%s: refusing to read it: its mode 0775 lets its group write it;", sub);
+	expect_error_with(&r, want);
+	free(want);
+	rd_free(&r);
+	ck_assert_int_eq(chmod(sub, 0755), 0);
+	ck_assert_ptr_nonnull(mkdtemp(other));
+	ck_assert_int_eq(chmod(other, 0757), 0);
+	target = xasprintf("%s/c.yaml", other);
+	write_file(target, "apiVersion: v1\nkind: Service\nmetadata: {name: c}\n");
+	ck_assert_int_eq(symlink(target, link), 0);
+	ck_assert_int_eq(manifest_read_path_flags(&r.set, dir, MANIFEST_STRICT_MODES, &r.dl), -EPERM);
+	want = xasprintf("directory %s above it (mode 0757, not sticky) lets all users replace it", other);
+	expect_error_with(&r, want);
+	ck_assert_uint_eq(r.dl.nerrors, 1);
+	free(want);
+	rd_free(&r);
+	ck_assert_int_eq(unlink(link), 0);
+	rm_rf(other);
+	ck_assert_int_eq(unlink(file), 0);
+	ck_assert_int_eq(rmdir(sub), 0);
+	free(sub);
+	free(file);
+	free(target);
+	free(link);
+}
+
 START_TEST(strict_modes)
 {
 	char dir[] = "/tmp/svcnft-test-XXXXXX";
@@ -1119,6 +1209,7 @@ START_TEST(strict_modes)
 	ck_assert_uint_eq(r.set.nservices, 0);
 	rd_free(&r);
 	ck_assert_int_eq(chmod(path, 0644), 0);
+	strict_modes_below(dir);
 	ck_assert_int_eq(chmod(dir, 0757), 0);
 	ck_assert_int_eq(manifest_read_path_flags(&r.set, path, MANIFEST_STRICT_MODES, &r.dl), -EPERM);
 	want = xasprintf("directory %s above it (mode 0757, not sticky) lets all users replace it", dir);
@@ -1226,6 +1317,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, aliases_and_merge_keys);
 	tcase_add_test(tc, alias_errors);
 	tcase_add_test(tc, depth_limit);
+	tcase_add_test(tc, tag_directive_limit);
 	tcase_add_test(tc, encoding_errors);
 	tcase_add_test(tc, read_directory);
 	tcase_add_test(tc, directory_loop);

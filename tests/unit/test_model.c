@@ -3,6 +3,7 @@
  * stable assignments. Manifests are given as YAML text. */
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -339,6 +340,172 @@ START_TEST(local_endpoints_and_policies)
 END_TEST
 
 
+/*
+ * Published endpoint ports are matched to Service ports by name and
+ * protocol only, as kube-proxy keys them (ServicePortName): a Service port
+ * named "http" takes no unnamed endpoint port even when each side has one
+ * port, and an unnamed Service port takes only the unnamed endpoint port.
+ * kube-proxy programs no endpoint for "named" and "dns" here.
+ */
+static const char port_names_yaml[] =
+	"apiVersion: v1\nkind: Service\nmetadata: {name: named}\n"
+	"spec: {clusterIP: 198.19.0.20, ports: [{name: http, port: 80}]}\n"
+	"---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: named}\n"
+	"subsets: [{addresses: [{ip: 198.18.1.2}], ports: [{port: 8080}]}]\n"
+	"---\napiVersion: v1\nkind: Service\nmetadata: {name: bare}\n"
+	"spec: {clusterIP: 198.19.0.21, ports: [{port: 80}]}\n"
+	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+	"metadata: {name: bare-1, labels: {kubernetes.io/service-name: bare}}\n"
+	"addressType: IPv4\nports: [{name: metrics, port: 9090}, {port: 8080}]\n"
+	"endpoints: [{addresses: [198.18.2.2]}]\n"
+	"---\napiVersion: v1\nkind: Service\nmetadata: {name: dns}\n"
+	"spec: {clusterIP: 198.19.0.22, ports: [{port: 53, protocol: UDP}]}\n"
+	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+	"metadata: {name: dns-1, labels: {kubernetes.io/service-name: dns}}\n"
+	"addressType: IPv4\nports: [{port: 5353, protocol: TCP}]\n"
+	"endpoints: [{addresses: [198.18.3.2]}]\n";
+
+START_TEST(endpoint_ports_by_name_and_protocol)
+{
+	struct built b;
+	char buf[128];
+
+	build(&b, port_names_yaml);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	ck_assert_str_eq(endpoints_str(&find(&b, "default", "named")->ports[0], buf,
+				       sizeof(buf)), "");
+	ck_assert_str_eq(endpoints_str(&find(&b, "default", "bare")->ports[0], buf,
+				       sizeof(buf)), "198.18.2.2:8080");
+	ck_assert_str_eq(endpoints_str(&find(&b, "default", "dns")->ports[0], buf,
+				       sizeof(buf)), "");
+	built_free(&b);
+}
+END_TEST
+
+/* Append to *s what fmt says. */
+static void appendf(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void appendf(char **s, const char *fmt, ...)
+{
+	char *tail, *next;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ck_assert_int_ge(vasprintf(&tail, fmt, ap), 0);
+	va_end(ap);
+	ck_assert_int_ge(asprintf(&next, "%s%s", *s ? *s : "", tail), 0);
+	free(*s);
+	free(tail);
+	*s = next;
+}
+
+/* Many ports (looked up in an index): each Service port takes the first
+ * endpoint port of its name and protocol, in whatever order they come. */
+START_TEST(many_endpoint_ports_matched_in_any_order)
+{
+	char *yaml = NULL;
+	const struct model_service *s;
+	struct built b;
+	char buf[64], want[64];
+
+	appendf(&yaml, "apiVersion: v1\nkind: Service\nmetadata: {name: many}\n"
+		"spec:\n  clusterIP: 198.19.0.23\n  ports:\n");
+	for (int i = 0; i < 20; i++)
+		appendf(&yaml, "  - {name: p%d, port: %d, protocol: %s}\n", i, 80 + i / 2,
+			i % 2 ? "UDP" : "TCP");
+	appendf(&yaml, "---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: many}\n"
+		"subsets: [{addresses: [{ip: 198.18.4.2}], ports: [");
+	for (int i = 19; i >= 0; i--)
+		appendf(&yaml, "{name: p%d, port: %d, protocol: %s}, ", i, 9000 + i,
+			i % 2 ? "UDP" : "TCP");
+	appendf(&yaml, "{name: p0, port: 7000}]}]\n");
+	build(&b, yaml);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	s = find(&b, "default", "many");
+	for (int i = 0; i < 20; i++) {
+		snprintf(want, sizeof(want), "198.18.4.2:%d", 9000 + i);
+		ck_assert_str_eq(endpoints_str(&s->ports[i], buf, sizeof(buf)), want);
+	}
+	built_free(&b);
+	free(yaml);
+}
+END_TEST
+
+/* n Services of one type without clusterIP (and nodePort). */
+static char *services_yaml(int n, const char *type)
+{
+	char *out = NULL;
+
+	for (int i = 0; i < n; i++)
+		appendf(&out, "---\napiVersion: v1\nkind: Service\nmetadata: {name: s%d}\n"
+			"spec: {type: %s, ports: [{port: 80}]}\n", i, type);
+	return out;
+}
+
+/* A range with one free slot left gives it (the free slots are counted,
+ * not searched for at random); a full one fails at once. */
+START_TEST(full_ranges_assign_every_slot)
+{
+	struct model_options o;
+	char *six = services_yaml(6, "ClusterIP"), *seven = services_yaml(7, "ClusterIP");
+	char *four = services_yaml(4, "NodePort"), *five = services_yaml(5, "NodePort");
+	struct built b;
+
+	model_options_default(&o);
+	ip_prefix_parse(&o.service_cidr, "198.19.0.0/29");	/* 6 usable */
+	o.node_port_first = 30000;
+	o.node_port_last = 30003;
+	build_with(&b, six, &o);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	for (size_t i = 0; i < b.m.nservices; i++)
+		for (size_t j = 0; j < i; j++)
+			ck_assert_int_ne(ip_addr_cmp(&b.m.services[i].cluster_ip,
+						     &b.m.services[j].cluster_ip), 0);
+	built_free(&b);
+	build_with(&b, seven, &o);
+	ck_assert_int_ne(b.ret, 0);
+	ck_assert_msg(strstr(all_diags(&b), "no free address left in --service-cidr 198.19.0.0/29"),
+		      "%s", all_diags(&b));
+	ck_assert_uint_eq(b.dl.nerrors, 1);
+	built_free(&b);
+	ip_prefix_parse(&o.service_cidr, "198.19.0.0/24");
+	build_with(&b, four, &o);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	for (size_t i = 0; i < b.m.nservices; i++)
+		for (size_t j = 0; j < i; j++)
+			ck_assert_uint_ne(b.m.services[i].ports[0].node_port,
+					  b.m.services[j].ports[0].node_port);
+	built_free(&b);
+	build_with(&b, five, &o);
+	ck_assert_msg(strstr(all_diags(&b), "no free node port left in 30000-30003"),
+		      "%s", all_diags(&b));
+	ck_assert_uint_eq(b.dl.nerrors, 1);
+	built_free(&b);
+	free(six);
+	free(seven);
+	free(four);
+	free(five);
+}
+END_TEST
+
+/* Candidates come from the selector's rarest label, whichever is first. */
+START_TEST(selector_candidates_from_rarest_label)
+{
+	struct built b;
+	char buf[128];
+
+	build(&b, "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+	      "spec: {clusterIP: 198.19.0.30, selector: {release: r, app: b}, ports: [{port: 80}]}\n"
+	      POD("a", "default", "{release: r, app: a}", "198.18.1.2", "")
+	      POD("b", "default", "{release: r, app: b}", "198.18.2.2", "")
+	      POD("c", "default", "{app: b}", "198.18.3.2", "")
+	      POD("d", "default", "{release: r, app: b, x: z}", "198.18.4.2", ""));
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	ck_assert_str_eq(endpoints_str(&find(&b, "default", "b")->ports[0], buf, sizeof(buf)),
+			 "198.18.2.2:80 198.18.4.2:80");
+	built_free(&b);
+}
+END_TEST
+
 /* Dual-stack: clusterIPs of both families, IPv6 endpoints from slices and
  * from Pods' podIPs, an IPv6 ClusterIP assigned from the IPv6 range. */
 START_TEST(dual_stack_services)
@@ -448,6 +615,10 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, local_endpoints_and_policies);
 	tcase_add_test(tc, dual_stack_services);
 	tcase_add_test(tc, health_check_node_ports);
+	tcase_add_test(tc, endpoint_ports_by_name_and_protocol);
+	tcase_add_test(tc, many_endpoint_ports_matched_in_any_order);
+	tcase_add_test(tc, full_ranges_assign_every_slot);
+	tcase_add_test(tc, selector_candidates_from_rarest_label);
 	suite_add_tcase(s, tc);
 	return s;
 }
