@@ -9,21 +9,33 @@
  * runs iptables-save and iptables-restore (iptables.c); the text is built
  * here without touching the system (iptables_text.c).
  *
- * Layout, kube-proxy's iptables mode without per-endpoint chains:
- *   nat    SVCNFT-SERVICES   -d VIP -p P --dport N -j SVCNFT-SVC-<hash>, then
- *                            -m addrtype --dst-type LOCAL -j SVCNFT-NODEPORTS
- *          SVCNFT-NODEPORTS  -p P --dport NODEPORT -j SVCNFT-SVC-<hash>
- *          SVCNFT-SVC-<hash> one DNAT rule per endpoint, -m statistic
- *                            --mode random --probability 1/(n-i)
- *   filter SVCNFT-NO-ENDPOINTS  REJECT for ports without endpoints (REJECT is
- *                            not allowed in the nat table)
+ * Layout, kube-proxy's iptables mode without per-endpoint chains, one
+ * copy per family (iptables-restore, ip6tables-restore):
+ *   nat    SVCNFT-SERVICES   -s POD-CIDR -j MARK (pod bit), then
+ *                            -d VIP -p P --dport N -j SVCNFT-{SVC,SVL,EXT,FW}-<hash>,
+ *                            then -m addrtype --dst-type LOCAL -j SVCNFT-NODEPORTS
+ *          SVCNFT-NODEPORTS  -p P --dport NODEPORT -j SVCNFT-EXT-<hash>
+ *          SVCNFT-SVC-<hash> every endpoint: one DNAT rule each, -m statistic
+ *                            --mode random --probability 1/(n-i); with
+ *                            session affinity first one -m recent --update
+ *                            rule per endpoint, and --set on the DNATs
+ *          SVCNFT-SVL-<hash> the same for this node's endpoints (Local)
+ *          SVCNFT-EXT-<hash> external traffic: masquerade (Cluster), or the
+ *                            Local policy's pod and node exemptions
+ *          SVCNFT-FW-<hash>  loadBalancerSourceRanges: -s RANGE -j EXT
+ *          SVCNFT-EXTERNAL-NAMES  never jumped to: one rule per ExternalName
+ *                            Service whose comments carry its name and target
+ *   filter SVCNFT-NO-ENDPOINTS  what nat did not DNAT: REJECT for ports
+ *                            without endpoints, DROP where a Local policy has
+ *                            none on this node, SVCNFT-FW-<hash> (-s RANGE
+ *                            -j RETURN, then DROP) for source ranges (REJECT
+ *                            and DROP are not allowed in the nat table)
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-#include "diag.h"
 #include "model.h"
 #include "ruleset.h"
 
@@ -33,6 +45,7 @@
 #define IPT_NO_ENDPOINTS "SVCNFT-NO-ENDPOINTS"
 #define IPT_MARK_MASQ "SVCNFT-MARK-MASQ"
 #define IPT_POSTROUTING "SVCNFT-POSTROUTING"
+#define IPT_EXTERNAL_NAMES "SVCNFT-EXTERNAL-NAMES"
 
 enum ipt_table {
 	IPT_NAT,
@@ -71,24 +84,23 @@ int ipt_restore_write(FILE *out, const struct rs_table *t, enum ipt_table which,
 /* The input that removes every trace of svcnft from table `which`. */
 int ipt_flush_write(FILE *out, enum ipt_table which,
 		    const struct ipt_table_state *st);
-/* The iptables chain name for an rs_chain name: SVCNFT-SVC-<16 hex>. */
+/* The iptables chain name for an rs_chain name: SVCNFT-SVC-<16 hex> for
+ * svc-, SVL for local-, EXT for ext-, FW for fw- chains. */
 void ipt_chain_name(const char *rs_name, char out[29]);
-
-/*
- * Features of the model this backend does not program yet (session
- * affinity, traffic policies, loadBalancerSourceRanges): one error in dl
- * per Service and feature. Returns how many were added.
- */
-size_t ipt_check_model(const struct model *m, struct diag_list *dl);
 
 /* The UDP flows an apply from before to after made stale (see
  * rs_stale_udp_flows); *out is freed by the caller. */
 size_t ipt_stale_udp_flows(const struct ipt_state *before,
 			   const struct rs_table *after, struct rs_stale_flow **out);
 
-/* Running the binaries. err receives iptables-restore's message, if any. */
-int ipt_read_state(struct ipt_state *st, char **err);
-/* One iptables-restore --noflush call: input names its table (*nat). */
-int ipt_restore(const char *input, char **err);
+/* Running the binaries of a family (AF_INET: iptables-save and
+ * iptables-restore, AF_INET6: ip6tables-*). err receives the tool's
+ * message, if any. */
+int ipt_read_state(struct ipt_state *st, int family, char **err);
+/* One restore --noflush call: input names its table (*nat). */
+int ipt_restore(const char *input, int family, char **err);
+/* The rule comments of ExternalName Services in a saved nat table, as
+ * "NS/NAME TARGET" lines to *out (caller frees); how many. */
+size_t ipt_external_names(const struct ipt_table_state *nat, char ***out);
 
 #endif

@@ -76,6 +76,14 @@ struct k8s_service_port {
 	struct src_pos pos;
 };
 
+/* status.loadBalancer.ingress[] */
+struct k8s_lb_ingress {
+	struct k8s_str ip;
+	struct k8s_str hostname;
+	struct k8s_str ip_mode;	/* "VIP" or "Proxy"; absent: VIP */
+	struct src_pos pos;
+};
+
 #define LB_SOURCE_RANGES_ANNOTATION "service.beta.kubernetes.io/load-balancer-source-ranges"
 
 struct k8s_service {
@@ -103,7 +111,12 @@ struct k8s_service {
 	size_t nports;
 	struct src_pos ports_pos;
 	struct src_pos spec_pos;	/* of spec's mapping; line 0: no spec */
-	struct k8s_strv lb_ingress_ips;	/* status.loadBalancer.ingress[].ip */
+	struct k8s_bool allocate_lb_node_ports;	/* allocateLoadBalancerNodePorts */
+	/* status.loadBalancer.ingress[].ip of the entries the node captures:
+	 * ipMode VIP or absent (every entry is in lb_ingress) */
+	struct k8s_strv lb_ingress_ips;
+	struct k8s_lb_ingress *lb_ingress;
+	size_t nlb_ingress;
 };
 
 struct k8s_container_port {
@@ -151,11 +164,22 @@ struct k8s_endpoints {
 	size_t nsubsets;
 };
 
+/* One entry of an endpoint's hints.forZones or hints.forNodes. */
+struct k8s_hint {
+	struct k8s_str name;
+	struct src_pos pos;
+};
+
 /* discovery.k8s.io/v1 EndpointSlice */
 struct k8s_slice_endpoint {
 	struct k8s_strv addresses;
 	struct k8s_bool ready, serving, terminating;	/* conditions.* */
 	struct k8s_str node_name;
+	struct k8s_str zone;
+	struct k8s_hint *for_zones;	/* hints.forZones */
+	size_t nfor_zones;
+	struct k8s_hint *for_nodes;	/* hints.forNodes (PreferSameNode) */
+	size_t nfor_nodes;
 	struct src_pos pos;
 };
 
@@ -167,6 +191,12 @@ struct k8s_endpoint_slice {
 	size_t nendpoints;
 	struct k8s_endpoint_port *ports;
 	size_t nports;
+};
+
+/* v1 Node: only its labels matter (the topology.kubernetes.io/zone of
+ * --node-name). Cluster-scoped: no namespace. */
+struct k8s_node {
+	struct k8s_meta meta;
 };
 
 /* An object of a kind svcnft does not use, kept for the summary and -v. */
@@ -187,6 +217,8 @@ struct manifest_set {
 	size_t nendpoints, cap_endpoints;
 	struct k8s_endpoint_slice *slices;
 	size_t nslices, cap_slices;
+	struct k8s_node *nodes;
+	size_t nnodes, cap_nodes;
 	struct k8s_skipped *skipped;
 	size_t nskipped, cap_skipped;
 	char **files;		/* every name a src_pos.file points at */

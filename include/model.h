@@ -28,9 +28,30 @@ struct model_endpoint {
 	uint16_t port;
 	char *node_name;	/* NULL when unknown */
 	char *pod;		/* ns/name of the Pod, or NULL */
+	char *zone;		/* EndpointSlice endpoints[].zone, or NULL */
+	char **hint_zones;	/* hints.forZones[].name */
+	size_t nhint_zones;
+	char **hint_nodes;	/* hints.forNodes[].name */
+	size_t nhint_nodes;
 	bool local;		/* on --node-name */
 	bool fallback;		/* serving and terminating, not ready: used
 				 * only when the port has no ready endpoint */
+	/*
+	 * Used by cluster-wide traffic on this node (internalTrafficPolicy
+	 * Cluster, externalTrafficPolicy Cluster, and what a Local policy
+	 * lets through to every endpoint): every endpoint, or only those
+	 * the port's topology hints give this node or its zone. The Local
+	 * policies' own choice is `local`, whatever the hints say.
+	 */
+	bool cluster;
+};
+
+/* Which topology hints choose a port's cluster endpoints on this node
+ * (kube-proxy's topology modes, named after trafficDistribution). */
+enum model_topology {
+	MODEL_TOPOLOGY_NONE,		/* every endpoint */
+	MODEL_TOPOLOGY_SAME_ZONE,	/* hints.forZones names this node's zone */
+	MODEL_TOPOLOGY_SAME_NODE,	/* hints.forNodes names this node */
 };
 
 struct model_port {
@@ -43,6 +64,7 @@ struct model_port {
 	char *target_port_name;	/* named targetPort, resolved per Pod */
 	struct model_endpoint *endpoints;	/* sorted by address, port */
 	size_t nendpoints, cap_endpoints;
+	enum model_topology topology;	/* what set endpoints[].cluster */
 };
 
 struct model_service {
@@ -57,8 +79,10 @@ struct model_service {
 	bool want_ipv4, want_ipv6;	/* the families ipFamilies/Policy ask for */
 	struct ip_addr *external_ips;
 	size_t nexternal_ips;
-	struct ip_addr *lb_ips;	/* status ingress IPs, then spec.loadBalancerIP */
+	struct ip_addr *lb_ips;	/* status ingress IPs (ipMode VIP or absent),
+				 * then spec.loadBalancerIP */
 	size_t nlb_ips;
+	bool no_lb_node_ports;	/* allocateLoadBalancerNodePorts: false */
 	char *external_name;
 	struct model_port *ports;
 	size_t nports;
@@ -91,6 +115,9 @@ struct model {
 	size_t nskipped;	/* objects of kinds svcnft does not use */
 	size_t nignored;	/* Services left to another proxy by label */
 	struct model_node node;	/* a copy of the options' node context */
+	char *node_zone;	/* this node's zone: --node-zone, or the
+				 * topology.kubernetes.io/zone label of the
+				 * Node named --node-name; NULL: unknown */
 };
 
 struct model_options {
@@ -98,6 +125,7 @@ struct model_options {
 	struct ip_prefix service_cidr;	/* IPv4 ClusterIPs are assigned here */
 	struct ip_prefix service_cidr6;	/* and IPv6 ones here; family 0: none */
 	const char *node_name;	/* --node-name: which endpoints are local */
+	const char *node_zone;	/* --node-zone: this node's zone (hints) */
 	const char *proxy_name;	/* --proxy-name: service-proxy-name label */
 	struct model_node node;
 	/* MODEL_MAX_* below; smaller in tests */
@@ -139,6 +167,9 @@ bool model_has_family(const struct model *m, int family);
  * the family. */
 bool model_service_has_family(const struct model_service *s, int family);
 
+/* A Kubernetes label value (empty, or 1-63 of [A-Za-z0-9_.-] beginning
+ * and ending with a letter or digit), as topology.kubernetes.io/zone. */
+bool model_label_value_valid(const char *s);
 const char *service_type_name(enum service_type t);
 const char *protocol_name(uint8_t proto);	/* "tcp", "udp", "sctp" */
 /* The other way round; 0 for any other name. */

@@ -236,9 +236,17 @@ struct rs_summary_port {
 	uint16_t port;
 	uint16_t node_port;
 	char *name;
+	/* the svc- chain's DNATs: the endpoints cluster-wide traffic uses on
+	 * this node (after topology hints) */
 	struct ip_addr *endpoints;	/* with endpoint_ports */
 	uint16_t *endpoint_ports;
 	size_t nendpoints;
+	/* the local- chain's: this node's endpoints, for the Local traffic
+	 * policies; has_local false when the port has no such chain */
+	bool has_local;
+	struct ip_addr *local_endpoints;	/* with local_endpoint_ports */
+	uint16_t *local_endpoint_ports;
+	size_t nlocal_endpoints;
 };
 
 struct rs_summary_service {

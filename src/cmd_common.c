@@ -12,7 +12,6 @@
 #include "backend.h"
 #include "cli.h"
 #include "cli_ops.h"
-#include "iptables.h"
 #include "util.h"
 
 void cli_error(const char *fmt, ...)
@@ -180,6 +179,11 @@ static int apply_option(struct cli_options *o, int c, const char *arg, unsigned 
 			return usage_error(o, "%s", "--node-name: only apply, plan and check take it");
 		o->model.node_name = arg;
 		return EXIT_OK;
+	case 'z':
+		if (!(accepts & OPT_COMPILE) || !*arg || !model_label_value_valid(arg))
+			return usage_error(o, "--node-zone \"%s\": give a zone as topology.kubernetes.io/zone holds it: at most 63 letters, digits, '-', '_' and '.', beginning and ending with a letter or digit (only apply, plan and check take it)", arg);
+		o->model.node_zone = arg;
+		return EXIT_OK;
 	case 'p':
 		if (!(accepts & OPT_COMPILE))
 			return usage_error(o, "%s", "--proxy-name: only apply, plan and check take it");
@@ -230,6 +234,7 @@ int cli_parse(int argc, char **argv, unsigned accepts, struct cli_options *o)
 		{ "allow-insecure-files", no_argument, NULL, 'I' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "node-name", required_argument, NULL, 'n' },
+		{ "node-zone", required_argument, NULL, 'z' },
 		{ "proxy-name", required_argument, NULL, 'p' },
 		{ "cluster-cidr", required_argument, NULL, 'C' },
 		{ "node-ip", required_argument, NULL, 'N' },
@@ -289,7 +294,7 @@ static void note_skipped(const struct manifest_set *set, struct diag_list *dl)
 		bool scoped = k->namespace.s || !k8s_kind_cluster_scoped(k->kind);
 
 		diag_add(dl, DIAG_NOTE, &k->pos, NULL, NULL, NULL, NULL,
-			 "skipped %s %s%s%s: svcnft reads Service, Endpoints, EndpointSlice and Pod",
+			 "skipped %s %s%s%s: svcnft reads Service, Endpoints, EndpointSlice, Pod and Node",
 			 k->kind ? k->kind : "?",
 			 scoped ? (k->namespace.s ? k->namespace.s : "default") : "",
 			 scoped ? "/" : "", k->name.s ? k->name.s : "?");
@@ -338,8 +343,7 @@ int cli_compile_set(const struct cli_options *o, struct compiled *c,
 	int status = EXIT_OK;
 
 	note_skipped(&c->set, dl);
-	if (model_build(&c->model, &c->set, &o->model, dl) < 0 || dl->nerrors ||
-	    (o->backend == BACKEND_IPTABLES && ipt_check_model(&c->model, dl)))
+	if (model_build(&c->model, &c->set, &o->model, dl) < 0 || dl->nerrors)
 		status = EXIT_INVALID;
 	c->nerrors = dl->nerrors;
 	cli_progress_clear(o->progress);
@@ -384,6 +388,11 @@ static void print_port(const struct rs_summary_port *p)
 	for (size_t i = 0; i < p->nendpoints; i++)
 		printf(" %s:%u", ip_addr_str(&p->endpoints[i], buf, sizeof(buf)),
 		       p->endpoint_ports[i]);
+	if (p->has_local)
+		printf("; local:%s", p->nlocal_endpoints ? "" : " none (dropped)");
+	for (size_t i = 0; i < p->nlocal_endpoints; i++)
+		printf(" %s:%u", ip_addr_str(&p->local_endpoints[i], buf, sizeof(buf)),
+		       p->local_endpoint_ports[i]);
 	printf("\n");
 }
 

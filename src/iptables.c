@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -198,13 +199,14 @@ static int run_tool(char *const argv[], const char *input, char **out, char **er
 	return ret;
 }
 
-int ipt_read_state(struct ipt_state *st, char **err)
+int ipt_read_state(struct ipt_state *st, int family, char **err)
 {
 	int ret = 0;
 
 	memset(st, 0, sizeof(*st));
 	for (int t = 0; t < IPT_NTABLES && !ret; t++) {
-		char *argv[] = { "iptables-save", "-t", (char *)ipt_table_name(t), NULL };
+		char *argv[] = { family == AF_INET6 ? "ip6tables-save" : "iptables-save",
+				 "-t", (char *)ipt_table_name(t), NULL };
 		char *out = NULL;
 
 		ret = run_tool(argv, NULL, &out, err);
@@ -215,10 +217,52 @@ int ipt_read_state(struct ipt_state *st, char **err)
 	return ret;
 }
 
-int ipt_restore(const char *input, char **err)
+int ipt_restore(const char *input, int family, char **err)
 {
 	/* -w: wait for the xtables lock other iptables users hold */
-	char *argv[] = { "iptables-restore", "--noflush", "-w", NULL };
+	char *argv[] = { family == AF_INET6 ? "ip6tables-restore" : "iptables-restore",
+			 "--noflush", "-w", NULL };
 
 	return run_tool(argv, input, NULL, err);
+}
+
+/* The value of the n-th "--comment " in line (unquoted), or NULL. */
+static char *comment_at(const char *line, int n)
+{
+	const char *p = line;
+	size_t len;
+
+	while ((p = strstr(p, "--comment ")) && n--)
+		p += strlen("--comment ");
+	if (!p)
+		return NULL;
+	p += strlen("--comment ");
+	if (*p == '"')
+		len = strcspn(++p, "\"");
+	else
+		len = strcspn(p, " ");
+	return xstrndup(p, len);
+}
+
+size_t ipt_external_names(const struct ipt_table_state *nat, char ***out)
+{
+	static const char chain[] = "-A " IPT_EXTERNAL_NAMES " ";
+	size_t n = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < nat->nrules; i++) {
+		char *name, *target;
+
+		if (strncmp(nat->rules[i], chain, strlen(chain)))
+			continue;
+		name = comment_at(nat->rules[i], 0);
+		target = comment_at(nat->rules[i], 1);
+		if (name && target) {
+			*out = xrealloc(*out, (n + 1) * sizeof(**out));
+			(*out)[n++] = xasprintf("%s %s", name, target);
+		}
+		free(name);
+		free(target);
+	}
+	return n;
 }

@@ -12,13 +12,16 @@
 #include "iptables.h"
 #include "util.h"
 
-/* "-A SVCNFT-SVC-X -p udp ... --to-destination A:P": A:P, or false. */
+/* "-A SVCNFT-SVC-X -p udp ... --to-destination A:P" (ip6tables: [A]:P):
+ * A:P, or false. */
 static bool saved_udp_dnat(const char *line, struct ip_addr *a, unsigned *port)
 {
 	const char *to = strstr(line, "--to-destination ");
 	char addr[IP_ADDR_STRLEN];
 
-	if (!strstr(line, " -p udp ") || !to ||
+	if (!strstr(line, " -p udp ") || !to)
+		return false;
+	if (sscanf(to, "--to-destination [%45[^]]]:%u", addr, port) != 2 &&
 	    sscanf(to, "--to-destination %45[^:]:%u", addr, port) != 2)
 		return false;
 	return ip_addr_parse(a, addr) == 0;
@@ -39,8 +42,9 @@ static bool wanted_udp_endpoint(const struct rs_table *t, const struct ip_addr *
 	return false;
 }
 
-/* "-A SVCNFT-NO-ENDPOINTS [-d A/32] -p udp -m udp --dport P ...": a UDP
- * port that was refused. */
+/* "-A SVCNFT-NO-ENDPOINTS [-d A/32] -p udp -m udp --dport P ... -j REJECT":
+ * a UDP port that was refused (not a source range's or Local policy's
+ * drop, which leave no conntrack entry behind). */
 static bool saved_udp_refusal(const char *line, struct ip_addr *a, unsigned *port)
 {
 	char addr[IP_ADDR_STRLEN];
@@ -48,7 +52,8 @@ static bool saved_udp_refusal(const char *line, struct ip_addr *a, unsigned *por
 
 	memset(a, 0, sizeof(*a));
 	if (strncmp(line, "-A " IPT_NO_ENDPOINTS " ", strlen(IPT_NO_ENDPOINTS) + 4) ||
-	    !strstr(line, " -p udp ") || !dport || sscanf(dport, "--dport %u", port) != 1)
+	    !strstr(line, " -p udp ") || !strstr(line, " -j REJECT") || !dport ||
+	    sscanf(dport, "--dport %u", port) != 1)
 		return false;
 	return !d || (sscanf(d, " -d %45[^/]", addr) == 1 && !ip_addr_parse(a, addr));
 }

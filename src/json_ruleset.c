@@ -44,23 +44,33 @@ static void put(struct json_object *o, const char *key, struct json_object *v)
 		out_of_memory();
 }
 
+static struct json_object *endpoint_list(const struct ip_addr *addrs,
+					 const uint16_t *ports, size_t n)
+{
+	struct json_object *eps = must(json_object_new_array());
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *ep = must(json_object_new_object());
+
+		put(ep, "address", jaddr(&addrs[i]));
+		put(ep, "port", must(json_object_new_int(ports[i])));
+		append(eps, ep);
+	}
+	return eps;
+}
+
 static struct json_object *summary_port(const struct rs_summary_port *p)
 {
 	struct json_object *o = must(json_object_new_object());
-	struct json_object *eps = must(json_object_new_array());
 
 	put(o, "name", must(json_object_new_string(p->name ? p->name : "")));
 	put(o, "protocol", must(json_object_new_string(protocol_name(p->l4proto))));
 	put(o, "port", must(json_object_new_int(p->port)));
 	put(o, "nodePort", p->node_port ? must(json_object_new_int(p->node_port)) : NULL);
-	for (size_t i = 0; i < p->nendpoints; i++) {
-		struct json_object *ep = must(json_object_new_object());
-
-		put(ep, "address", jaddr(&p->endpoints[i]));
-		put(ep, "port", must(json_object_new_int(p->endpoint_ports[i])));
-		append(eps, ep);
-	}
-	put(o, "endpoints", eps);
+	put(o, "endpoints", endpoint_list(p->endpoints, p->endpoint_ports, p->nendpoints));
+	put(o, "localEndpoints", p->has_local ?
+	    endpoint_list(p->local_endpoints, p->local_endpoint_ports,
+			  p->nlocal_endpoints) : NULL);
 	/* svcnft's rules carry no counter expressions yet, so the kernel
 	 * keeps no per-Service counts: null says "not available", not 0 */
 	put(o, "counters", NULL);

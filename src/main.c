@@ -17,6 +17,7 @@ static int cmd_help(int argc, char **argv);
 	"  --nodeport-range A-B      node ports allowed and assigned (default 30000-32767)\n" \
 	"  --service-cidr CIDR       where missing ClusterIPs are assigned (default 10.96.0.0/12)\n" \
 	"  --node-name NAME          this node: endpoints there are local (traffic policies)\n" \
+	"  --node-zone ZONE          this node's zone, for topology hints (default: its Node's label)\n" \
 	"  --node-ip ADDR[,ADDR...]  addresses node ports answer on (default: every local one but loopback)\n" \
 	"  --cluster-cidr CIDR[,...] the pod network: other sources to a ClusterIP are masqueraded\n" \
 	"  --masquerade-all          masquerade every connection to a Service\n" \

@@ -67,6 +67,12 @@ void k8s_service_free(struct k8s_service *svc)
 		service_port_free(&svc->ports[i]);
 	free(svc->ports);
 	strv_free(&svc->lb_ingress_ips);
+	for (size_t i = 0; i < svc->nlb_ingress; i++) {
+		str_free(&svc->lb_ingress[i].ip);
+		str_free(&svc->lb_ingress[i].hostname);
+		str_free(&svc->lb_ingress[i].ip_mode);
+	}
+	free(svc->lb_ingress);
 	memset(svc, 0, sizeof(*svc));
 }
 
@@ -121,6 +127,13 @@ void k8s_endpoints_free(struct k8s_endpoints *ep)
 	memset(ep, 0, sizeof(*ep));
 }
 
+static void hints_free(struct k8s_hint *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		str_free(&v[i].name);
+	free(v);
+}
+
 void k8s_endpoint_slice_free(struct k8s_endpoint_slice *slice)
 {
 	if (!slice)
@@ -129,12 +142,25 @@ void k8s_endpoint_slice_free(struct k8s_endpoint_slice *slice)
 	str_free(&slice->address_type);
 	str_free(&slice->service_name);
 	for (size_t i = 0; i < slice->nendpoints; i++) {
-		strv_free(&slice->endpoints[i].addresses);
-		str_free(&slice->endpoints[i].node_name);
+		struct k8s_slice_endpoint *e = &slice->endpoints[i];
+
+		strv_free(&e->addresses);
+		str_free(&e->node_name);
+		str_free(&e->zone);
+		hints_free(e->for_zones, e->nfor_zones);
+		hints_free(e->for_nodes, e->nfor_nodes);
 	}
 	free(slice->endpoints);
 	endpoint_ports_free(slice->ports, slice->nports);
 	memset(slice, 0, sizeof(*slice));
+}
+
+void k8s_node_free(struct k8s_node *node)
+{
+	if (!node)
+		return;
+	k8s_meta_free(&node->meta);
+	memset(node, 0, sizeof(*node));
 }
 
 void k8s_skipped_free(struct k8s_skipped *skipped)

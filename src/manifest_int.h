@@ -201,6 +201,7 @@ void k8s_service_free(struct k8s_service *svc);
 void k8s_pod_free(struct k8s_pod *pod);
 void k8s_endpoints_free(struct k8s_endpoints *ep);
 void k8s_endpoint_slice_free(struct k8s_endpoint_slice *slice);
+void k8s_node_free(struct k8s_node *node);
 void k8s_skipped_free(struct k8s_skipped *skipped);
 
 /* An unquoted "{{" (an unrendered Helm or Go template) outside comments and

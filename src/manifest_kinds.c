@@ -35,8 +35,8 @@ static const struct field ip_f[] = {
 };
 static const struct fields ip_fs = FIELDS(ip_f, NO_POS);
 
-/* [{ip: ...}, ...] as kept in status: entries without ip (a load balancer
- * known by hostname only) add nothing. */
+/* [{ip: ...}, ...] as kept in status (podIPs): entries without ip add
+ * nothing. */
 static void dec_ip_list(struct dec *d, struct mnode *v, const struct fpath *path,
 			void *at)
 {
@@ -59,6 +59,14 @@ static void dec_ip_list(struct dec *d, struct mnode *v, const struct fpath *path
 			out->v[out->n++] = ip;
 	}
 }
+
+static const struct field lb_ingress_f[] = {
+	FIELD("ip", F_STR, struct k8s_lb_ingress, ip),
+	FIELD("hostname", F_STR, struct k8s_lb_ingress, hostname),
+	FIELD("ipMode", F_STR, struct k8s_lb_ingress, ip_mode),
+};
+static const struct fields lb_ingress_fs =
+	FIELDS(lb_ingress_f, offsetof(struct k8s_lb_ingress, pos));
 
 static const struct field container_port_f[] = {
 	FIELD("name", F_STR, struct k8s_container_port, name),
@@ -207,13 +215,16 @@ static const struct field service_spec_f[] = {
 	FIELD("ipFamilyPolicy", F_STR, struct k8s_service, ip_family_policy),
 	FIELD("publishNotReadyAddresses", F_BOOL, struct k8s_service,
 	      publish_not_ready_addresses),
+	FIELD("allocateLoadBalancerNodePorts", F_BOOL, struct k8s_service,
+	      allocate_lb_node_ports),
 	FIELD("selector", F_LABELS, struct k8s_service, selector),
 	FN("ports", 0, dec_service_ports),
 };
 static const struct fields service_spec_fs =
 	FIELDS(service_spec_f, offsetof(struct k8s_service, spec_pos));
 static const struct field load_balancer_f[] = {
-	FN("ingress", offsetof(struct k8s_service, lb_ingress_ips), dec_ip_list),
+	LIST("ingress", struct k8s_service, lb_ingress, nlb_ingress,
+	     struct k8s_lb_ingress, lb_ingress_fs),
 };
 static const struct fields load_balancer_fs = FIELDS(load_balancer_f, NO_POS);
 static const struct field service_status_f[] = {
@@ -307,10 +318,23 @@ static const struct field slice_conditions_f[] = {
 };
 static const struct fields slice_conditions_fs =
 	FIELDS(slice_conditions_f, NO_POS);
+static const struct field hint_f[] = {
+	FIELD("name", F_STR, struct k8s_hint, name),
+};
+static const struct fields hint_fs = FIELDS(hint_f, offsetof(struct k8s_hint, pos));
+static const struct field slice_hints_f[] = {
+	LIST("forZones", struct k8s_slice_endpoint, for_zones, nfor_zones,
+	     struct k8s_hint, hint_fs),
+	LIST("forNodes", struct k8s_slice_endpoint, for_nodes, nfor_nodes,
+	     struct k8s_hint, hint_fs),
+};
+static const struct fields slice_hints_fs = FIELDS(slice_hints_f, NO_POS);
 static const struct field slice_endpoint_f[] = {
 	FIELD("addresses", F_STRV, struct k8s_slice_endpoint, addresses),
 	NESTED("conditions", slice_conditions_fs),
 	FIELD("nodeName", F_STR, struct k8s_slice_endpoint, node_name),
+	FIELD("zone", F_STR, struct k8s_slice_endpoint, zone),
+	NESTED("hints", slice_hints_fs),
 };
 static const struct fields slice_endpoint_fs =
 	FIELDS(slice_endpoint_f, offsetof(struct k8s_slice_endpoint, pos));
@@ -322,6 +346,9 @@ static const struct field slice_f[] = {
 	     struct k8s_endpoint_port, endpoint_port_fs),
 };
 static const struct fields slice_fs = FIELDS(slice_f, NO_POS);
+
+/* A Node's metadata is all svcnft reads of it. */
+static const struct fields node_fs = { NULL, 0, NO_POS };
 
 static const struct field meta_f[] = {
 	FIELD("name", F_STR, struct k8s_meta, name),
@@ -362,10 +389,32 @@ static void free_service(void *o) { k8s_service_free(o); }
 static void free_pod(void *o) { k8s_pod_free(o); }
 static void free_endpoints(void *o) { k8s_endpoints_free(o); }
 static void free_slice(void *o) { k8s_endpoint_slice_free(o); }
+static void free_node(void *o) { k8s_node_free(o); }
 
 static void init_pod(void *o)
 {
 	((struct k8s_pod *)o)->ready.v = -1;	/* set by a Ready condition */
+}
+
+/* The status.loadBalancer.ingress addresses the node captures: ipMode VIP
+ * or absent (the load balancer delivers packets still addressed to it).
+ * With ipMode Proxy it connects to the node ports itself. */
+static void finish_service(void *o)
+{
+	struct k8s_service *svc = o;
+	struct k8s_strv *ips = &svc->lb_ingress_ips;
+
+	ips->v = xcalloc(svc->nlb_ingress, sizeof(*ips->v));
+	if (svc->nlb_ingress)	/* notes about the list point at its first entry */
+		ips->pos = svc->lb_ingress[0].pos;
+	for (size_t i = 0; i < svc->nlb_ingress; i++) {
+		const struct k8s_lb_ingress *in = &svc->lb_ingress[i];
+
+		if (!in->ip.s || (in->ip_mode.s && !strcmp(in->ip_mode.s, "Proxy")))
+			continue;
+		ips->v[ips->n].s = xstrdup(in->ip.s);
+		ips->v[ips->n++].pos = in->ip.pos;
+	}
 }
 
 static void finish_slice(void *o)
@@ -386,6 +435,7 @@ union k8s_object {
 	struct k8s_pod pod;
 	struct k8s_endpoints ep;
 	struct k8s_endpoint_slice slice;
+	struct k8s_node node;
 };
 
 struct kind_info {
@@ -406,7 +456,7 @@ struct kind_info {
 static const struct kind_info kinds[] = {
 	{ "Service", { "v1", NULL, NULL }, &service_fs,
 	  SET_ARRAY(struct k8s_service, services, nservices, cap_services),
-	  NULL, NULL, free_service },
+	  NULL, finish_service, free_service },
 	{ "Endpoints", { "v1", NULL, NULL }, &endpoints_fs,
 	  SET_ARRAY(struct k8s_endpoints, endpoints, nendpoints, cap_endpoints),
 	  NULL, NULL, free_endpoints },
@@ -417,6 +467,9 @@ static const struct kind_info kinds[] = {
 	{ "Pod", { "v1", NULL, NULL }, &pod_fs,
 	  SET_ARRAY(struct k8s_pod, pods, npods, cap_pods),
 	  init_pod, NULL, free_pod },
+	{ "Node", { "v1", NULL, NULL }, &node_fs,
+	  SET_ARRAY(struct k8s_node, nodes, nnodes, cap_nodes),
+	  NULL, NULL, free_node },
 };
 
 struct set_counts {

@@ -344,6 +344,8 @@ void manifest_set_free(struct manifest_set *set)
 		k8s_endpoints_free(&set->endpoints[i]);
 	for (size_t i = 0; i < set->nslices; i++)
 		k8s_endpoint_slice_free(&set->slices[i]);
+	for (size_t i = 0; i < set->nnodes; i++)
+		k8s_node_free(&set->nodes[i]);
 	for (size_t i = 0; i < set->nskipped; i++)
 		k8s_skipped_free(&set->skipped[i]);
 	for (size_t i = 0; i < set->nfiles; i++)
@@ -352,6 +354,7 @@ void manifest_set_free(struct manifest_set *set)
 	free(set->pods);
 	free(set->endpoints);
 	free(set->slices);
+	free(set->nodes);
 	free(set->skipped);
 	free(set->files);
 	memset(set, 0, sizeof(*set));

@@ -201,6 +201,7 @@ int model_build(struct model *m, const struct manifest_set *set,
 	note_assignments(&ctx, src);
 	check_entries(&ctx);
 	model_note_orphans(&ctx);
+	model_resolve_node_zone(&ctx);
 	model_resolve_all(&ctx, src);
 	count_model(m, set);
 	copy_node(&m->node, &opts->node);
@@ -221,6 +222,7 @@ void model_free(struct model *m)
 	free(m->services);
 	free(m->node.cluster_cidrs);
 	free(m->node.node_ips);
+	free(m->node_zone);
 	memset(m, 0, sizeof(*m));
 }
 

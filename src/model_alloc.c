@@ -386,7 +386,7 @@ int model_assign_node_ports(struct model_ctx *ctx,
 		struct obj_ref obj = { "Service", s->ns, s->name };
 
 		for (size_t j = 0; has_node_ports(s) && j < s->nports; j++) {
-			if (s->ports[j].node_port)
+			if (s->ports[j].node_port || s->no_lb_node_ports)
 				continue;
 			if (assign_port(ctx, s, &s->ports[j], &numbers) < 0) {
 				snprintf(field, sizeof(field), "spec.ports[%zu].nodePort", j);

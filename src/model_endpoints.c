@@ -23,9 +23,25 @@ enum ep_use {
 	EP_FALLBACK,	/* serving and terminating: only when none is ready */
 };
 
+/* More than HINTS_MAX hints is an error (nothing is applied), so only as
+ * many are copied: a huge list costs its reading once, not once per port. */
+static char **copy_hints(const struct k8s_hint *v, size_t *n)
+{
+	char **out;
+
+	*n = *n < HINTS_MAX ? *n : HINTS_MAX;
+	out = xcalloc(*n, sizeof(*out));
+	for (size_t i = 0; i < *n; i++)
+		out[i] = xstrdup(v[i].name.s);
+	return out;
+}
+
+/* An EndpointSlice endpoint's zone and hints (topo), NULL for endpoints
+ * of Endpoints objects and Pods, which have none. */
 static void add_endpoint(struct model_ctx *ctx, struct model_port *p,
 			 const struct ip_addr *a, uint16_t port, const char *node,
-			 const char *pod, enum ep_use use)
+			 const char *pod, enum ep_use use,
+			 const struct k8s_slice_endpoint *topo)
 {
 	const char *self = ctx->opts->node_name;
 	struct model_endpoint *e;
@@ -46,6 +62,30 @@ static void add_endpoint(struct model_ctx *ctx, struct model_port *p,
 	e->pod = xstrdup(pod);
 	e->local = self && node && !strcmp(self, node);
 	e->fallback = use == EP_FALLBACK;
+	e->cluster = true;
+	if (!topo)
+		return;
+	e->zone = xstrdup(topo->zone.s);
+	e->nhint_zones = topo->nfor_zones;
+	e->hint_zones = copy_hints(topo->for_zones, &e->nhint_zones);
+	e->nhint_nodes = topo->nfor_nodes;
+	e->hint_nodes = copy_hints(topo->for_nodes, &e->nhint_nodes);
+}
+
+void model_endpoint_clear(struct model_endpoint *e)
+{
+	if (!e)
+		return;
+	free(e->node_name);
+	free(e->pod);
+	free(e->zone);
+	for (size_t i = 0; i < e->nhint_zones; i++)
+		free(e->hint_zones[i]);
+	free(e->hint_zones);
+	for (size_t i = 0; i < e->nhint_nodes; i++)
+		free(e->hint_nodes[i]);
+	free(e->hint_nodes);
+	memset(e, 0, sizeof(*e));
 }
 
 /*
@@ -127,7 +167,7 @@ static void add_addresses(struct model_ctx *ctx, struct model_port *p,
 
 	for (size_t j = 0; j < n; j++)
 		if (!ip_addr_parse(&a, v[j].ip.s))
-			add_endpoint(ctx, p, &a, port, v[j].node_name.s, NULL, use);
+			add_endpoint(ctx, p, &a, port, v[j].node_name.s, NULL, use, NULL);
 }
 
 /* -v: a port of published endpoints that no port of the Service takes (by
@@ -221,7 +261,7 @@ static void from_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *s
 			 * balanced to as separate endpoints) */
 			if (ep->addresses.n && !ip_addr_parse(&a, ep->addresses.v[0].s))
 				add_endpoint(ctx, p, &a, sp->port.v, ep->node_name.s,
-					     NULL, use);
+					     NULL, use, ep);
 		}
 	}
 }
@@ -338,7 +378,7 @@ static void add_pod_address(struct model_ctx *ctx, struct model_service *svc,
 
 		if (port)
 			add_endpoint(ctx, &svc->ports[i], &a, port, pod->node_name.s,
-				     ref, use);
+				     ref, use, NULL);
 	}
 }
 
@@ -433,8 +473,7 @@ static void sort_unique(struct model_port *p)
 
 		if ((ready && e->fallback) ||
 		    (out && !endpoint_cmp(&p->endpoints[out - 1], e))) {
-			free(e->node_name);
-			free(e->pod);
+			model_endpoint_clear(e);
 			continue;
 		}
 		p->endpoints[out++] = *e;
@@ -486,8 +525,10 @@ static void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_serv
 	port_matcher_free(&pm);
 	if (!eps && !slices && k->selector.n)
 		from_pods(ctx, k, svc, publish_all);
-	for (size_t i = 0; i < svc->nports; i++)
+	for (size_t i = 0; i < svc->nports && !ctx->counting; i++) {
 		sort_unique(&svc->ports[i]);
+		model_select_topology(ctx, svc, i);
+	}
 }
 
 void model_resolve_all(struct model_ctx *ctx, const struct k8s_service *const *src)
@@ -598,6 +639,7 @@ static void check_slice(struct model_ctx *ctx, const struct k8s_endpoint_slice *
 			model_endpoint_addr(ctx, &obj, field,
 					    &sl->endpoints[e].addresses.v[i], &a);
 		}
+		model_check_topology(ctx, &obj, e, &sl->endpoints[e]);
 	}
 }
 

@@ -91,5 +91,17 @@ int model_assign_node_ports(struct model_ctx *ctx,
 			    const struct k8s_service *const *src);
 int model_check_address_conflicts(struct model_ctx *ctx);
 void model_service_free(struct model_service *s);
+void model_endpoint_clear(struct model_endpoint *e);
+
+#define HINTS_MAX 8	/* the API server's limit for forZones and forNodes */
+
+/* Topology (model_topology.c): this node's zone, an EndpointSlice
+ * endpoint's zone and hints checked, and the endpoints cluster-wide
+ * traffic uses on this node chosen for port i of svc. */
+int model_resolve_node_zone(struct model_ctx *ctx);
+void model_check_topology(struct model_ctx *ctx, const struct obj_ref *obj,
+			  size_t index, const struct k8s_slice_endpoint *ep);
+void model_select_topology(struct model_ctx *ctx, struct model_service *svc,
+			   size_t i);
 
 #endif

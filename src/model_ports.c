@@ -192,11 +192,32 @@ static int check_port_unique(struct model_ctx *ctx, const struct obj_ref *obj,
 	return 0;
 }
 
+/* allocateLoadBalancerNodePorts: false leaves a LoadBalancer's ports
+ * without node ports unless the manifest gives them (the load balancer
+ * reaches the pods some other way). The API server allows the field on
+ * LoadBalancer Services only. */
+static int parse_node_port_allocation(struct model_ctx *ctx, const struct obj_ref *obj,
+				      const struct k8s_service *k, struct model_service *s)
+{
+	const struct k8s_bool *v = &k->allocate_lb_node_ports;
+
+	if (v->v == -1)
+		return 0;
+	if (s->type != SERVICE_LOAD_BALANCER) {
+		model_error(ctx, obj, &v->pos, "spec.allocateLoadBalancerNodePorts",
+			    "is set on a %s Service: it is only valid for type LoadBalancer",
+			    service_type_name(s->type));
+		return -EINVAL;
+	}
+	s->no_lb_node_ports = v->v == 0;
+	return 0;
+}
+
 int model_parse_ports(struct model_ctx *ctx, const struct obj_ref *obj,
 		      const struct k8s_service *k, struct model_service *s)
 {
 	struct ports_seen seen = { { 0 }, { 0 } };
-	int ret = 0;
+	int ret = parse_node_port_allocation(ctx, obj, k, s);
 
 	if (k->nports == 0) {
 		model_error(ctx, obj, k->ports_pos.line ? &k->ports_pos : model_spec_pos(k),

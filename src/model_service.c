@@ -209,6 +209,42 @@ static int parse_cluster_ip(struct model_ctx *ctx, const struct obj_ref *obj,
 	return parse_cluster_ips(ctx, obj, ips, ips == &k->cluster_ips, s);
 }
 
+/* status.loadBalancer.ingress entries the node does not capture, as
+ * kube-proxy: ipMode Proxy (the load balancer connects to the node ports
+ * itself, so its address must keep reaching it), and entries without ip. */
+static int check_lb_ingress(struct model_ctx *ctx, const struct obj_ref *obj,
+			    const struct k8s_service *k)
+{
+	char field[64];
+	int ret = 0;
+
+	for (size_t i = 0; i < k->nlb_ingress; i++) {
+		const struct k8s_lb_ingress *in = &k->lb_ingress[i];
+		const char *mode = in->ip_mode.s;
+
+		snprintf(field, sizeof(field), "status.loadBalancer.ingress[%zu]", i);
+		if (mode && strcmp(mode, "VIP") && strcmp(mode, "Proxy")) {
+			model_error(ctx, obj, &in->ip_mode.pos, field,
+				    "unknown ipMode \"%s\": valid modes are VIP and Proxy", mode);
+			ret = -EINVAL;
+		} else if (mode && !in->ip.s) {
+			model_error(ctx, obj, &in->ip_mode.pos, field,
+				    "ipMode \"%s\" without ip: ipMode says how the ip is reached",
+				    mode);
+			ret = -EINVAL;
+		} else if (!in->ip.s) {
+			model_note(ctx, obj, &in->pos, field,
+				   "skipped: hostname \"%s\" only, no ip for the node to capture",
+				   in->hostname.s ? in->hostname.s : "");
+		} else if (mode && !strcmp(mode, "Proxy")) {
+			model_note(ctx, obj, &in->ip.pos, field,
+				   "\"%s\" has ipMode Proxy: not captured on the node (the load balancer connects to the node ports)",
+				   in->ip.s);
+		}
+	}
+	return ret;
+}
+
 /* Addresses of a family the Service does not have are not its: kube-proxy's
  * proxier of that family ignores the Service. An IPv6 ingress or externalIP
  * on an IPv4-only Service must not create an ip6 table. */
@@ -276,7 +312,7 @@ static int parse_addresses(struct model_ctx *ctx, const struct obj_ref *obj,
 	if (s->type != SERVICE_LOAD_BALANCER)
 		return ret;
 	if (parse_ip_list(ctx, obj, "status.loadBalancer.ingress", &k->lb_ingress_ips,
-			  &s->lb_ips, &s->nlb_ips) < 0)
+			  &s->lb_ips, &s->nlb_ips) < 0 || check_lb_ingress(ctx, obj, k) < 0)
 		ret = -EINVAL;
 	drop_other_family(ctx, obj, &k->lb_ingress_ips.pos, "status.loadBalancer.ingress", s,
 			  s->lb_ips, &s->nlb_ips);
@@ -368,10 +404,8 @@ void model_service_free(struct model_service *s)
 	for (size_t i = 0; i < s->nports; i++) {
 		struct model_port *p = &s->ports[i];
 
-		for (size_t j = 0; j < p->nendpoints; j++) {
-			free(p->endpoints[j].node_name);
-			free(p->endpoints[j].pod);
-		}
+		for (size_t j = 0; j < p->nendpoints; j++)
+			model_endpoint_clear(&p->endpoints[j]);
 		free(p->endpoints);
 		free(p->name);
 		free(p->target_port_name);

@@ -245,6 +245,13 @@ static void add_fixed_chains(struct compile_ctx *x)
 	add_services_chain(x);
 }
 
+/* The endpoints of a chain: this node's for local-, those cluster-wide
+ * traffic uses on this node (topology hints) for svc-. */
+static bool endpoint_in_chain(const struct model_endpoint *e, bool local_only)
+{
+	return local_only ? e->local : e->cluster;
+}
+
 /* Endpoint i of n is taken with probability 1/(n-i) when none before it
  * was: every endpoint is equally likely, and no rule references a set. */
 static void add_endpoint_rules(struct rs_chain *c, const struct model_port *p,
@@ -254,7 +261,7 @@ static void add_endpoint_rules(struct rs_chain *c, const struct model_port *p,
 	struct rs_rule *r;
 
 	for (size_t i = 0; i < p->nendpoints; i++)
-		n += !local_only || p->endpoints[i].local;
+		n += endpoint_in_chain(&p->endpoints[i], local_only);
 	if (n == 0) {
 		/* no endpoint at all: refuse at once; none on this node for a
 		 * Local policy: drop, as kube-proxy does */
@@ -264,7 +271,7 @@ static void add_endpoint_rules(struct rs_chain *c, const struct model_port *p,
 		return;
 	}
 	for (size_t i = 0; i < p->nendpoints; i++) {
-		if (local_only && !p->endpoints[i].local)
+		if (!endpoint_in_chain(&p->endpoints[i], local_only))
 			continue;
 		r = rs_chain_add_rule(c, RS_RULE_DNAT);
 		r->numgen_mod = k + 1 < n ? n - k : 0;

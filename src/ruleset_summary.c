@@ -40,6 +40,27 @@ static struct rs_summary_service *service_for(struct summary_ctx *ctx,
 	return svc;
 }
 
+/* Append the DNAT rules' destinations of chain c: two allocations per
+ * chain, not two per endpoint. */
+static void add_dnats(const struct rs_chain *c, struct ip_addr **addrs,
+		      uint16_t **ports, size_t *n)
+{
+	size_t more = 0;
+
+	for (size_t i = 0; i < c->nrules; i++)
+		more += c->rules[i].kind == RS_RULE_DNAT;
+	if (!more)
+		return;
+	*addrs = xrealloc(*addrs, (*n + more) * sizeof(**addrs));
+	*ports = xrealloc(*ports, (*n + more) * sizeof(**ports));
+	for (size_t i = 0; i < c->nrules; i++) {
+		if (c->rules[i].kind != RS_RULE_DNAT)
+			continue;
+		(*addrs)[*n] = c->rules[i].addr;
+		(*ports)[(*n)++] = c->rules[i].port;
+	}
+}
+
 static void add_port(struct summary_ctx *ctx, const struct rs_chain *c,
 		     const char *ns, const char *name, const char *proto,
 		     unsigned port)
@@ -58,15 +79,7 @@ static void add_port(struct summary_ctx *ctx, const struct rs_chain *c,
 	p->l4proto = protocol_from_name(proto);
 	p->port = port;
 	p->name = xstrdup(portname);
-	for (size_t i = 0; i < c->nrules; i++) {
-		if (c->rules[i].kind != RS_RULE_DNAT)
-			continue;
-		p->endpoints = xrealloc(p->endpoints, (p->nendpoints + 1) * sizeof(*p->endpoints));
-		p->endpoint_ports = xrealloc(p->endpoint_ports,
-					     (p->nendpoints + 1) * sizeof(*p->endpoint_ports));
-		p->endpoints[p->nendpoints] = c->rules[i].addr;
-		p->endpoint_ports[p->nendpoints++] = c->rules[i].port;
-	}
+	add_dnats(c, &p->endpoints, &p->endpoint_ports, &p->nendpoints);
 	/* two values, not one packed: a Service may have more than 65,535
 	 * ports */
 	strmap_add(&ctx->ports, c->name, svc - ctx->s->v);
@@ -93,6 +106,26 @@ static void add_chain(struct summary_ctx *ctx, const struct rs_chain *c)
 		svc->type = xstrdup("ExternalName");
 		svc->external_name = xstrdup(target);
 	}
+}
+
+/* A local- chain: its port's endpoints for the Local policies (after
+ * every svc- chain is known, whatever order the kernel lists them in). */
+static void add_local_chain(struct summary_ctx *ctx, const struct rs_chain *c)
+{
+	char buf[256];
+	const char *port;
+	const struct strmap_entry *e;
+	struct rs_summary_port *p;
+
+	if (strncmp(c->name, RS_LOCAL_CHAIN_PREFIX, strlen(RS_LOCAL_CHAIN_PREFIX)))
+		return;
+	port = rs_port_chain(c->name, buf, sizeof(buf));
+	e = port ? strmap_get(&ctx->ports, port) : NULL;
+	if (!e || e->nvals != 2)
+		return;	/* two chains of one name: not svcnft's */
+	p = &ctx->s->v[e->vals[0]].ports[e->vals[1]];
+	p->has_local = true;
+	add_dnats(c, &p->local_endpoints, &p->local_endpoint_ports, &p->nlocal_endpoints);
 }
 
 static void add_address(struct rs_summary_service *svc, const struct ip_addr *a)
@@ -132,6 +165,8 @@ void rs_summarize(struct rs_summary *s, const struct rs_table *t)
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < t->nchains; i++)
 		add_chain(&ctx, &t->chains[i]);
+	for (size_t i = 0; i < t->nchains; i++)
+		add_local_chain(&ctx, &t->chains[i]);
 	for (size_t i = 0; i < t->nmaps; i++)
 		add_elements(&ctx, &t->maps[i]);
 	strmap_free(&ctx.services);
@@ -149,6 +184,8 @@ void rs_summary_free(struct rs_summary *s)
 			free(svc->ports[j].name);
 			free(svc->ports[j].endpoints);
 			free(svc->ports[j].endpoint_ports);
+			free(svc->ports[j].local_endpoints);
+			free(svc->ports[j].local_endpoint_ports);
 		}
 		free(svc->ports);
 		free(svc->addrs);

@@ -28,8 +28,9 @@ check_one() {
 }
 
 # An example may carry "# plan-options: ..." (node context it is meant for)
-# and "# backends: nftables" (uses what the iptables backend lacks: its
-# iptables golden file holds the refusal, and all.iptables leaves it out).
+# and "# backends: nftables" (uses what the iptables backend would refuse:
+# its iptables golden file holds the refusal, and all.iptables leaves it
+# out; no example needs it today).
 options_of() {
 	sed -n 's/^# plan-options: //p' "$1" | head -n 1
 }

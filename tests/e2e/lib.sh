@@ -701,15 +701,19 @@ normalize_elements() {
 # "NAMESPACE/NAME/PROTO/PORT".
 
 # ruleset_snapshot NS FILE: everything netfilter holds in NS, for
-# byte-identical comparisons: `nft list ruleset`, or `iptables-save` of
-# every table without its "# Generated/Completed" lines (they hold the
-# time) and with chain counters zeroed (iptables-legacy counts packets
-# there; iptables-nft always prints [0:0]).
+# byte-identical comparisons: `nft list ruleset`, or `iptables-save` and
+# `ip6tables-save` of every table without their "# Generated/Completed"
+# lines (they hold the time) and with chain counters zeroed
+# (iptables-legacy counts packets there; iptables-nft always prints [0:0]).
 ruleset_snapshot() {
 	case $SVCNFT_BACKEND in
 	iptables)
-		in_ns "$1" iptables-save >"$2.raw"
-		grep -v '^#' "$2.raw" | sed 's/ \[[0-9]*:[0-9]*\]$/ [0:0]/' >"$2"
+		{
+			in_ns "$1" iptables-save
+			echo "# ip6tables"
+			in_ns "$1" ip6tables-save 2>/dev/null
+		} >"$2.raw"
+		grep -v '^# [GC]' "$2.raw" | sed 's/ \[[0-9]*:[0-9]*\]$/ [0:0]/' >"$2"
 		rm -f "$2.raw" ;;
 	*)
 		nft_in "$1" list ruleset >"$2" ;;

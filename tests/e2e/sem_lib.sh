@@ -11,9 +11,16 @@ sem_up() {
 	pods_up -s tcp:8080 udp:8080
 }
 
-# sem_slice SERVICE NODE_OF_POD1 NODE_OF_POD2 NODE_OF_POD3: an EndpointSlice
-# for SERVICE (port 8080, TCP and UDP) with each pod on the node given.
-sem_slice() {
+# sem_start: the start of a semantics test: checks, then the three pods.
+sem_start() {
+	e2e_init
+	need_svcnft
+	sem_up
+}
+
+# sem_slice_head SERVICE: an EndpointSlice for SERVICE (port 8080, TCP and
+# UDP) up to its endpoints, which the caller lists.
+sem_slice_head() {
 	cat <<YAML
 ---
 apiVersion: discovery.k8s.io/v1
@@ -24,6 +31,14 @@ metadata:
 addressType: IPv4
 ports: [{name: tcp, port: 8080, protocol: TCP}, {name: udp, port: 8080, protocol: UDP}]
 endpoints:
+YAML
+}
+
+# sem_slice SERVICE NODE_OF_POD1 NODE_OF_POD2 NODE_OF_POD3: an EndpointSlice
+# for SERVICE with each pod on the node given.
+sem_slice() {
+	sem_slice_head "$1"
+	cat <<YAML
 - {addresses: [198.18.1.2], nodeName: $2}
 - {addresses: [198.18.2.2], nodeName: $3}
 - {addresses: [198.18.3.2], nodeName: $4}

@@ -4,7 +4,7 @@
 # ExternalName Services and headless Services (clusterIP: None) are DNS
 # matters: svcnft programs nothing for them -- no map element sends traffic
 # their way and no chain of theirs DNATs -- while an ordinary Service next to
-# them works.
+# them works. dump shows the ExternalName Service with its target.
 
 . "$(dirname "$0")/lib.sh"
 e2e_init
@@ -66,4 +66,6 @@ assert_eq "DNAT appears only for the ordinary Service's 3 endpoints" 3 \
 probe_in node tcp 198.19.0.90 80 -n "$EVERY_POD_PROBES" >"$out/web"
 assert_probe "the ordinary Service answers" "pod1 pod2 pod3" "$out/web"
 t_check "svcnft dump succeeds" svcnft_in node dump
+assert_grep "dump shows the ExternalName Service with its target" \
+	'^# default/ext ExternalName -> db\.example\.invalid$' "$E2E_WORKDIR/check.out"
 t_done

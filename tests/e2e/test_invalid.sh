@@ -102,20 +102,16 @@ assert_exit "a malformed --nodeport-range is a usage error (2)" 2 \
 ruleset_snapshot node "$out/after"
 assert_same_file "the ruleset is still byte-identical" "$out/before" "$out/after"
 
-# 4. What the iptables backend does not implement yet is refused, per
-# Service and feature, before anything is programmed.
-if [ "$SVCNFT_BACKEND" = iptables ]; then
-	svc sticky '  clusterIP: 198.19.0.26
+# 4. Every backend accepts the same manifests: session affinity, the
+# traffic policies, source ranges and IPv6 are valid for either.
+svc features '  type: LoadBalancer
+  clusterIPs: [198.19.0.26, "2001:db8:ffff::26"]
+  ipFamilyPolicy: RequireDualStack
   sessionAffinity: ClientIP
-  ports: [{port: 80}]' >"$out/sticky.yaml"
-	assert_exit "apply of a Service with sessionAffinity: ClientIP exits 1" 1 \
-		svcnft_in node apply "$good" "$out/sticky.yaml"
-	assert_grep "... naming the Service and the feature" \
-		'Service default/sticky: spec.sessionAffinity: .*session affinity' \
-		"$E2E_WORKDIR/last.out"
-	assert_exit "check says the same (exit 1)" 1 svcnft_in node check "$out/sticky.yaml"
-	ruleset_snapshot node "$out/after"
-	assert_same_file "... and the ruleset is still byte-identical" \
-		"$out/before" "$out/after"
-fi
+  externalTrafficPolicy: Local
+  internalTrafficPolicy: Local
+  loadBalancerSourceRanges: [198.18.200.0/24]
+  ports: [{port: 80}]' >"$out/features.yaml"
+assert_exit "check accepts affinity, Local policies, source ranges and IPv6" 0 \
+	svcnft_in node check --cluster-cidr 198.18.0.0/20,198.18.64.0/20 "$out/features.yaml"
 t_done

@@ -5,7 +5,10 @@
 # programs: the plan loaded with `iptables-restore --noflush` in one fresh
 # namespace and `svcnft apply --backend iptables` of the same manifests in
 # another give the same iptables-save, and `svcnft dump` shows there every
-# chain and rule the plan holds.
+# chain and rule the plan holds. The manifests hold, beside the usual
+# Services, session affinity, both Local traffic policies, source ranges
+# and an ExternalName Service, planned with two pod prefixes: every rule
+# is written as iptables-save prints it back.
 #
 # e2e-backends: iptables (test_plan_apply.sh is the nftables counterpart)
 
@@ -17,15 +20,52 @@ ns_add applied || e2e_bail "cannot create a namespace"
 out=$E2E_WORKDIR
 m=$(manifest_dir everything)
 k8s_everything "$m"
+cat >"$m/features.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: sticky-local, namespace: default}
+spec:
+  type: LoadBalancer
+  clusterIP: 198.19.0.120
+  sessionAffinity: ClientIP
+  sessionAffinityConfig: {clientIP: {timeoutSeconds: 300}}
+  externalTrafficPolicy: Local
+  internalTrafficPolicy: Local
+  loadBalancerSourceRanges: [198.18.200.0/24, 0.0.0.0/0]
+  ports: [{port: 80, targetPort: 8080, nodePort: 30120}]
+status: {loadBalancer: {ingress: [{ip: 198.19.255.120}]}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: sticky-local-x, namespace: default, labels: {kubernetes.io/service-name: sticky-local}}
+addressType: IPv4
+ports: [{port: 8080, protocol: TCP}]
+endpoints:
+- {addresses: [198.18.1.2], nodeName: node-a}
+- {addresses: [198.18.2.2], nodeName: node-b}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: default}
+spec: {type: ExternalName, externalName: db.example.invalid}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: alias, namespace: default}
+spec: {type: ExternalName, externalName: localhost}
+YAML
+opts="--node-name node-a --cluster-cidr 198.18.0.0/20,198.18.64.0/20"
 
-svcnft_in planned plan "$m" >"$out/plan" 2>"$out/plan.err"
+# shellcheck disable=SC2086 # the options
+svcnft_in planned plan $opts "$m" >"$out/plan" 2>"$out/plan.err"
 assert_eq "svcnft plan --backend iptables exits 0" 0 $?
 [ -s "$out/plan.err" ] && diag_file "plan stderr" "$out/plan.err"
 t_check "iptables-restore --noflush loads the plan in a fresh namespace" \
 	in_ns planned iptables-restore --noflush "$out/plan" ||
 	diag_file plan "$out/plan"
+# shellcheck disable=SC2086 # the options
 assert_exit "svcnft apply succeeds in another fresh namespace" 0 \
-	svcnft_in applied apply "$m"
+	svcnft_in applied apply $opts "$m"
 ruleset_snapshot planned "$out/planned"
 ruleset_snapshot applied "$out/applied"
 assert_same_file "the plan loaded with iptables-restore saves like apply" \

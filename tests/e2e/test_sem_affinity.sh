@@ -1,8 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# e2e-backends: nftables (the iptables backend refuses this feature: see check --backend iptables)
-#
 # sessionAffinity: ClientIP — every connection from one client address
 # reaches the same endpoint; another client address may get another one;
 # the choice survives a re-apply that does not change the Service; going

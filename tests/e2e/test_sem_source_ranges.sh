@@ -1,8 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# e2e-backends: nftables (the iptables backend refuses this feature: see check --backend iptables)
-#
 # loadBalancerSourceRanges: connections to the load balancer IP from
 # outside the ranges are dropped; from inside they pass. The node port of
 # the same Service is not filtered (kube-proxy does the same).

@@ -1,8 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# e2e-backends: nftables (the iptables backend refuses this feature: see check --backend iptables)
-#
 # Traffic policies, with --node-name a: pod1 is on node a, pods 2 and 3
 # on node b.
 # externalTrafficPolicy: Local — from outside, node port, load balancer IP

@@ -41,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct model model = { 0 };
 
 	model_options_default(&opts);
+	opts.node_name = "node-a";	/* the node examples/ use: local endpoints,
+					 * node hints and the Node's zone get built */
 	manifest_read_buffer(&set, "fuzz.yaml", (const char *)data, size, &diags);
 	if (model_build(&model, &set, &opts, &diags) == 0 && !diags.nerrors)
 		compile_to_text(&model);

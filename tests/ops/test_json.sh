@@ -6,7 +6,7 @@
 ops_init
 
 json="$E2E_WORKDIR/plan.json"
-"$SVCNFT" plan -o json "$SVCNFT_ROOT/examples" >"$json"
+"$SVCNFT" plan -o json --node-name node-a "$SVCNFT_ROOT/examples" >"$json"
 if command -v python3 >/dev/null 2>&1; then
 	t_check "python3 -m json.tool parses plan -o json" python3 -m json.tool "$json"
 fi
@@ -25,13 +25,18 @@ assert_eq "a service entry per Service with a chain ($want)" "$want" \
 assert_eq "every service has the documented keys" "true" "$(q '[.services[] | keys ==
 	["addresses","externalName","name","namespace","ports","type"]] | all')"
 assert_eq "every port has the documented keys" "true" "$(q '[.services[].ports[] | keys ==
-	["counters","endpoints","name","nodePort","port","protocol"]] | all')"
+	["counters","endpoints","localEndpoints","name","nodePort","port","protocol"]] | all')"
 assert_eq "counters are null: svcnft's rules have none" "null" \
 	"$(q '[.services[].ports[].counters] | unique | .[0]')"
 assert_eq "my-nodeport has node port 30008" 30008 \
 	"$(q '.services[] | select(.name == "my-nodeport") | .ports[0].nodePort')"
 assert_eq "my-service spreads over three endpoints" 3 \
 	"$(q '.services[] | select(.namespace == "default" and .name == "my-service") | .ports[0].endpoints | length')"
+assert_eq "a Local policy's port lists this node's endpoints apart" \
+	"3 2" "$(q '.services[] | select(.name == "my-local") | .ports[0] |
+	"\(.endpoints | length) \(.localEndpoints | length)"')"
+assert_eq "ports without a Local policy have localEndpoints null" null \
+	"$(q '.services[] | select(.name == "my-nodeport") | .ports[0].localEndpoints')"
 assert_eq "an ExternalName keeps its target" "my.database.example.com" \
 	"$(q '.services[] | select(.type == "ExternalName") | .externalName')"
 # the firewall map (loadBalancerSourceRanges) has the service-ips key too
@@ -48,7 +53,7 @@ assert_eq "service chains hold dnat and reject rules" "true true" \
 # The nft text in the JSON is the plan's ip table without its two replace
 # lines (schema 1 describes the ip table; the plan has an ip6 one after it
 # for the dual-stack example).
-"$SVCNFT" plan "$SVCNFT_ROOT/examples" | sed '1,/^delete table ip /d; /^table ip6 /,$d' \
+"$SVCNFT" plan --node-name node-a "$SVCNFT_ROOT/examples" | sed '1,/^delete table ip /d; /^table ip6 /,$d' \
 	>"$E2E_WORKDIR/plan.nft"
 jq -j .nft "$json" >"$E2E_WORKDIR/json.nft"
 assert_same_file "the nft field is the ruleset plan prints" "$E2E_WORKDIR/plan.nft" "$E2E_WORKDIR/json.nft"

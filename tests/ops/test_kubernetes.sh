@@ -17,6 +17,7 @@ done
 y="$dir/svcnft.yaml"
 assert_grep "the DaemonSet runs in the host's network namespace" '^      hostNetwork: true$' "$y"
 assert_grep "with NET_ADMIN" 'add: \[NET_ADMIN\]' "$y"
+assert_grep "with its own Node (its zone)" 'kubectl get node "\$NODE_NAME" -o yaml' "$y"
 assert_grep "with the node's name" 'svcnft apply -q --node-name "\$NODE_NAME"' "$y"
 
 # The container's loop, run once with stand-ins for kubectl, svcnft and
@@ -51,6 +52,8 @@ run_loop 0
 assert_grep "a working kubectl: its output is applied" '^kind: List$' "$E2E_WORKDIR/applied"
 assert_grep "a working kubectl: with the node's name, from stdin" \
 	'^args: apply -q --node-name node-a --metrics-file .* -$' "$E2E_WORKDIR/applied"
+assert_eq "a working kubectl: the services, then the Node" 2 \
+	"$(grep -c '^kind: List$' "$E2E_WORKDIR/applied")"
 assert_grep "the ClusterRole lists endpointslices" 'resources: \[endpointslices\]' "$y"
 w="$dir/svcnft-watch.yaml"
 assert_grep "the watch variant runs svcnft watch" '^        - watch$' "$w"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The iptables backend's text: iptables-restore input for a compiled
  * ruleset, iptables-save output read back, stale chains, jump rules,
- * flush, and the features it refuses. */
+ * flush, and the translation of affinity, traffic policies and source
+ * ranges. */
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ struct compiled {
 	struct rs_table t;
 };
 
-static void compile_yaml(struct compiled *c, const char *text, size_t *nerrors_iptables)
+static void compile_yaml(struct compiled *c, const char *text)
 {
 	struct diag_list dl = { 0 };
 	struct model_options o;
@@ -46,8 +47,6 @@ static void compile_yaml(struct compiled *c, const char *text, size_t *nerrors_i
 	ck_assert_int_eq(manifest_read_buffer(&c->set, "t.yaml", text, strlen(text), &dl), 0);
 	ck_assert_int_eq(model_build(&c->m, &c->set, &o, &dl), 0);
 	ck_assert_uint_eq(dl.nerrors, 0);
-	if (nerrors_iptables)
-		*nerrors_iptables = ipt_check_model(&c->m, &dl);
 	ruleset_from_model(&c->t, &c->m, "svcnft", AF_INET);
 	diag_list_free(&dl);
 }
@@ -166,7 +165,7 @@ START_TEST(endpoints_equally_likely_last_unconditional)
 	struct compiled c;
 	char *web, *one, *nat, *line;
 
-	compile_yaml(&c, yaml, NULL);
+	compile_yaml(&c, yaml);
 	web = chain_of("svc-default/web/tcp/80");
 	one = chain_of("svc-default/one/tcp/80");
 	nat = restore_text(&c.t, IPT_NAT, NULL);
@@ -209,7 +208,7 @@ START_TEST(ports_without_endpoints_reject_in_filter)
 	struct compiled c;
 	char *nat, *filter;
 
-	compile_yaml(&c, yaml, NULL);
+	compile_yaml(&c, yaml);
 	nat = restore_text(&c.t, IPT_NAT, NULL);
 	filter = restore_text(&c.t, IPT_FILTER, NULL);
 	ck_assert_int_eq(lines_equal(filter,
@@ -221,11 +220,14 @@ START_TEST(ports_without_endpoints_reject_in_filter)
 	ck_assert_ptr_null(strstr(nat, "REJECT"));
 	ck_assert_ptr_null(strstr(nat, "198.19.0.11"));
 	ck_assert_ptr_null(strstr(filter, "DNAT"));
-	ck_assert_ptr_null(strstr(filter, "198.19.0.10/32 -p"));
-	/* what nat did not DNAT to a live ClusterIP is refused: one rule each */
+	ck_assert_ptr_null(strstr(filter, "198.19.0.10/32 -p tcp -m tcp"));
+	/* what nat did not DNAT to a live ClusterIP is refused: TCP with a
+	 * reset, the rest with ICMP, two rules each */
+	ck_assert_int_eq(lines_equal(filter,
+		"-A SVCNFT-NO-ENDPOINTS -d 198.19.0.10/32 -p tcp -m comment --comment \"cluster IP, port not served\" -j REJECT --reject-with tcp-reset"), 1);
 	ck_assert_int_eq(lines_equal(filter,
 		"-A SVCNFT-NO-ENDPOINTS -d 198.19.0.10/32 -m comment --comment \"cluster IP, port not served\" -j REJECT --reject-with icmp-port-unreachable"), 1);
-	ck_assert_int_eq(lines_starting(filter, "-A SVCNFT-NO-ENDPOINTS -d 198.19.0.1"), 6);
+	ck_assert_int_eq(lines_starting(filter, "-A SVCNFT-NO-ENDPOINTS -d 198.19.0.1"), 10);
 	ck_assert_int_eq(strncmp(filter, "*filter\n", 8), 0);
 	free(nat);
 	free(filter);
@@ -236,13 +238,14 @@ END_TEST
 START_TEST(node_ports_only_on_local_addresses)
 {
 	struct compiled c;
-	char *nat, *filter, *np, *line;
+	char *nat, *filter, *np, *ext, *line;
 	int local;
 
-	compile_yaml(&c, yaml, NULL);
+	compile_yaml(&c, yaml);
 	nat = restore_text(&c.t, IPT_NAT, NULL);
 	filter = restore_text(&c.t, IPT_FILTER, NULL);
 	np = chain_of("svc-default/np/tcp/80");
+	ext = chain_of("ext-default/np/tcp/80");
 	local = line_at(nat, "-A SVCNFT-SERVICES -m addrtype --dst-type LOCAL -j SVCNFT-NODEPORTS");
 	ck_assert_int_ge(local, 0);
 	ck_assert_int_eq(lines_starting(nat, "-A SVCNFT-SERVICES -m addrtype"), 1);
@@ -250,27 +253,28 @@ START_TEST(node_ports_only_on_local_addresses)
 	line = xasprintf("-A SVCNFT-SERVICES -d 198.19.0.12/32 -p tcp -m tcp --dport 80 -m comment --comment \"default/np/tcp/80\" -j %s", np);
 	ck_assert_int_lt(line_at(nat, line), local);
 	free(line);
-	line = xasprintf("-A SVCNFT-NODEPORTS -p tcp -m tcp --dport 30080 -m comment --comment \"default/np/tcp/80\" -j %s", np);
+	/* node port traffic (externalTrafficPolicy Cluster) goes through
+	 * the ext- chain, which marks it for masquerade first */
+	line = xasprintf("-A SVCNFT-NODEPORTS -p tcp -m tcp --dport 30080 -m comment --comment \"default/np/tcp/80\" -j %s", ext);
 	ck_assert_int_eq(lines_equal(nat, line), 1);
 	free(line);
-	/* node port traffic (externalTrafficPolicy Cluster) is marked for
-	 * masquerade before it reaches the Service */
+	line = xasprintf("-A %s -j SVCNFT-MARK-MASQ", ext);
+	ck_assert_int_ge(line_at(nat, line), 0);
 	{
-		char *mark = xasprintf("-A SVCNFT-NODEPORTS -p tcp -m tcp --dport 30080 -m comment --comment \"default/np/tcp/80\" -j SVCNFT-MARK-MASQ");
-		char *jump = xasprintf("-A SVCNFT-NODEPORTS -p tcp -m tcp --dport 30080 -m comment --comment \"default/np/tcp/80\" -j %s", np);
+		char *jump = xasprintf("-A %s -j %s", ext, np);
 
-		ck_assert_int_ge(line_at(nat, mark), 0);
-		ck_assert_int_lt(line_at(nat, mark), line_at(nat, jump));
-		free(mark);
+		ck_assert_int_lt(line_at(nat, line), line_at(nat, jump));
 		free(jump);
 	}
-	ck_assert_int_eq(lines_starting(nat, "-A SVCNFT-NODEPORTS "), 2);
+	free(line);
+	ck_assert_int_eq(lines_starting(nat, "-A SVCNFT-NODEPORTS "), 1);
 	ck_assert_int_eq(lines_starting(nat, "-A SVCNFT-NODEPORTS -d"), 0);
 	ck_assert_int_eq(lines_equal(filter,
 		"-A SVCNFT-NO-ENDPOINTS -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30081 -m comment --comment \"default/empty/tcp/80\" -j REJECT --reject-with tcp-reset"), 1);
 	ck_assert_int_eq(lines_equal(filter,
 		"-A SVCNFT-NO-ENDPOINTS -m addrtype --dst-type LOCAL -p udp -m udp --dport 30082 -m comment --comment \"default/empty/udp/53\" -j REJECT --reject-with icmp-port-unreachable"), 1);
 	free(np);
+	free(ext);
 	free(nat);
 	free(filter);
 	compiled_free(&c);
@@ -298,7 +302,7 @@ START_TEST(chain_names_fit_and_are_stable)
 	ipt_chain_name("svc-default/my-service/tcp/80", a);
 	ck_assert_str_eq(a, "SVCNFT-SVC-43BFF23746E46CFF");
 
-	compile_yaml(&c, yaml, NULL);
+	compile_yaml(&c, yaml);
 	nat = restore_text(&c.t, IPT_NAT, NULL);
 	for (const char *p = nat; (p = strstr(p, "SVCNFT-")); p++)
 		ck_assert_uint_le(strcspn(p, " \n"), 28);
@@ -347,7 +351,7 @@ START_TEST(stale_chains_are_emptied_then_removed)
 	char *text, *web;
 	int declared, removed, last_rule = -1, i = 0;
 
-	compile_yaml(&c, yaml, NULL);
+	compile_yaml(&c, yaml);
 	load_state(&nat, DATA_DIR "/iptables-save-nat.txt");
 	load_state(&filter, DATA_DIR "/iptables-save-filter.txt");
 	text = restore_text(&c.t, IPT_NAT, &nat);
@@ -397,7 +401,7 @@ START_TEST(jump_rules_added_once_duplicates_removed)
 	struct compiled c;
 	char *text;
 
-	compile_yaml(&c, yaml, NULL);
+	compile_yaml(&c, yaml);
 	/* nothing there yet: one jump per hook */
 	text = restore_text(&c.t, IPT_NAT, NULL);
 	ck_assert_int_eq(lines_equal(text, prerouting), 1);
@@ -470,42 +474,99 @@ START_TEST(flush_removes_svcnft_only)
 }
 END_TEST
 
-START_TEST(unsupported_features_named_per_service)
+START_TEST(affinity_policies_and_ranges_translated)
 {
-	static const char sticky[] =
+	static const char svc[] =
 		"apiVersion: v1\nkind: Service\nmetadata: {name: sticky}\n"
-		"spec: {clusterIP: 198.19.0.10, sessionAffinity: ClientIP, ports: [{port: 80}]}\n"
+		"spec: {clusterIP: 198.19.0.10, sessionAffinity: ClientIP,\n"
+		"  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}},\n"
+		"  selector: {app: web}, ports: [{port: 80}]}\n"
 		"---\napiVersion: v1\nkind: Service\nmetadata: {name: local}\n"
 		"spec:\n  type: LoadBalancer\n  clusterIP: 198.19.0.11\n"
 		"  externalTrafficPolicy: Local\n  internalTrafficPolicy: Local\n"
-		"  loadBalancerSourceRanges: [198.18.0.0/16]\n  ports: [{port: 80}]\n";
-	struct diag_list dl = { 0 };
+		"  loadBalancerSourceRanges: [198.18.0.0/16]\n  selector: {app: web}\n"
+		"  ports: [{port: 80, nodePort: 30090}]\n"
+		"status: {loadBalancer: {ingress: [{ip: 198.19.255.1}]}}\n"
+		"---\napiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {app: web}}\n"
+		"status: {podIP: 198.18.1.2}\n";
+	char *sticky = chain_of("svc-default/sticky/tcp/80");
+	char *ext = chain_of("ext-default/local/tcp/80");
+	char *fw = chain_of("fw-default/local/tcp/80");
 	struct compiled c;
+	char *nat, *filter, *line;
+
+	compile_yaml(&c, svc);
+	nat = restore_text(&c.t, IPT_NAT, NULL);
+	filter = restore_text(&c.t, IPT_FILTER, NULL);
+	/* a hit refreshes the client's entry; the random choice records it */
+	line = xasprintf("-A %s ", sticky);
+	ck_assert_int_eq(lines_starting(nat, line), 2);
+	free(line);
+	line = xasprintf("-A %s -p tcp -m recent --update --seconds 60 --reap", sticky);
+	ck_assert_ptr_nonnull(strstr(nat, line));
+	free(line);
+	ck_assert_ptr_nonnull(strstr(nat, "-m recent --set --name SVCNFT-SEP-"));
+	/* Local, with no endpoint on this node (none has a node name): the
+	 * node itself is let through, the rest is not DNATed and dropped in
+	 * filter; only the ranges reach the ext- chain of the LB IP */
+	line = xasprintf("-A %s -m addrtype --src-type LOCAL -j SVCNFT-MARK-MASQ", ext);
+	ck_assert_int_ge(line_at(nat, line), 0);
+	free(line);
+	line = xasprintf("-A %s -s 198.18.0.0/16 -j %s", fw, ext);
+	ck_assert_int_ge(line_at(nat, line), 0);
+	free(line);
+	ck_assert_int_eq(lines_equal(filter, "-A " IPT_NO_ENDPOINTS " -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 30090 -m comment --comment \"default/local/tcp/80\" -j DROP"), 1);
+	line = xasprintf("-A %s -j DROP", fw);
+	ck_assert_int_eq(lines_equal(filter, line), 1);
+	free(line);
+	free(nat);
+	free(filter);
+	free(sticky);
+	free(ext);
+	free(fw);
+	compiled_free(&c);
+}
+END_TEST
+
+START_TEST(stale_udp_flows_from_saved_rules)
+{
+	static const char svc[] =
+		"apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+		"spec: {clusterIP: 198.19.0.11, selector: {app: dns}, ports: [{port: 53, protocol: UDP}]}\n"
+		"---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+		"spec: {clusterIP: 198.19.0.12, selector: {app: dns}, ports: [{port: 53, protocol: UDP}]}\n"
+		"---\napiVersion: v1\nkind: Pod\nmetadata: {name: d, labels: {app: dns}}\n"
+		"status: {podIP: 198.18.4.2}\n";
+	/* before: two endpoints gone (ip6tables writes [ADDR]:PORT), a port
+	 * refused that now has one; a source range's jump is no refusal */
+	static const char nat[] =
+		"*nat\n:SVCNFT-SVC-0123456789ABCDEF - [0:0]\n"
+		"-A SVCNFT-SVC-0123456789ABCDEF -p udp -m statistic --mode random --probability 0.50000000000 -j DNAT --to-destination [2001:db8:1::2]:53\n"
+		"-A SVCNFT-SVC-0123456789ABCDEF -p udp -j DNAT --to-destination 198.18.1.2:53\n"
+		"-A SVCNFT-SVC-0123456789ABCDEF -p udp -j DNAT --to-destination 198.18.4.2:53\nCOMMIT\n";
+	static const char filter[] =
+		"*filter\n:SVCNFT-NO-ENDPOINTS - [0:0]\n"
+		"-A SVCNFT-NO-ENDPOINTS -d 198.19.0.11/32 -p udp -m udp --dport 53 -m comment --comment \"default/a/udp/53\" -j REJECT --reject-with icmp-port-unreachable\n"
+		"-A SVCNFT-NO-ENDPOINTS -d 198.19.0.12/32 -p udp -m udp --dport 53 -m comment --comment \"default/b/udp/53\" -j SVCNFT-FW-0123456789ABCDEF\nCOMMIT\n";
+	struct ipt_state st = { 0 };
+	struct rs_stale_flow *flows;
+	struct compiled c;
+	char buf[IP_ADDR_STRLEN];
 	size_t n;
-	char *s;
 
-	compile_yaml(&c, yaml, &n);
-	ck_assert_uint_eq(n, 0);	/* what the backend has: no error */
-	compiled_free(&c);
-	compile_yaml(&c, sticky, &n);
-	ck_assert_uint_eq(n, 4);
-	compiled_free(&c);
-
-	compile_yaml(&c, sticky, NULL);
-	ck_assert_uint_eq(ipt_check_model(&c.m, &dl), 4);
-	diag_sort(&dl);
-	s = diag_format(&dl.v[0]);
-	ck_assert_ptr_nonnull(strstr(s, "Service default/sticky"));
-	ck_assert_ptr_nonnull(strstr(s, "spec.sessionAffinity"));
-	ck_assert_ptr_nonnull(strstr(s, "session affinity"));
-	free(s);
-	for (size_t i = 1; i < dl.n; i++) {
-		s = diag_format(&dl.v[i]);
-		ck_assert_ptr_nonnull(strstr(s, "Service default/local"));
-		ck_assert_ptr_nonnull(strstr(s, "iptables backend"));
-		free(s);
-	}
-	diag_list_free(&dl);
+	compile_yaml(&c, svc);
+	ipt_state_parse(&st.table[IPT_NAT], nat);
+	ipt_state_parse(&st.table[IPT_FILTER], filter);
+	n = ipt_stale_udp_flows(&st, &c.t, &flows);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(ip_addr_str(&flows[0].addr, buf, sizeof(buf)), "2001:db8:1::2");
+	ck_assert(flows[0].by_reply_src);
+	ck_assert_str_eq(ip_addr_str(&flows[1].addr, buf, sizeof(buf)), "198.18.1.2");
+	ck_assert_str_eq(ip_addr_str(&flows[2].addr, buf, sizeof(buf)), "198.19.0.11");
+	ck_assert(!flows[2].by_reply_src);
+	ck_assert_uint_eq(flows[2].port, 53);
+	free(flows);
+	ipt_state_free(&st);
 	compiled_free(&c);
 }
 END_TEST
@@ -523,7 +584,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, stale_chains_are_emptied_then_removed);
 	tcase_add_test(tc, jump_rules_added_once_duplicates_removed);
 	tcase_add_test(tc, flush_removes_svcnft_only);
-	tcase_add_test(tc, unsupported_features_named_per_service);
+	tcase_add_test(tc, affinity_policies_and_ranges_translated);
+	tcase_add_test(tc, stale_udp_flows_from_saved_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -506,6 +506,180 @@ START_TEST(selector_candidates_from_rarest_label)
 }
 END_TEST
 
+/* Which of a port's endpoints cluster traffic uses on this node, as
+ * "ADDR ADDR ...", and the topology mode. */
+static const char *cluster_str(const struct model_port *p, char *buf, size_t len)
+{
+	char a[IP_ADDR_STRLEN];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->nendpoints && used < len; i++)
+		if (p->endpoints[i].cluster)
+			used += snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+					 ip_addr_str(&p->endpoints[i].addr, a, sizeof(a)));
+	return buf;
+}
+
+/* Three endpoints: 1.2 and 2.2 on node a (zone z1), 3.2 on node b (z2),
+ * with the hints given. */
+#define TOPO_SVC(extra)							\
+	"apiVersion: v1\nkind: Service\nmetadata: {name: t}\n"		\
+	"spec: {clusterIP: 198.19.0.40, " extra "ports: [{port: 80}]}\n"	\
+	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"	\
+	"metadata: {name: t-1, labels: {kubernetes.io/service-name: t}}\n"	\
+	"addressType: IPv4\nports: [{port: 80}]\nendpoints:\n"
+#define TOPO_EP(ip, node, zone, hints)					\
+	"- {addresses: [" ip "], nodeName: " node ", zone: " zone hints "}\n"
+#define ZONE_HINTS(z) ", hints: {forZones: [{name: " z "}]}"
+#define NODE_HINTS(n, z) ", hints: {forNodes: [{name: " n "}], forZones: [{name: " z "}]}"
+#define NODE_A "---\napiVersion: v1\nkind: Node\n"			\
+	"metadata: {name: a, labels: {topology.kubernetes.io/zone: z1}}\n"
+
+static const char *topo_pick(const char *yaml, const char *node, const char *zone,
+			     enum model_topology *mode, char *buf, size_t len)
+{
+	struct model_options o;
+	struct built b;
+
+	model_options_default(&o);
+	o.node_name = node;
+	o.node_zone = zone;
+	build_with(&b, yaml, &o);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	cluster_str(&find(&b, "default", "t")->ports[0], buf, len);
+	*mode = find(&b, "default", "t")->ports[0].topology;
+	built_free(&b);
+	return buf;
+}
+
+START_TEST(topology_hints_choose_cluster_endpoints)
+{
+	static const char zones[] = TOPO_SVC("")
+		TOPO_EP("198.18.1.2", "a", "z1", ZONE_HINTS("z1"))
+		TOPO_EP("198.18.2.2", "a", "z1", ZONE_HINTS("z1"))
+		TOPO_EP("198.18.3.2", "b", "z2", ZONE_HINTS("z2")) NODE_A;
+	static const char nodes[] = TOPO_SVC("")
+		TOPO_EP("198.18.1.2", "a", "z1", NODE_HINTS("a", "z1"))
+		TOPO_EP("198.18.2.2", "b", "z1", NODE_HINTS("b", "z1"))
+		TOPO_EP("198.18.3.2", "b", "z2", NODE_HINTS("b", "z2"));
+	static const char partial[] = TOPO_SVC("")
+		TOPO_EP("198.18.1.2", "a", "z1", ZONE_HINTS("z1"))
+		TOPO_EP("198.18.2.2", "a", "z1", "")
+		TOPO_EP("198.18.3.2", "b", "z2", ZONE_HINTS("z2"));
+	enum model_topology mode;
+	char buf[256];
+
+	/* the zone from the Node object, or --node-zone (which wins) */
+	ck_assert_str_eq(topo_pick(zones, "a", NULL, &mode, buf, sizeof(buf)),
+			 "198.18.1.2 198.18.2.2");
+	ck_assert_int_eq(mode, MODEL_TOPOLOGY_SAME_ZONE);
+	ck_assert_str_eq(topo_pick(zones, "a", "z2", &mode, buf, sizeof(buf)), "198.18.3.2");
+	/* unknown zone, or a zone no hint names: every endpoint */
+	ck_assert_str_eq(topo_pick(zones, "b", NULL, &mode, buf, sizeof(buf)),
+			 "198.18.1.2 198.18.2.2 198.18.3.2");
+	ck_assert_int_eq(mode, MODEL_TOPOLOGY_NONE);
+	ck_assert_str_eq(topo_pick(zones, "a", "z3", &mode, buf, sizeof(buf)),
+			 "198.18.1.2 198.18.2.2 198.18.3.2");
+	/* node hints before zone hints; a node no hint names falls to zones */
+	ck_assert_str_eq(topo_pick(nodes, "b", "z1", &mode, buf, sizeof(buf)),
+			 "198.18.2.2 198.18.3.2");
+	ck_assert_int_eq(mode, MODEL_TOPOLOGY_SAME_NODE);
+	ck_assert_str_eq(topo_pick(nodes, "c", "z1", &mode, buf, sizeof(buf)),
+			 "198.18.1.2 198.18.2.2");
+	ck_assert_int_eq(mode, MODEL_TOPOLOGY_SAME_ZONE);
+	/* one ready endpoint without hints: none are used */
+	ck_assert_str_eq(topo_pick(partial, "a", "z1", &mode, buf, sizeof(buf)),
+			 "198.18.1.2 198.18.2.2 198.18.3.2");
+	ck_assert_int_eq(mode, MODEL_TOPOLOGY_NONE);
+}
+END_TEST
+
+/* Only cluster traffic is narrowed: a Local policy keeps its own choice,
+ * and a Service with internalTrafficPolicy Local and no external address
+ * uses no cluster endpoints at all. Notes say why hints are not used. */
+START_TEST(topology_hints_and_local_policies)
+{
+	static const char itp[] = TOPO_SVC("internalTrafficPolicy: Local, ")
+		TOPO_EP("198.18.1.2", "a", "z1", ZONE_HINTS("z1"))
+		TOPO_EP("198.18.2.2", "a", "z1", ZONE_HINTS("z1"))
+		TOPO_EP("198.18.3.2", "b", "z2", ZONE_HINTS("z2"));
+	static const char partial[] = TOPO_SVC("")
+		TOPO_EP("198.18.1.2", "a", "z1", ZONE_HINTS("z1"))
+		TOPO_EP("198.18.2.2", "a", "z1", "")
+		TOPO_EP("198.18.3.2", "b", "z2", ZONE_HINTS("z2"));
+	struct model_options o;
+	struct built b;
+	const struct model_port *p;
+	char buf[256];
+
+	model_options_default(&o);
+	o.node_name = "b";
+	o.node_zone = "z1";
+	build_with(&b, itp, &o);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	p = &find(&b, "default", "t")->ports[0];
+	ck_assert_int_eq(p->topology, MODEL_TOPOLOGY_NONE);
+	ck_assert(p->endpoints[2].local && !p->endpoints[0].local);
+	built_free(&b);
+	build_with(&b, partial, &o);
+	ck_assert_msg(strstr(all_diags(&b),
+			     "note: Service default/t: spec.ports[0]: port 80/tcp: topology hints not used, so every endpoint is: zone hints: 2 of 3 ready endpoints have them, not all"),
+		      "%s", all_diags(&b));
+	ck_assert_str_eq(cluster_str(&find(&b, "default", "t")->ports[0], buf, sizeof(buf)),
+			 "198.18.1.2 198.18.2.2 198.18.3.2");
+	built_free(&b);
+	expect_error(TOPO_SVC("") TOPO_EP("198.18.1.2", "a", "\"Zone 1\"", ""),
+		     "endpoints[0].zone: \"Zone 1\" is not a label value");
+	expect_error(TOPO_SVC("") TOPO_EP("198.18.1.2", "a", "z1", ", hints: {forNodes: [{}]}"),
+		     "endpoints[0].hints.forNodes[0].name: is required");
+	expect_error(TOPO_SVC("") TOPO_EP("198.18.1.2", "a", "z1", NODE_HINTS("A_B", "z1")),
+		     "endpoints[0].hints.forNodes[0].name: \"A_B\" is not a valid node name");
+	o.node_name = "a";
+	o.node_zone = NULL;
+	build_with(&b, TOPO_SVC("") NODE_A "---\napiVersion: v1\nkind: Node\nmetadata: {name: a}\n", &o);
+	ck_assert_int_ne(b.ret, 0);
+	ck_assert_msg(strstr(all_diags(&b), "Node a: metadata.name: \"a\" is defined twice"),
+		      "%s", all_diags(&b));
+	built_free(&b);
+}
+END_TEST
+
+/* ipMode Proxy addresses are not captured; hostname-only entries are
+ * noted; allocateLoadBalancerNodePorts: false assigns no node port but
+ * keeps the manifest's. */
+START_TEST(load_balancer_ip_mode_and_node_ports)
+{
+	struct built b;
+	const struct model_service *s;
+	char a[IP_ADDR_STRLEN];
+
+	build(&b, "apiVersion: v1\nkind: Service\nmetadata: {name: lb}\n"
+	      "spec: {type: LoadBalancer, clusterIP: 198.19.0.41, allocateLoadBalancerNodePorts: false,"
+	      " ports: [{name: a, port: 80}, {name: b, port: 81, nodePort: 30081}]}\n"
+	      "status: {loadBalancer: {ingress: [{ip: 198.19.255.1, ipMode: VIP},"
+	      " {ip: 198.19.255.2, ipMode: Proxy}, {hostname: lb.example.test}, {ip: 198.19.255.3}]}}\n");
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	s = find(&b, "default", "lb");
+	ck_assert_uint_eq(s->nlb_ips, 2);
+	ck_assert_str_eq(ip_addr_str(&s->lb_ips[0], a, sizeof(a)), "198.19.255.1");
+	ck_assert_str_eq(ip_addr_str(&s->lb_ips[1], a, sizeof(a)), "198.19.255.3");
+	ck_assert_uint_eq(s->ports[0].node_port, 0);
+	ck_assert_uint_eq(s->ports[1].node_port, 30081);
+	ck_assert_msg(strstr(all_diags(&b), "ingress[1]: \"198.19.255.2\" has ipMode Proxy: not captured") &&
+		      strstr(all_diags(&b), "ingress[2]: skipped: hostname \"lb.example.test\" only"),
+		      "%s", all_diags(&b));
+	built_free(&b);
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: lb}\n"
+		     "spec: {type: LoadBalancer, ports: [{port: 80}]}\n"
+		     "status: {loadBalancer: {ingress: [{ip: 198.19.255.1, ipMode: proxy}]}}\n",
+		     "status.loadBalancer.ingress[0]: unknown ipMode \"proxy\": valid modes are VIP and Proxy");
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: np}\n"
+		     "spec: {type: NodePort, allocateLoadBalancerNodePorts: false, ports: [{port: 80}]}\n",
+		     "spec.allocateLoadBalancerNodePorts: is set on a NodePort Service: it is only valid for type LoadBalancer");
+}
+END_TEST
+
 /* Dual-stack: clusterIPs of both families, IPv6 endpoints from slices and
  * from Pods' podIPs, an IPv6 ClusterIP assigned from the IPv6 range. */
 START_TEST(dual_stack_services)
@@ -615,6 +789,9 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, local_endpoints_and_policies);
 	tcase_add_test(tc, dual_stack_services);
 	tcase_add_test(tc, health_check_node_ports);
+	tcase_add_test(tc, topology_hints_choose_cluster_endpoints);
+	tcase_add_test(tc, topology_hints_and_local_policies);
+	tcase_add_test(tc, load_balancer_ip_mode_and_node_ports);
 	tcase_add_test(tc, endpoint_ports_by_name_and_protocol);
 	tcase_add_test(tc, many_endpoint_ports_matched_in_any_order);
 	tcase_add_test(tc, full_ranges_assign_every_slot);
