@@ -525,10 +525,11 @@ static void model_resolve_endpoints(struct model_ctx *ctx, const struct k8s_serv
 	port_matcher_free(&pm);
 	if (!eps && !slices && k->selector.n)
 		from_pods(ctx, k, svc, publish_all);
-	for (size_t i = 0; i < svc->nports && !ctx->counting; i++) {
+	if (ctx->counting)
+		return;
+	for (size_t i = 0; i < svc->nports; i++)
 		sort_unique(&svc->ports[i]);
-		model_select_topology(ctx, svc, i);
-	}
+	model_select_topology(ctx, svc);
 }
 
 void model_resolve_all(struct model_ctx *ctx, const struct k8s_service *const *src)

@@ -101,7 +101,6 @@ void model_endpoint_clear(struct model_endpoint *e);
 int model_resolve_node_zone(struct model_ctx *ctx);
 void model_check_topology(struct model_ctx *ctx, const struct obj_ref *obj,
 			  size_t index, const struct k8s_slice_endpoint *ep);
-void model_select_topology(struct model_ctx *ctx, struct model_service *svc,
-			   size_t i);
+void model_select_topology(struct model_ctx *ctx, struct model_service *svc);
 
 #endif

@@ -245,16 +245,14 @@ static size_t count_cluster(const struct model_port *p)
 	return n;
 }
 
-void model_select_topology(struct model_ctx *ctx, struct model_service *svc,
-			   size_t i)
+static void select_port(struct model_ctx *ctx, struct model_service *svc,
+			size_t i)
 {
 	struct model_port *p = &svc->ports[i];
 	const char *node = ctx->opts->node_name, *zone = ctx->m->node_zone;
 	struct hint_scan nodes, zones;
 	char why_nodes[160], why_zones[256], what[480];
 
-	if (!uses_cluster_endpoints(svc))
-		return;
 	scan_hints(p, false, node, &nodes);
 	scan_hints(p, true, zone, &zones);
 	if (usable(&nodes))
@@ -279,4 +277,14 @@ void model_select_topology(struct model_ctx *ctx, struct model_service *svc,
 	snprintf(what, sizeof(what), "topology hints not used, so every endpoint is: %s%s%s",
 		 why_nodes, *why_nodes && *why_zones ? "; " : "", why_zones);
 	note_port(ctx, svc, i, what);
+}
+
+/* Once per Service: whether it uses cluster endpoints looks at every port,
+ * so asking it per port would be quadratic in ports. */
+void model_select_topology(struct model_ctx *ctx, struct model_service *svc)
+{
+	if (!uses_cluster_endpoints(svc))
+		return;
+	for (size_t i = 0; i < svc->nports; i++)
+		select_port(ctx, svc, i);
 }

@@ -36,7 +36,7 @@ assert_eq "session affinity and its timeout" "ClientIP 600" "$(q 198.19.0.70:80)
 JQ='"\(.verdict) \(.table)"'
 assert_eq "IPv6: table ip6" "dnat ip6 svcnft" "$(q '[2001:db8:ffff::110]:80')"
 
-"$SVCNFT" explain --plan "$ex" --from 198.18.200.2 198.19.0.10:80 >"$E2E_WORKDIR/text"
+"$SVCNFT" explain --plan "$ex" --from 198.18.200.2 198.19.0.10:80 >"$E2E_WORKDIR/text" 2>"$E2E_WORKDIR/err"
 assert_grep "text: a numbered path" "^ +1\\. hook prerouting" "$E2E_WORKDIR/text"
 assert_grep "text: the endpoints" "^  198\\.18\\.[0-9]+\\.2:[0-9]+ +probability 0\\.3333" "$E2E_WORKDIR/text"
 for bad in 198.19.0.10 198.19.0.10:0 198.19.0.10:80/icmp 2001:db8::1:80 "[198.19.0.10]:80"; do
