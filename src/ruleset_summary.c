@@ -17,6 +17,10 @@ struct summary_ctx {
 	struct rs_summary *s;
 	struct strmap services;	/* "ns/name" -> index in s->v */
 	struct strmap ports;	/* chain name -> service index, port index */
+	struct strmap addrs;	/* "service index address" already listed */
+	size_t cap_services;
+	struct capacity { size_t ports, addrs; } *caps;	/* beside s->v */
+	size_t cap_caps;
 };
 
 static struct rs_summary_service *service_for(struct summary_ctx *ctx,
@@ -32,9 +36,10 @@ static struct rs_summary_service *service_for(struct summary_ctx *ctx,
 	}
 	strmap_add(&ctx->services, key, ctx->s->n);
 	free(key);
-	ctx->s->v = xrealloc(ctx->s->v, (ctx->s->n + 1) * sizeof(*ctx->s->v));
+	/* geometric growth: +1 reallocs are quadratic where realloc copies */
+	grow_array(&ctx->s->v, &ctx->cap_services, ctx->s->n + 1, sizeof(*ctx->s->v));
+	grow_array(&ctx->caps, &ctx->cap_caps, ctx->s->n + 1, sizeof(*ctx->caps));
 	svc = &ctx->s->v[ctx->s->n++];
-	memset(svc, 0, sizeof(*svc));
 	svc->ns = xstrdup(ns);
 	svc->name = xstrdup(name);
 	return svc;
@@ -73,9 +78,9 @@ static void add_port(struct summary_ctx *ctx, const struct rs_chain *c,
 		sscanf(c->comment, "%31s %*s %63s", type, portname);
 	if (!svc->type && *type)
 		svc->type = xstrdup(type);
-	svc->ports = xrealloc(svc->ports, (svc->nports + 1) * sizeof(*svc->ports));
+	grow_array(&svc->ports, &ctx->caps[svc - ctx->s->v].ports, svc->nports + 1,
+		   sizeof(*svc->ports));
 	p = &svc->ports[svc->nports];
-	memset(p, 0, sizeof(*p));
 	p->l4proto = protocol_from_name(proto);
 	p->port = port;
 	p->name = xstrdup(portname);
@@ -128,13 +133,22 @@ static void add_local_chain(struct summary_ctx *ctx, const struct rs_chain *c)
 	add_dnats(c, &p->local_endpoints, &p->local_endpoint_ports, &p->nlocal_endpoints);
 }
 
-static void add_address(struct rs_summary_service *svc, const struct ip_addr *a)
+/* Each address once per Service (one element per port names it), looked up
+ * in a map: a scan of the Service's addresses would be quadratic in them. */
+static void add_address(struct summary_ctx *ctx, struct rs_summary_service *svc,
+			const struct ip_addr *a)
 {
-	for (size_t i = 0; i < svc->naddrs; i++)
-		if (!ip_addr_cmp(&svc->addrs[i], a))
-			return;
-	svc->addrs = xrealloc(svc->addrs, (svc->naddrs + 1) * sizeof(*svc->addrs));
-	svc->addrs[svc->naddrs++] = *a;
+	char text[IP_ADDR_STRLEN], *key;
+
+	key = xasprintf("%zu %s", (size_t)(svc - ctx->s->v),
+			ip_addr_str(a, text, sizeof(text)));
+	if (!strmap_get(&ctx->addrs, key)) {
+		strmap_add(&ctx->addrs, key, 0);
+		grow_array(&svc->addrs, &ctx->caps[svc - ctx->s->v].addrs,
+			   svc->naddrs + 1, sizeof(*svc->addrs));
+		svc->addrs[svc->naddrs++] = *a;
+	}
+	free(key);
 }
 
 static void add_elements(struct summary_ctx *ctx, const struct rs_map *m)
@@ -152,7 +166,7 @@ static void add_elements(struct summary_ctx *ctx, const struct rs_map *m)
 			continue;	/* two chains of one name: not svcnft's */
 		svc = &ctx->s->v[e->vals[0]];
 		if (m->kind == RS_MAP_SERVICE_IPS)
-			add_address(svc, &m->elems[i].addr);
+			add_address(ctx, svc, &m->elems[i].addr);
 		else
 			svc->ports[e->vals[1]].node_port = m->elems[i].port;
 	}
@@ -171,6 +185,8 @@ void rs_summarize(struct rs_summary *s, const struct rs_table *t)
 		add_elements(&ctx, &t->maps[i]);
 	strmap_free(&ctx.services);
 	strmap_free(&ctx.ports);
+	strmap_free(&ctx.addrs);
+	free(ctx.caps);
 }
 
 void rs_summary_free(struct rs_summary *s)

@@ -24,7 +24,7 @@
 . "$(dirname "$0")/fault_lib.sh"
 : "${LOAD_APPLIES:=100}"
 : "${LOAD_BATCHES:=500}"
-: "${LOAD_EXCHANGES:=1500}"
+: "${LOAD_EXCHANGES:=3000}"
 e2e_init
 need_svcnft
 topo_up 3
