@@ -95,7 +95,7 @@ static void show_usage(FILE *out)
 {
 	fprintf(out, "Usage: svcnft COMMAND [options] [PATH...]\n\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(out, "  svcnft %-6s %-18s %s\n", commands[i].name,
+		fprintf(out, "  svcnft %-7s %-18s %s\n", commands[i].name,
 			commands[i].args, commands[i].help);
 	fprintf(out,
 		"\nOptions of apply, plan and check (before or after PATH):\n"
