@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKGS = libnftnl libmnl yaml-0.1 libnetfilter_conntrack json-c
+PKGS = libnftnl libmnl yaml-0.1 libnetfilter_conntrack json-c libmicrohttpd libsystemd
 
 # `make check SANITIZE=1`: everything (library, svcnft, unit tests, test
 # tools) built with AddressSanitizer and UndefinedBehaviorSanitizer into

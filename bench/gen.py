@@ -10,6 +10,10 @@
   gen.py docs DIR N E [base|change|add|remove]
       The same objects, one per YAML document (`---` between them), as
       `kubectl get -o yaml` of each object concatenated prints them.
+  gen.py yaml-files DIR N E PER [base|change]
+      The same objects in files of PER Services with their EndpointSlices
+      each (fNNNN.yaml, one List), as a watched directory holds them;
+      change differs in the first file only.
   gen.py kube-nft N E      kube-proxy's nftables layout (numgen vmap per
                            Service, a chain per endpoint), for nft -f
   gen.py iptables N E      kube-proxy's iptables layout, for iptables-restore
@@ -220,6 +224,19 @@ def write_docs(d, n, e, variant):
         out = Documents(f)
         for i in ids:
             slice_(out, i, e, variant)
+def write_yaml_files(d, n, e, per, variant):
+    os.makedirs(d, exist_ok=True)
+    for f in range((n + per - 1) // per):
+        ids = range(f * per, min(n, (f + 1) * per))
+        if variant != "base" and f != 0:
+            continue
+        with open(os.path.join(d, "f%04d.yaml" % f), "w") as out:
+            out.write("apiVersion: v1\nitems:\n")
+            for i in ids:
+                service(out, i)
+            for i in ids:
+                slice_(out, i, e, variant)
+            out.write('kind: List\nmetadata:\n  resourceVersion: ""\n')
 
 
 def kube_nft(out, n, e):
@@ -271,6 +288,9 @@ def main(argv):
         write_yaml(argv[2], int(argv[3]), int(argv[4]), argv[5] if len(argv) > 5 else "base")
     elif len(argv) >= 5 and argv[1] == "docs":
         write_docs(argv[2], int(argv[3]), int(argv[4]), argv[5] if len(argv) > 5 else "base")
+    elif len(argv) >= 6 and argv[1] == "yaml-files":
+        write_yaml_files(argv[2], int(argv[3]), int(argv[4]), int(argv[5]),
+                         argv[6] if len(argv) > 6 else "base")
     elif len(argv) == 4 and argv[1] == "kube-nft":
         kube_nft(sys.stdout, int(argv[2]), int(argv[3]))
     elif len(argv) == 4 and argv[1] == "iptables":

@@ -19,6 +19,9 @@ check": which figures to measure, to rerun a few on a busy machine),
 BENCH_OTHERS=0 to leave out kube-proxy's layouts and iptables-restore.
 Each full apply and change row is followed by its floor from the same
 runs: the kernel's part (apply -v) and a bare libyaml scan of the input.
+which changes, no-op, dump, check and memory are measured), BENCH_WATCH
+(default 10000x10: svcnft watch on that many Services in files of 10 with
+their EndpointSlices; 0 skips it), BENCH_ONLY=watch (only that part).
 """
 import atexit
 import os
@@ -43,6 +46,8 @@ CHANGE_AT = tuple(int(x) for x in os.environ.get("BENCH_CHANGE_AT", "10000x10").
 SHAPES = os.environ.get("BENCH_SHAPES", "list docs").split()
 ROWS = set(os.environ.get("BENCH_ROWS", "full change add remove noop dump check").split())
 OTHERS = os.environ.get("BENCH_OTHERS", "1") != "0"
+WATCH_AT = os.environ.get("BENCH_WATCH", "10000x10")
+ONLY = os.environ.get("BENCH_ONLY", "")
 PREFIX = "svcnft-%d-" % os.getpid()
 
 namespaces = []
@@ -303,6 +308,158 @@ def at_10k(base, n, e, shape):
     row("svcnft check at %s" % size, chk, scan, "bare libyaml event scan")
 
 
+class Watch:
+    """svcnft watch in namespace ns on directory d; its summary lines read
+    from a pipe, so the time a change reaches the kernel is when its line
+    comes (the line is printed after the kernel acknowledged the batch)."""
+
+    def __init__(self, ns, d):
+        self.p = subprocess.Popen(
+            ["ip", "netns", "exec", ns, SVCNFT, "watch", "--lock-file",
+             os.path.join(work, "watch.lock"), "--min-sync-period", "0", d],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.buf = b""
+        self.seen = []
+        self.line = self.next_line(600)
+        # The first sync's own notifications can overflow the socket
+        # (ENOBUFS), which makes a resync: wait until it is quiet.
+        while self.next_line(5, quiet_ok=True):
+            pass
+
+    def next_line(self, limit, quiet_ok=False, changed=False):
+        """The next summary line (changed: one that sent something), within
+        limit seconds (else exit, or None when quiet_ok)."""
+        import select
+        end = time.monotonic() + limit
+        fd = self.p.stdout.fileno()
+        while True:
+            # Lines already read come first: select() knows nothing of them.
+            while b"\n" in self.buf:
+                raw, self.buf = self.buf.split(b"\n", 1)
+                line = raw.decode(errors="replace")
+                self.seen = (self.seen + [line + "\n"])[-5:]
+                if line.startswith("svcnft: applied") and not (
+                        changed and ": no changes" in line):
+                    return line
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                break
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            self.buf += chunk
+        if quiet_ok:
+            return None
+        self.stop()
+        sys.exit("bench: svcnft watch gave no summary line within %d s; it said last:\n%s" % (
+            limit, "".join(self.seen)))
+
+    def status(self, key):
+        with open("/proc/%d/status" % self.p.pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+        return 0
+
+    def cpu_ns(self):
+        with open("/proc/%d/schedstat" % self.p.pid) as f:
+            return int(f.read().split()[0])
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        self.p.wait(timeout=60)
+
+
+def put_in_place(src, dst):
+    """A file renamed into place, as careful writers (and the kubelet) do."""
+    tmp = os.path.join(os.path.dirname(dst), ".bench.tmp")
+    shutil.copyfile(src, tmp)
+    os.chmod(tmp, 0o644)
+    t0 = time.monotonic()
+    os.rename(tmp, dst)
+    return t0
+
+
+def watch_figures(n, e):
+    """svcnft watch at n x e in files of 10 Services: one endpoint changed,
+    against apply of the same change and nft -f of one chain with one DNAT
+    rule in the same table; idle CPU; drift; memory."""
+    size = size_label(n, e)
+    d = os.path.join(work, "watch-%dx%d" % (n, e))
+    alt = d + "-change"
+    gen("yaml-files", d, n, e, 10)
+    gen("yaml-files", alt, n, e, 10, "change")
+    base0 = os.path.join(work, "f0000.base.yaml")
+    shutil.copyfile(os.path.join(d, "f0000.yaml"), base0)
+    dapply = d + "-apply"
+    shutil.copytree(d, dapply)
+    for root in (d, alt, dapply):
+        os.chmod(root, 0o755)
+    rss_apply = fresh([SVCNFT, "apply", "-q", dapply])[1]
+    wns, ans = ns_add(), ns_add()
+    try:
+        w = Watch(wns, d)
+        run(ans, [SVCNFT, "apply", "-q", dapply])
+        one = os.path.join(work, "one-chain.nft")
+        with open(one, "w") as f:
+            f.write("add chain ip svcnft bench-one\n"
+                    "add rule ip svcnft bench-one meta l4proto tcp dnat to 198.18.0.1:8080\n")
+        lat, app, nft = [], [], []
+        for r in range(RUNS):
+            for src in (os.path.join(alt, "f0000.yaml"), base0):
+                t0 = put_in_place(src, os.path.join(d, "f0000.yaml"))
+                w.next_line(60, changed=True)
+                lat.append(time.monotonic() - t0)
+                put_in_place(src, os.path.join(dapply, "f0000.yaml"))
+                app.append(run(ans, [SVCNFT, "apply", "-q", dapply])[0])
+            nft.append(run(ans, ["nft", "-f", one])[0])
+            run(ans, ["nft", "delete", "chain", "ip", "svcnft", "bench-one"])
+        row("watch: one endpoint changed in one of %d files, %s, in the kernel" % (
+            (n + 9) // 10, size), lat, app, "svcnft apply of the same change")
+        row("watch: one endpoint changed, %s" % size, lat, nft,
+            "nft -f adding one chain with one DNAT rule to the table")
+        c0 = w.cpu_ns()
+        time.sleep(5)
+        idle = (w.cpu_ns() - c0) / 5 / 1e6
+        rows.append("| watch idle at %s | %.3f ms CPU per second | | (5 s, no change) | |" % (size, idle))
+        print(rows[-1], flush=True)
+        drifts = (
+            ("a flushed service chain",
+             ["flush", "chain", "ip", "svcnft", "svc-bench/svc-00000/tcp/80"]),
+            ("a removed map element",
+             ["delete", "element", "ip", "svcnft", "service-ips",
+              "{ 198.19.0.1 . tcp . 80 }"]),
+        )
+        for what, nft_args in drifts:
+            rep = []
+            for r in range(RUNS):
+                subprocess.run(["ip", "netns", "exec", wns, "nft"] + nft_args, check=True)
+                t0 = time.monotonic()
+                line = w.next_line(60, changed=True)
+                m = re.search(r", ([0-9.]+) s$", line.strip())
+                rep.append(max(time.monotonic() - t0, float(m.group(1)) if m else 0))
+            rows.append("| watch: drift repaired (%s), %s | %s | | (from nft's exit, or the repair sync's own time if longer) | |" % (
+                what, size, fmt_s(med(rep))))
+            print(rows[-1], flush=True)
+        rss10 = w.status("VmRSS")
+        for k in range(40):
+            put_in_place(os.path.join(alt, "f0000.yaml") if k % 2 == 0 else base0,
+                         os.path.join(d, "f0000.yaml"))
+            w.next_line(60, changed=True)
+        rss50 = w.status("VmRSS")
+        hwm = w.status("VmHWM")
+        rows.append("| watch peak RSS, %s | %d MiB | %d MiB | svcnft apply of the same manifests | %.3fx |" % (
+            size, hwm / 1024, rss_apply / 1024, hwm / rss_apply))
+        print(rows[-1], flush=True)
+        rows.append("| watch RSS after 40 more syncs, %s | %d MiB | %d MiB | RSS before them (after %d syncs) | %.3fx |" % (
+            size, rss50 / 1024, rss10 / 1024, 3 * RUNS + 1, rss50 / rss10))
+        print(rows[-1], flush=True)
+        w.stop()
+    finally:
+        ns_del(wns)
+        ns_del(ans)
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root, for network namespaces")
@@ -313,7 +470,7 @@ def main():
         RUNS, time.strftime("%Y-%m-%d"), os.uname().release, os.cpu_count()), flush=True)
     print("| figure | svcnft | other | compared with | svcnft / other |")
     print("|---|---|---|---|---|", flush=True)
-    for n, e in SIZES:
+    for n, e in SIZES if ONLY != "watch" else []:
         for shape in SHAPES:
             if "full" in ROWS:
                 full_apply(n, e, shape)
@@ -321,6 +478,8 @@ def main():
                 at_10k(inputs(n, e, shape), n, e, shape)
                 # dump is the same table whatever the input's shape
                 ROWS.discard("dump")
+    if WATCH_AT != "0":
+        watch_figures(*(int(x) for x in WATCH_AT.split("x")))
     print("(new connections per second with 1 vs 10k Services, both backends: bench/dataplane.sh, next)", flush=True)
 
 

@@ -4,7 +4,7 @@
 # ones are named and the build stops.
 set -eu
 
-need="gcc make pkg-config libnftnl-dev libmnl-dev libyaml-dev libjson-c-dev libnetfilter-conntrack-dev check nftables iptables iproute2"
+need="gcc make pkg-config libnftnl-dev libmnl-dev libyaml-dev libjson-c-dev libnetfilter-conntrack-dev libmicrohttpd-dev libsystemd-dev check nftables iptables iproute2"
 # `make bench` alone also compares with iptables-restore, takes peak memory
 # with /usr/bin/time and runs its driver with python3.
 if [ "${1:-}" = bench ]; then

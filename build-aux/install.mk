@@ -16,10 +16,10 @@ SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 INSTALL ?= install
 
-UNITS = svcnft.service svcnft.timer svcnft.path
+UNITS = svcnft.service svcnft.timer svcnft.path svcnft-watch.service
 
-# The units name the installed binary and the environment file.
-$(B)/units/svcnft.service: contrib/systemd/svcnft.service.in | $(B)/.dirs
+# The services name the installed binary and the environment file.
+$(B)/units/%.service: contrib/systemd/%.service.in | $(B)/.dirs
 	@mkdir -p $(@D)
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
 
@@ -29,7 +29,7 @@ $(B)/units/%: contrib/systemd/% | $(B)/.dirs
 
 # Substituted paths change with PREFIX and SYSCONFDIR: always regenerate.
 .PHONY: units-force
-$(B)/units/svcnft.service: units-force
+$(B)/units/svcnft.service $(B)/units/svcnft-watch.service: units-force
 
 install: $(SVCNFT_BIN) $(UNITS:%=$(B)/units/%)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \

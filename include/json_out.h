@@ -12,6 +12,7 @@
  *   "schema": 1, "version": "0.1.0", "command": "dump" | "plan",
  *   "table": { "family": "ip", "name": "svcnft" },
  *   "services": [ { "namespace", "name", "type", "externalName" (or null),
+ *       "healthCheckNodePort" (plan only, where the Service has one),
  *       "addresses": [ "198.19.0.10", ... ],
  *       "ports": [ { "name" ("" when unnamed), "protocol", "port",
  *           "nodePort" (or null), "endpoints": [ { "address", "port" } ],
@@ -44,5 +45,7 @@ struct json_object *json_ruleset(const struct rs_table *t, const char *command);
 
 /* Write the document, pretty-printed, and a newline. 0 or -errno. */
 int json_ruleset_write(FILE *out, const struct rs_table *t, const char *command);
+/* The same for a document built (or added to) by the caller; it is put. */
+int json_doc_write(FILE *out, struct json_object *doc);
 
 #endif

@@ -44,6 +44,16 @@ struct kernel_stats {
 int kernel_table_get(uint8_t family, const char *name, struct rs_table *out);
 
 /*
+ * The same, of the table's maps only: every map, with the elements of
+ * those named in maps[] (others empty), and no chains; *genid is the
+ * generation the read saw. For repairing a few maps without reading
+ * thousands of chains.
+ */
+int kernel_table_get_maps(uint8_t family, const char *name,
+			  const char *const *maps, size_t nmaps,
+			  struct rs_table *out, uint32_t *genid);
+
+/*
  * Make table want->name hold want, sending only the difference: read the
  * table (kernel_table_get), compute the change (ruleset_diff.h), and send it
  * in one batch stamped with the generation the read saw (NFNL_BATCH_GENID),
@@ -103,6 +113,23 @@ int kernel_tables_apply_read(struct kernel_read *ahead,
 			     struct kernel_stats *stats, struct kernel_error *err);
 /* Waits for the read, frees what was not used. Accepts NULL. */
 void kernel_read_free(struct kernel_read *r);
+
+/*
+ * kernel_tables_apply without reading: have[i] is what the kernel holds of
+ * want[i] (NULL: no such table) as of generation genid (not 0), such as the
+ * tables an earlier apply programmed, while nothing else changed them. The
+ * batch is stamped with genid, so a commit since then, by anyone, makes the
+ * kernel refuse it whole (-ERESTART): the caller then reads again with
+ * kernel_tables_apply. No retries here.
+ */
+int kernel_tables_apply_known(const struct rs_table *const *want,
+			      const struct rs_table *const *have, size_t n,
+			      uint32_t genid, struct kernel_stats *stats,
+			      struct kernel_error *err);
+
+/* The ruleset's current generation (the one a batch stamped with it must
+ * find). 0 or -errno. */
+int kernel_genid(uint32_t *genid);
 
 /* Delete the table; -ENOENT when it does not exist. Nothing else is touched. */
 int kernel_table_delete(uint8_t family, const char *name);

@@ -101,6 +101,7 @@ struct k8s_service {
 	struct k8s_str session_affinity;
 	struct k8s_int affinity_timeout;   /* sessionAffinityConfig.clientIP.timeoutSeconds */
 	struct k8s_str external_traffic_policy;
+	struct k8s_int health_check_node_port;
 	struct k8s_str internal_traffic_policy;
 	struct k8s_strv ip_families;
 	struct k8s_str ip_family_policy;
@@ -274,6 +275,8 @@ int manifest_read_path_flags(struct manifest_set *set, const char *path,
 int manifest_read_paths(struct manifest_set *set, char *const *paths,
 			size_t npaths, unsigned flags, struct diag_list *diags);
 void manifest_set_free(struct manifest_set *set);
+/* Whether a directory entry of this name is read: *.yaml, *.yml, *.json. */
+bool manifest_is_manifest_name(const char *name);
 
 /* Whether objects of this kind have no namespace (Namespace, ClusterRole,
  * ...): the well-known built-in kinds. */

@@ -90,6 +90,8 @@ struct model_service {
 	uint32_t affinity_timeout;	/* seconds */
 	bool external_local;	/* externalTrafficPolicy: Local */
 	bool internal_local;	/* internalTrafficPolicy: Local */
+	uint16_t health_check_node_port;	/* LoadBalancer, Local: 0 none */
+	bool health_check_node_port_assigned;	/* chosen by svcnft */
 	struct ip_prefix *source_ranges;	/* loadBalancerSourceRanges */
 	size_t nsource_ranges;
 	struct src_pos pos;

@@ -30,6 +30,9 @@ void grow_array(void *v, size_t *cap, size_t need, size_t elem);
 /* 64-bit FNV-1a: stable across runs and machines, used for allocations. */
 uint64_t hash_fnv1a(const void *data, size_t len, uint64_t seed);
 
+/* A duration as Go (and kube-proxy's flags) write it: "250ms", "30s",
+ * "1h", "1m30s"; "0" alone needs no unit. 0 or -EINVAL. */
+int duration_parse(const char *s, double *seconds);
 /*
  * SipHash-1-3 under a key drawn at random when the process starts: for hash
  * tables indexed by what manifests name (labels, names, anchors). Nobody who

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "kernel.h"
 #include "manifest.h"
 #include "model.h"
 #include "ruleset.h"
@@ -90,6 +91,7 @@ int cmd_check(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_expose(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 
 /* The iptables backend's side of apply, plan, dump and flush. */
@@ -104,6 +106,22 @@ int cli_parse(int argc, char **argv, unsigned accepts,
 	      struct cli_options *opts);
 /* Read, validate, compile. Prints every diagnostic; returns an exit status. */
 int cli_compile(const struct cli_options *opts, struct compiled *out);
+/* The same after reading: out->set holds the manifests (out otherwise
+ * zeroed), dl what reading them found (freed here). */
+int cli_compile_set(const struct cli_options *opts, struct compiled *out,
+		    struct diag_list *dl);
+/* How the options say manifests are read (enum manifest_read_flag). */
+unsigned cli_read_flags(const struct cli_options *opts);
+/* apply's kernel side, shared with watch (cmd_apply.c): program c's tables
+ * (the ip6 one where needed: *with_ip6 says whether it was), report a
+ * refusal, print the summary line. */
+int cli_apply_tables(const struct compiled *c, bool *with_ip6,
+		     struct kernel_stats *stats, struct kernel_error *ke);
+void cli_report_kernel_error(const struct rs_table *t, int err,
+			     const struct kernel_error *ke);
+void cli_print_apply_summary(const struct compiled *c,
+			     const struct kernel_stats *s,
+			     const struct cli_options *o, double elapsed);
 void compiled_free(struct compiled *c);
 /* The per-Service view that dump prints, as "# " comment lines. */
 void cli_print_summary(const struct rs_table *t);

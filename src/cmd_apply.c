@@ -11,8 +11,8 @@
 #include "cli_ops.h"
 #include "kernel.h"
 
-static void report_kernel_error(const struct rs_table *t, int err,
-				const struct kernel_error *ke)
+void cli_report_kernel_error(const struct rs_table *t, int err,
+			     const struct kernel_error *ke)
 {
 	if (ke->service)
 		cli_error("the kernel refused %s of Service %s: %s; nothing applied",
@@ -54,8 +54,9 @@ static void print_change(const struct kernel_stats *s)
 	       s->batches == 1 ? "one batch" : "two batches");
 }
 
-static void print_summary(const struct compiled *c, const struct kernel_stats *s,
-			  const struct cli_options *o, double elapsed)
+void cli_print_apply_summary(const struct compiled *c,
+			     const struct kernel_stats *s,
+			     const struct cli_options *o, double elapsed)
 {
 	printf("svcnft: applied ");
 	cli_print_counts(&c->model);
@@ -79,7 +80,8 @@ static void print_summary(const struct compiled *c, const struct kernel_stats *s
  * an ip6 table left from an earlier run is emptied), the ip one alone
  * otherwise, so IPv4-only hosts never get an empty ip6 table. */
 static int apply_tables(const struct compiled *c, struct kernel_read *ahead,
-			struct kernel_stats *stats, struct kernel_error *ke)
+			bool *with_ip6, struct kernel_stats *stats,
+			struct kernel_error *ke)
 {
 	const struct rs_table *both[2] = { &c->table, &c->table6 };
 	struct rs_table have6 = { 0 };
@@ -91,7 +93,15 @@ static int apply_tables(const struct compiled *c, struct kernel_read *ahead,
 		ip6 = kernel_table_get(NFPROTO_IPV6, c->table.name, &have6) == 0;
 		rs_table_free(&have6);
 	}
+	if (with_ip6)
+		*with_ip6 = ip6;
 	return kernel_tables_apply_read(ahead, both, ip6 ? 2 : 1, stats, ke);
+}
+
+int cli_apply_tables(const struct compiled *c, bool *with_ip6,
+		     struct kernel_stats *stats, struct kernel_error *ke)
+{
+	return apply_tables(c, NULL, with_ip6, stats, ke);
 }
 
 int cmd_apply(int argc, char **argv)
@@ -123,16 +133,16 @@ int cmd_apply(int argc, char **argv)
 		ret = ipt_cmd_apply(&o, &c);
 		goto out;
 	}
-	err = apply_tables(&c, ahead, &stats, &ke);
+	err = apply_tables(&c, ahead, NULL, &stats, &ke);
 	cli_progress_clear(o.progress);
 	if (err < 0) {
-		report_kernel_error(&c.table, err, &ke);
+		cli_report_kernel_error(&c.table, err, &ke);
 		ret = EXIT_KERNEL;
 		goto out;
 	}
 	cli_run_kernel(&run, &stats);
 	if (!o.quiet)
-		print_summary(&c, &stats, &o, cli_elapsed(&start));
+		cli_print_apply_summary(&c, &stats, &o, cli_elapsed(&start));
 out:
 	ret = cli_run_finish(&run, ret);
 	kernel_error_free(&ke);

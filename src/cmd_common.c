@@ -209,7 +209,7 @@ static int apply_option(struct cli_options *o, int c, const char *arg, unsigned 
 		return EXIT_OK;
 	case 'E':
 		if (!(accepts & OPT_PATHS))
-			return usage_error(o, "%s", "--allow-empty: only apply, plan and check take it");
+			return usage_error(o, "%s", "--allow-empty: only apply, plan, check and watch take it");
 		o->allow_empty = true;
 		return EXIT_OK;
 	case 'q':
@@ -301,6 +301,11 @@ static void note_skipped(const struct manifest_set *set, struct diag_list *dl)
 	}
 }
 
+unsigned cli_read_flags(const struct cli_options *o)
+{
+	return o->allow_insecure_files ? 0 : MANIFEST_STRICT_MODES;
+}
+
 /*
  * Manifests without a single Service would empty the table: what a failed
  * `kubectl get` gives (it prints an empty List, even on stdout), or a
@@ -324,25 +329,29 @@ static int check_not_empty(const struct cli_options *o, const struct compiled *c
 int cli_compile(const struct cli_options *o, struct compiled *c)
 {
 	struct diag_list dl = { 0 };
-	int status = EXIT_OK;
 
 	memset(c, 0, sizeof(*c));
-	manifest_read_paths(&c->set, o->paths, o->npaths,
-			    o->allow_insecure_files ? 0 : MANIFEST_STRICT_MODES,
-			    &dl);
-	note_skipped(&c->set, &dl);
-	if (model_build(&c->model, &c->set, &o->model, &dl) < 0 || dl.nerrors)
+	manifest_read_paths(&c->set, o->paths, o->npaths, cli_read_flags(o), &dl);
+	return cli_compile_set(o, c, &dl);
+}
+
+int cli_compile_set(const struct cli_options *o, struct compiled *c,
+		    struct diag_list *dl)
+{
+	int status = EXIT_OK;
+
+	note_skipped(&c->set, dl);
+	if (model_build(&c->model, &c->set, &o->model, dl) < 0 || dl->nerrors)
 		status = EXIT_INVALID;
-	c->nerrors = dl.nerrors;
+	c->nerrors = dl->nerrors;
 	cli_progress_clear(o->progress);
-	print_diags(&dl, o->verbose);
-	if (status != EXIT_OK) {
-		cli_error("%zu %s; nothing applied", dl.nerrors,
-			  cli_plural(dl.nerrors, "error", "errors"));
-		diag_list_free(&dl);
+	print_diags(dl, o->verbose);
+	if (status != EXIT_OK)
+		cli_error("%zu %s; nothing applied", dl->nerrors,
+			  cli_plural(dl->nerrors, "error", "errors"));
+	diag_list_free(dl);
+	if (status != EXIT_OK)
 		return status;
-	}
-	diag_list_free(&dl);
 	status = check_not_empty(o, c);
 	if (status != EXIT_OK)
 		return status;

@@ -52,7 +52,7 @@ int cli_ops_option(struct cli_options *o, int c, const char *arg, unsigned accep
 		return EXIT_OK;
 	case 0x102:
 		if (!(accepts & OPT_METRICS) || !*arg)
-			return ops_usage(o, "--metrics-file \"%s\": only apply takes it, with a path (e.g. /var/lib/prometheus/node-exporter/svcnft.prom)", arg);
+			return ops_usage(o, "--metrics-file \"%s\": only apply and watch take it, with a path (e.g. /var/lib/prometheus/node-exporter/svcnft.prom)", arg);
 		o->metrics_file = arg;
 		return EXIT_OK;
 	case 'o':

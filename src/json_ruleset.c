@@ -268,9 +268,8 @@ struct json_object *json_ruleset(const struct rs_table *t, const char *command)
 	return doc;
 }
 
-int json_ruleset_write(FILE *out, const struct rs_table *t, const char *command)
+int json_doc_write(FILE *out, struct json_object *doc)
 {
-	struct json_object *doc = json_ruleset(t, command);
 	const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
 						       JSON_C_TO_STRING_SPACED |
 						       JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -281,4 +280,9 @@ int json_ruleset_write(FILE *out, const struct rs_table *t, const char *command)
 	ret = fprintf(out, "%s\n", s) < 0 ? -EIO : 0;
 	json_object_put(doc);
 	return ret;
+}
+
+int json_ruleset_write(FILE *out, const struct rs_table *t, const char *command)
+{
+	return json_doc_write(out, json_ruleset(t, command));
 }

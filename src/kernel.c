@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -88,15 +89,68 @@ static ssize_t socket_recv(void *ctx, int fd, void *buf, size_t len, int flags)
 	return n;
 }
 
+/*
+ * The test-only fault switch, for a process that lives on (watch): when
+ * SVCNFT_TEST_FAULT_FILE names a file that exists, its first line is the
+ * spec, so a test turns faults on and off without restarting svcnft.
+ */
+static const char *fault_from_file(char *buf, size_t len)
+{
+	const char *path = getenv("SVCNFT_TEST_FAULT_FILE");
+	FILE *f = path && *path ? fopen(path, "re") : NULL;
+	const char *spec = NULL;
+
+	if (!f)
+		return NULL;
+	if (fgets(buf, (int)len, f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		spec = buf;
+	}
+	fclose(f);
+	return spec;
+}
+
+/*
+ * The switch counts batches over the process's life, so that a long-lived
+ * watch can be made to fail its N-th batch only (a one-shot command makes
+ * one call); a changed spec counts from the start again.
+ */
+static struct {
+	char spec[64];
+	struct kernel_fault f;
+} fault_state;
+
 /* The socket, and the test-only fault switch: read here and nowhere else. */
 static int io_default(struct kernel_io *io)
 {
 	const char *fault = getenv("SVCNFT_TEST_FAULT");
+	char buf[64];
+	int ret;
 
 	memset(io, 0, sizeof(*io));
 	io->send = socket_send;
 	io->recv = socket_recv;
-	return fault && *fault ? kernel_fault_parse(&io->fault, fault) : 0;
+	if (!fault || !*fault)
+		fault = fault_from_file(buf, sizeof(buf));
+	if (!fault || !*fault || strlen(fault) >= sizeof(fault_state.spec)) {
+		fault_state.spec[0] = '\0';
+		return fault && *fault ? -EINVAL : 0;
+	}
+	if (strcmp(fault, fault_state.spec)) {
+		ret = kernel_fault_parse(&fault_state.f, fault);
+		if (ret < 0)
+			return ret;
+		strcpy(fault_state.spec, fault);
+	}
+	io->fault = fault_state.f;
+	return 0;
+}
+
+/* After a call through io_default: the batches it sent count on. */
+static void io_done(const struct kernel_io *io)
+{
+	if (fault_state.spec[0])
+		fault_state.f.sent = io->fault.sent;
 }
 
 /* ---- end of the seam */
@@ -391,10 +445,39 @@ static int read_objects(struct conn *c, struct nl_parser *p, bool two_sockets)
 	return ret;
 }
 
+/* What a read covers: everything, or (maps) the table's maps with the
+ * elements of those named only, and no chains. */
+struct read_scope {
+	const char *const *maps;
+	size_t nmaps;
+};
+
+static bool in_scope(const struct read_scope *scope, const char *map)
+{
+	for (size_t k = 0; k < scope->nmaps; k++)
+		if (!strcmp(map, scope->maps[k]))
+			return true;
+	return false;
+}
+
+static int read_maps(struct conn *c, struct nl_parser *p,
+		     const struct read_scope *scope)
+{
+	int ret = read_table(c, p);
+
+	if (!ret)
+		ret = read_sets(c, p, NFT_MSG_GETSET, NULL);
+	for (size_t i = 0; !ret && i < p->out->nmaps; i++)
+		if (!p->foreign_maps[i] && in_scope(scope, p->out->maps[i].name))
+			ret = read_sets(c, p, NFT_MSG_GETSETELEM, p->out->maps[i].name);
+	return ret;
+}
+
 /* One consistent read, or -EINTR when the ruleset changed during it;
- * *genid is the generation it saw. */
+ * *genid is the generation it saw. scope NULL: the whole table. */
 static int read_once(struct kernel_io *io, uint8_t family, const char *name,
-		     struct rs_table *out, uint32_t *genid)
+		     struct rs_table *out, uint32_t *genid,
+		     const struct read_scope *scope)
 {
 	uint32_t gen_before = 0, gen_after = 0;
 	struct nl_parser p;
@@ -406,7 +489,7 @@ static int read_once(struct kernel_io *io, uint8_t family, const char *name,
 	nl_parser_init(&p, family, name, out);
 	ret = get_genid(&c, &gen_before);
 	if (!ret)
-		ret = read_objects(&c, &p, true);
+		ret = scope ? read_maps(&c, &p, scope) : read_objects(&c, &p, true);
 	if (!ret)
 		ret = get_genid(&c, &gen_after);
 	if (!ret && gen_before != gen_after)
@@ -425,14 +508,14 @@ static int read_once(struct kernel_io *io, uint8_t family, const char *name,
  * dropped. Either way the read is incomplete and is made again. */
 static int read_consistent(struct kernel_io *io, uint8_t family,
 			   const char *name, struct rs_table *out,
-			   uint32_t *genid)
+			   uint32_t *genid, const struct read_scope *scope)
 {
 	int ret = -EINVAL;
 
 	if (!name || !out)
 		return ret;
 	for (int attempt = 0; attempt < GET_ATTEMPTS; attempt++) {
-		ret = read_once(io, family, name, out, genid);
+		ret = read_once(io, family, name, out, genid, scope);
 		if (ret != -EINTR && ret != -ENOBUFS)
 			break;
 	}
@@ -445,7 +528,18 @@ int kernel_table_get(uint8_t family, const char *name, struct rs_table *out)
 	uint32_t genid;
 	int ret = io_default(&io);
 
-	return ret < 0 ? ret : read_consistent(&io, family, name, out, &genid);
+	return ret < 0 ? ret : read_consistent(&io, family, name, out, &genid, NULL);
+}
+
+int kernel_table_get_maps(uint8_t family, const char *name,
+			  const char *const *maps, size_t nmaps,
+			  struct rs_table *out, uint32_t *genid)
+{
+	struct read_scope scope = { maps, nmaps };
+	struct kernel_io io;
+	int ret = io_default(&io);
+
+	return ret < 0 ? ret : read_consistent(&io, family, name, out, genid, &scope);
 }
 
 /* What the kernel said about a batch. */
@@ -803,6 +897,27 @@ static bool multi_empty(const struct multi *m)
 	return true;
 }
 
+/* Compare every table with what the kernel holds (have[i], NULL: no
+ * such table), send what differs, remove the UDP flows that went stale. */
+static int diff_and_send(struct kernel_io *io, struct multi *m,
+			 const struct rs_table *const *have,
+			 struct kernel_stats *stats, struct kernel_error *err)
+{
+	int ret;
+
+	for (size_t i = 0; i < m->n; i++)
+		rs_diff_compute(&m->d[i], m->want[i], have[i]);
+	stats->mode = merged_mode(m);
+	count_changes(m, &stats->changes);
+	ret = multi_empty(m) ? 0 : send_diffs(io, m, stats, err);
+	for (size_t i = 0; !ret && i < m->n; i++)
+		if (!rs_diff_empty(&m->d[i]))
+			flush_stale_udp(have[i], m->want[i], stats);
+	for (size_t i = 0; i < m->n; i++)
+		rs_diff_free(&m->d[i]);
+	return ret;
+}
+
 /* ---- reading ahead (kernel.h): the tables read on a thread of their own
  * while the caller compiles, handed to the first attempt of an apply */
 
@@ -978,6 +1093,7 @@ static int apply_once(struct kernel_io *io, struct multi *m,
 		      struct kernel_read *ahead, struct kernel_stats *stats,
 		      struct kernel_error *err)
 {
+	const struct rs_table *have[KERNEL_TABLES_MAX] = { 0 };
 	struct timespec start;
 	int ret = 0;
 
@@ -990,19 +1106,10 @@ static int apply_once(struct kernel_io *io, struct multi *m,
 	if (ret < 0)
 		return ret;
 	for (size_t i = 0; i < m->n; i++)
-		rs_diff_compute(&m->d[i], m->want[i],
-				m->exists[i] ? &m->have[i] : NULL);
-	stats->mode = merged_mode(m);
-	count_changes(m, &stats->changes);
-	ret = multi_empty(m) ? 0 : send_diffs(io, m, stats, err);
-	for (size_t i = 0; !ret && i < m->n; i++)
-		if (!rs_diff_empty(&m->d[i]))
-			flush_stale_udp(m->exists[i] ? &m->have[i] : NULL,
-					m->want[i], stats);
-	for (size_t i = 0; i < m->n; i++) {
-		rs_diff_free(&m->d[i]);
+		have[i] = m->exists[i] ? &m->have[i] : NULL;
+	ret = diff_and_send(io, m, have, stats, err);
+	for (size_t i = 0; i < m->n; i++)
 		rs_table_free(&m->have[i]);
-	}
 	return ret;
 }
 
@@ -1078,13 +1185,54 @@ int kernel_tables_apply_read(struct kernel_read *ahead,
 			*err = (struct kernel_error){ .err = ret };
 		return ret;
 	}
-	return tables_apply(&io, ahead, want, n, stats, err);
+	ret = tables_apply(&io, ahead, want, n, stats, err);
+	io_done(&io);
+	return ret;
 }
 
 int kernel_tables_apply(const struct rs_table *const *want, size_t n,
 			struct kernel_stats *stats, struct kernel_error *err)
 {
 	return kernel_tables_apply_read(NULL, want, n, stats, err);
+}
+
+int kernel_tables_apply_known(const struct rs_table *const *want,
+			      const struct rs_table *const *have, size_t n,
+			      uint32_t genid, struct kernel_stats *stats,
+			      struct kernel_error *err)
+{
+	struct multi m = { .want = want, .n = n, .genid = genid };
+	struct kernel_stats dummy;
+	struct kernel_io io;
+	int ret;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (!stats)
+		stats = &dummy;
+	memset(stats, 0, sizeof(*stats));
+	if (!tables_valid(want, n) || !genid)
+		return -EINVAL;
+	ret = io_default(&io);
+	if (!ret)
+		ret = diff_and_send(&io, &m, have, stats, err);
+	io_done(&io);
+	if (ret < 0 && err && !err->err)
+		err->err = ret;
+	return ret;
+}
+
+int kernel_genid(uint32_t *genid)
+{
+	struct kernel_io io;
+	struct conn c;
+	int ret = io_default(&io);
+
+	if (ret < 0 || (ret = conn_open(&c, &io)) < 0)
+		return ret;
+	ret = get_genid(&c, genid);
+	conn_close(&c);
+	return ret;
 }
 
 int kernel_table_delete(uint8_t family, const char *name)
@@ -1102,6 +1250,7 @@ int kernel_table_delete(uint8_t family, const char *name)
 		ret = batch_send(&c, &b);
 	if (!ret)	/* ENOENT from the DELTABLE when there is no table */
 		ret = batch_recv(&c, &b, &res);
+	io_done(&io);
 	nl_batch_free(&b);
 	conn_close(&c);
 	return ret;

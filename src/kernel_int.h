@@ -33,9 +33,12 @@ enum kernel_fault_kind {
 /*
  * SVCNFT_TEST_FAULT=KIND:MSG[:BATCH] -- KIND is type, attr, elem or genid;
  * MSG the message's place in its batch (0 is the batch begin, "last" the
- * last message before the batch end); BATCH which batch of one
- * kernel_table_* call (1, the default, is the first; a retry or the second
- * transaction of an update is the next one; "every" is all of them).
+ * last message before the batch end); BATCH which batch the process sends
+ * (1, the default, is the first; a retry, the second transaction of an
+ * update, or watch's next sync is the next one; "every" is all of them).
+ * SVCNFT_TEST_FAULT_FILE=PATH: the same spec, read from PATH's first line
+ * at each call while PATH exists (a long-lived watch process); a changed
+ * spec counts batches from 1 again.
  */
 struct kernel_fault {
 	enum kernel_fault_kind kind;

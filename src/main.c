@@ -62,6 +62,9 @@ static const struct command commands[] = {
 	  "  --table NAME              the table svcnft owns (default svcnft)\n"
 	  "  --backend nftables|iptables  which backend's rules to remove\n"
 	  OPTS_LOCK OPTS_COMMON },
+	/* watch prints its own usage: its options are its own (cmd_watch.c) */
+	{ "watch", cmd_watch, "[options] PATH...",
+	  "apply, then keep applying as manifests and tables change", NULL },
 	{ "expose", cmd_expose, "KIND NAME -f PATH",
 	  "print a Service for a pod or service, as kubectl expose",
 	  "  KIND NAME                 pod NAME or service NAME (also pod/NAME, svc NAME)\n"
@@ -92,7 +95,7 @@ static void show_usage(FILE *out)
 {
 	fprintf(out, "Usage: svcnft COMMAND [options] [PATH...]\n\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(out, "  svcnft %-6s %-18s %s\n", commands[i].name,
+		fprintf(out, "  svcnft %-7s %-18s %s\n", commands[i].name,
 			commands[i].args, commands[i].help);
 	fprintf(out,
 		"\nOptions of apply, plan and check (before or after PATH):\n"
@@ -102,8 +105,9 @@ static void show_usage(FILE *out)
 		OPTS_COMMON
 		"  --lock-file PATH          apply, flush: the lock concurrent runs share (default /run/svcnft.lock)\n"
 		"  --lock-timeout SECONDS    apply, flush: how long to wait for it (default 60)\n"
-		"  --metrics-file PATH       apply: write Prometheus metrics there (textfile collector)\n"
+		"  --metrics-file PATH       apply, watch: write Prometheus metrics there (textfile collector)\n"
 		"  -o, --output text|json    dump, plan: the output format (default text)\n"
+		"  svcnft watch --help       watch's own options (sync periods, health, metrics)\n"
 		"\n" OPTS_PATHS
 		"Exit status: 0 done, 1 invalid manifests, 2 bad usage, 3 kernel refused or netlink failed,\n"
 		"4 the lock file stayed taken for --lock-timeout. See svcnft(8).\n"

@@ -207,6 +207,8 @@ static const struct field service_spec_f[] = {
 	NESTED("sessionAffinityConfig", affinity_config_fs),
 	FIELD("externalTrafficPolicy", F_STR, struct k8s_service,
 	      external_traffic_policy),
+	FIELD("healthCheckNodePort", F_INT, struct k8s_service,
+	      health_check_node_port),
 	FIELD("internalTrafficPolicy", F_STR, struct k8s_service,
 	      internal_traffic_policy),
 	FIELD("ipFamilies", F_STRV, struct k8s_service, ip_families),

@@ -217,7 +217,7 @@ static void walk_free(struct walk *w)
 	strmap_free(&w->index);
 }
 
-static bool is_manifest_name(const char *name)
+bool manifest_is_manifest_name(const char *name)
 {
 	static const char *const exts[] = { ".yaml", ".yml", ".json" };
 	size_t len = strlen(name);
@@ -279,7 +279,7 @@ static int read_node(struct walk *w, const char *path, const struct stat *st,
 /* One directory entry. Returns 0 or the negative errno already reported. */
 static int read_entry(struct walk *w, const char *path, const char *name)
 {
-	bool wanted = is_manifest_name(name);
+	bool wanted = manifest_is_manifest_name(name);
 	bool link = true;
 	struct stat st;
 	char *full;

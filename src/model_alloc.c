@@ -332,18 +332,16 @@ static int claim_explicit_ports(struct model_ctx *ctx, struct u64set *numbers,
 /* As assign_ip: hashed candidates, then the next free port after the last
  * of them. numbers holds only ports of the range (explicit ones outside it
  * are refused), so it says at once when none is left. */
-static int assign_port(struct model_ctx *ctx, const struct model_service *s,
-		       struct model_port *p, struct u64set *numbers)
+int model_pick_node_port(struct model_ctx *ctx, const char *key,
+			 struct u64set *numbers, uint16_t *out)
 {
 	unsigned first = ctx->opts->node_port_first;
 	unsigned size = ctx->opts->node_port_last - first + 1;
-	char *key = xasprintf("%s/%s/%s/%u", s->ns, s->name,
-			      protocol_name(p->protocol), p->port);
 	uint64_t off = 0;
 	bool found = false;
 
 	if (numbers->n >= size)
-		goto out;
+		return -ENOSPC;
 	for (uint64_t attempt = 0; attempt < ASSIGN_TRIES && !found; attempt++) {
 		off = hash_fnv1a(key, strlen(key), attempt) % size;
 		found = u64set_add(numbers, first + off);
@@ -352,13 +350,22 @@ static int assign_port(struct model_ctx *ctx, const struct model_service *s,
 		off = (off + 1) % size;
 		found = u64set_add(numbers, first + off);
 	}
-	if (found) {
-		p->node_port = (uint16_t)(first + off);
-		p->node_port_assigned = true;
-	}
-out:
+	if (!found)
+		return -ENOSPC;
+	*out = (uint16_t)(first + off);
+	return 0;
+}
+
+static int assign_port(struct model_ctx *ctx, const struct model_service *s,
+		       struct model_port *p, struct u64set *numbers)
+{
+	char *key = xasprintf("%s/%s/%s/%u", s->ns, s->name,
+			      protocol_name(p->protocol), p->port);
+	int ret = model_pick_node_port(ctx, key, numbers, &p->node_port);
+
+	p->node_port_assigned = ret == 0;
 	free(key);
-	return found ? 0 : -ENOSPC;
+	return ret;
 }
 
 int model_assign_node_ports(struct model_ctx *ctx,
@@ -368,6 +375,11 @@ int model_assign_node_ports(struct model_ctx *ctx,
 	struct strmap owner = { 0 };
 	int ret = claim_explicit_ports(ctx, &numbers, &owner, src);
 	char field[64];
+
+	/* healthCheckNodePorts share the range: explicit ones are taken
+	 * first, missing ones assigned after every node port. */
+	if (model_claim_health_check_ports(ctx, &numbers, src) < 0)
+		ret = -EINVAL;
 
 	for (size_t i = 0; i < ctx->m->nservices; i++) {
 		struct model_service *s = &ctx->m->services[i];
@@ -385,6 +397,8 @@ int model_assign_node_ports(struct model_ctx *ctx,
 			}
 		}
 	}
+	if (model_assign_health_check_ports(ctx, &numbers, src) < 0)
+		ret = -EINVAL;
 	u64set_free(&numbers);
 	strmap_free(&owner);
 	return ret;

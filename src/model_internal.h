@@ -43,6 +43,18 @@ void model_note(struct model_ctx *ctx, const struct obj_ref *obj,
 		const struct src_pos *pos, const char *field,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* A free port of --nodeport-range for key, the same one for the same key
+ * and taken ports, added to numbers. 0 or -ENOSPC. */
+int model_pick_node_port(struct model_ctx *ctx, const char *key,
+			 struct u64set *numbers, uint16_t *out);
+/* spec.healthCheckNodePort (model_health.c): explicit ones validated and
+ * added to numbers (which holds every explicit node port), then missing
+ * ones assigned. */
+int model_claim_health_check_ports(struct model_ctx *ctx, struct u64set *numbers,
+				   const struct k8s_service *const *src);
+int model_assign_health_check_ports(struct model_ctx *ctx, struct u64set *numbers,
+				    const struct k8s_service *const *src);
+
 /* Name checks, as the API server applies them. */
 bool is_dns1123_label(const char *s);
 bool is_dns1035_label(const char *s);

@@ -174,11 +174,15 @@ static const char *reserved_range(const struct ip_addr *a)
 		{ "fe80::/10", "a link-local address" },
 		{ "ff02::/16", "a link-local multicast address" },
 	};
-	struct ip_prefix p;
+	/* Parsed once: this runs for every endpoint of every sync. */
+	static struct ip_prefix parsed[ARRAY_SIZE(ranges)];
+	static bool ready;
 
+	for (size_t i = 0; !ready && i < ARRAY_SIZE(ranges); i++)
+		ip_prefix_parse(&parsed[i], ranges[i].prefix);
+	ready = true;
 	for (size_t i = 0; i < ARRAY_SIZE(ranges); i++)
-		if (!ip_prefix_parse(&p, ranges[i].prefix) &&
-		    ip_prefix_contains(&p, a))
+		if (ip_prefix_contains(&parsed[i], a))
 			return ranges[i].what;
 	return NULL;
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,41 @@ uint64_t hash_fnv1a(const void *data, size_t len, uint64_t seed)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+int duration_parse(const char *s, double *seconds)
+{
+	static const struct { const char *unit; double scale; } units[] = {
+		{ "ms", 1e-3 }, { "us", 1e-6 }, { "ns", 1e-9 },
+		{ "h", 3600 }, { "m", 60 }, { "s", 1 },
+	};
+	double total = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (!strcmp(s, "0")) {
+		*seconds = 0;
+		return 0;
+	}
+	while (*s) {
+		char *end;
+		double v = strtod(s, &end);
+		size_t k;
+
+		if (end == s || v < 0 || *s == '+' || *s == '-')
+			return -EINVAL;
+		for (k = 0; k < ARRAY_SIZE(units); k++)
+			if (!strncmp(end, units[k].unit, strlen(units[k].unit)))
+				break;
+		if (k == ARRAY_SIZE(units))
+			return -EINVAL;
+		total += v * units[k].scale;
+		s = end + strlen(units[k].unit);
+	}
+	if (!(total >= 0 && total <= 366.0 * 86400))	/* NaN too */
+		return -EINVAL;
+	*seconds = total;
+	return 0;
 }
 
 static uint64_t sip_key[2];

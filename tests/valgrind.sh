@@ -83,6 +83,42 @@ if [ "$(id -u)" = 0 ] && timeout 10 ip netns add "svcnft-$$-valgrind" 2>/dev/nul
 		vg 0 "flush with nothing left (in $ns)" $in_ns "$SVCNFT" flush
 		vg 0 "dump of no table (in $ns)" $in_ns "$SVCNFT" dump
 	}
+	# watch under valgrind (inside the namespace: ip netns exec execs it):
+	# a change, an invalid file, drift (a deleted table, a flushed chain, a
+	# flushed map), then SIGTERM, every listener open; exit 0 with nothing
+	# leaked.
+	n=$((n + 1))
+	cp -r examples "$work/m" && chmod -R go-w "$work/m"
+	# shellcheck disable=SC2086 # VG is words
+	timeout -k 5 300 ip netns exec "$ns" $VG "$SVCNFT" watch --lock-file "$work/lock" \
+		--healthz-bind-address 127.0.0.1:10256 --metrics-bind-address 127.0.0.1:10249 \
+		"$work/m" >"$work/watch.out" 2>&1 &
+	vgpid=$!
+	sleep 8
+	ip netns exec "$ns" curl -s -o /dev/null 127.0.0.1:10256/healthz 2>/dev/null
+	ip netns exec "$ns" curl -s -o /dev/null 127.0.0.1:10249/metrics 2>/dev/null
+	sed -i 's/port: 80/port: 81/' "$work/m/clusterip.yaml"
+	sleep 2
+	echo 'garbage: [' >"$work/m/bad.yaml"
+	sleep 2
+	rm "$work/m/bad.yaml"
+	sleep 2
+	ip netns exec "$ns" nft delete table ip svcnft
+	sleep 2
+	ip netns exec "$ns" nft flush chain ip svcnft services
+	sleep 2
+	ip netns exec "$ns" nft flush map ip svcnft service-ips
+	sleep 2
+	kill -TERM "$vgpid"	# timeout passes it on to svcnft
+	wait "$vgpid"
+	rc=$?
+	if [ "$rc" = 0 ] && [ "$(grep -c '^svcnft: applied' "$work/watch.out")" -ge 6 ]; then
+		echo "ok $n - watch: changes, an invalid file, drift, SIGTERM (in $ns)"
+	else
+		fail=1
+		echo "not ok $n - watch: exit $rc, or fewer than 6 syncs"
+		head -n 40 "$work/watch.out" | sed 's/^/#   /'
+	fi
 else
 	echo "# skip: apply, dump and flush need root and network namespaces"
 fi

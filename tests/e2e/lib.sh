@@ -151,7 +151,8 @@ e2e_kill_servers() {
 		pid=$(cat "$f")
 		# The pid file names the process we started; make sure the pid was
 		# not reused before signalling it.
-		if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q podserver; then
+		# (or a `svcnft watch` a test started: watch_lib.sh)
+		if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -Eq 'podserver|svcnft watch'; then
 			kill -TERM "$pid" 2>/dev/null && pids="$pids $pid"
 		fi
 		rm -f "$f"

@@ -13,7 +13,8 @@ t_check "make install DESTDIR PREFIX=/usr succeeds" mk install DESTDIR="$dest" P
 for f in usr/sbin/svcnft usr/share/man/man8/svcnft.8 \
 	usr/share/bash-completion/completions/svcnft \
 	usr/lib/systemd/system/svcnft.service usr/lib/systemd/system/svcnft.timer \
-	usr/lib/systemd/system/svcnft.path etc/default/svcnft; do
+	usr/lib/systemd/system/svcnft.path \
+	usr/lib/systemd/system/svcnft-watch.service etc/default/svcnft; do
 	t_check "installed /$f" test -f "$dest/$f"
 done
 t_check "the binary is executable and runs" "$dest/usr/sbin/svcnft" --version
@@ -25,6 +26,10 @@ assert_grep "the service reads /etc/default/svcnft" \
 	'^EnvironmentFile=-/etc/default/svcnft$' "$dest/usr/lib/systemd/system/svcnft.service"
 assert_no_grep "no placeholder is left in the units" '@[A-Z]+@' \
 	"$dest/usr/lib/systemd/system/svcnft.service"
+assert_no_grep "no placeholder is left in the watch unit" '@[A-Z]+@' \
+	"$dest/usr/lib/systemd/system/svcnft-watch.service"
+assert_grep "the watch service runs the installed binary" \
+	'^ExecStart=/usr/sbin/svcnft watch ' "$dest/usr/lib/systemd/system/svcnft-watch.service"
 
 # The default file is the administrator's once installed.
 echo 'SVCNFT_OPTIONS="--node-name n1"' >>"$dest/etc/default/svcnft"

@@ -9,8 +9,8 @@ dir="$SVCNFT_ROOT/contrib/kubernetes"
 assert_exit "svcnft check -v accepts contrib/kubernetes/" 0 "$SVCNFT" check -v "$dir"
 assert_grep "and warns that it holds no Service" \
 	'^svcnft: warning: the manifests hold no Service .*without --allow-empty$' "$E2E_WORKDIR/last.out"
-assert_grep "no services, five objects skipped" \
-	'valid: 0 services, 0 endpoints, 0 node ports, 5 objects skipped' "$E2E_WORKDIR/last.out"
+assert_grep "no services, six objects skipped" \
+	'valid: 0 services, 0 endpoints, 0 node ports, 6 objects skipped' "$E2E_WORKDIR/last.out"
 for kind in Namespace ServiceAccount ClusterRole ClusterRoleBinding DaemonSet; do
 	assert_grep "the $kind is read and skipped" "note: skipped $kind " "$E2E_WORKDIR/last.out"
 done
@@ -55,6 +55,12 @@ assert_grep "a working kubectl: with the node's name, from stdin" \
 assert_eq "a working kubectl: the services, then the Node" 2 \
 	"$(grep -c '^kind: List$' "$E2E_WORKDIR/applied")"
 assert_grep "the ClusterRole lists endpointslices" 'resources: \[endpointslices\]' "$y"
+w="$dir/svcnft-watch.yaml"
+assert_grep "the watch variant runs svcnft watch" '^        - watch$' "$w"
+assert_grep "... serving kube-proxy's healthz" 'healthz-bind-address=0.0.0.0:10256' "$w"
+assert_grep "... probed for liveness there" 'httpGet: {path: /healthz, port: 10256}' "$w"
+assert_grep "... with a lister renaming changed listings into place" \
+	'mv .cluster.tmp cluster.yaml' "$w"
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import yaml' 2>/dev/null; then
 	t_check "PyYAML reads five documents" python3 -c '
 import sys, yaml

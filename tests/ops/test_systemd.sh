@@ -24,7 +24,7 @@ man=no
 command -v man >/dev/null 2>&1 && man=yes
 diag "man page check by verify: $man"
 
-for u in svcnft.service svcnft.timer svcnft.path; do
+for u in svcnft.service svcnft.timer svcnft.path svcnft-watch.service; do
 	if verify "$units/$u"; then
 		ok "systemd-analyze verify $u: no warning"
 	else
@@ -42,6 +42,10 @@ else
 fi
 
 assert_grep "the service is a oneshot" '^Type=oneshot$' "$units/svcnft.service"
+assert_grep "the watch service notifies readiness" '^Type=notify$' "$units/svcnft-watch.service"
+assert_grep "the watch service has a watchdog" '^WatchdogSec=[1-9]' "$units/svcnft-watch.service"
+assert_grep "the watch service runs svcnft watch" \
+	'^ExecStart=.*/svcnft watch ' "$units/svcnft-watch.service"
 assert_grep "the timer catches up missed runs" '^Persistent=true$' "$units/svcnft.timer"
 assert_grep "the path unit watches the manifests directory" \
 	'^PathChanged=/etc/svcnft/manifests$' "$units/svcnft.path"

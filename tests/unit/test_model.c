@@ -742,6 +742,54 @@ START_TEST(ipv4_text_is_inet_ntop_text)
 END_TEST
 END_TEST
 
+#define LB_LOCAL(name, extra) \
+	"apiVersion: v1\nkind: Service\nmetadata: {name: " name "}\nspec:\n" \
+	"  type: LoadBalancer\n  externalTrafficPolicy: Local\n" extra \
+	"  ports: [{port: 80}]\n"
+
+START_TEST(health_check_node_ports)
+{
+	static const char yaml[] = LB_LOCAL("given", "  healthCheckNodePort: 31000\n")
+		"---\n" LB_LOCAL("missing", "")
+		"---\napiVersion: v1\nkind: Service\nmetadata: {name: cluster}\n"
+		"spec: {type: LoadBalancer, ports: [{port: 80}]}\n";
+	const struct model_service *s;
+	struct built b;
+
+	build(&b, yaml);
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	s = find(&b, "default", "given");
+	ck_assert_uint_eq(s->health_check_node_port, 31000);
+	ck_assert(!s->health_check_node_port_assigned);
+	s = find(&b, "default", "missing");
+	ck_assert(s->health_check_node_port_assigned);
+	ck_assert_uint_ge(s->health_check_node_port, 30000);
+	ck_assert_uint_le(s->health_check_node_port, 32767);
+	ck_assert_uint_ne(s->health_check_node_port, s->ports[0].node_port);
+	ck_assert_uint_eq(find(&b, "default", "cluster")->health_check_node_port, 0);
+	built_free(&b);
+
+	/* As the API server: the health check port does not depend on
+	 * allocateLoadBalancerNodePorts, which is about the ports' nodePorts. */
+	build(&b, LB_LOCAL("noalloc", "  allocateLoadBalancerNodePorts: false\n"));
+	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
+	s = find(&b, "default", "noalloc");
+	ck_assert(s->health_check_node_port_assigned);
+	ck_assert_uint_ge(s->health_check_node_port, 30000);
+	built_free(&b);
+
+	expect_error(LB_LOCAL("far", "  healthCheckNodePort: 80\n"),
+		     "test.yaml:7: Service default/far: spec.healthCheckNodePort: \"80\" is outside the node port range");
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: np}\n"
+		     "spec: {type: NodePort, healthCheckNodePort: 31000, ports: [{port: 80}]}\n",
+		     "\"31000\" is set on a NodePort Service with externalTrafficPolicy Cluster: healthCheckNodePort is only valid for type LoadBalancer with externalTrafficPolicy: Local");
+	expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: np}\n"
+		     "spec: {type: NodePort, ports: [{port: 80, nodePort: 31000}]}\n---\n"
+		     LB_LOCAL("clash", "  healthCheckNodePort: 31000\n"),
+		     "Service default/clash: spec.healthCheckNodePort: \"31000\" is already a node port of Service default/np (test.yaml:1)");
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -761,6 +809,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, labelled_services_are_left_to_others);
 	tcase_add_test(tc, local_endpoints_and_policies);
 	tcase_add_test(tc, dual_stack_services);
+	tcase_add_test(tc, health_check_node_ports);
 	tcase_add_test(tc, topology_hints_choose_cluster_endpoints);
 	tcase_add_test(tc, topology_hints_and_local_policies);
 	tcase_add_test(tc, load_balancer_ip_mode_and_node_ports);
