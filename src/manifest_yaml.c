@@ -50,6 +50,7 @@ struct text_arena {
 	char **blocks;
 	size_t nblocks, cap_blocks;
 	size_t used, size;	/* of the last block */
+	size_t first_size;	/* of blocks[0] */
 };
 
 /* Where a List item began: what to cut back to once it is decoded. */
@@ -232,6 +233,8 @@ static char *arena_copy(struct text_arena *a, const char *s, size_t len)
 		a->size = len + 1 > ARENA_BLOCK ? len + 1 : ARENA_BLOCK;
 		grow_array(&a->blocks, &a->cap_blocks, a->nblocks + 1, sizeof(*a->blocks));
 		a->blocks[a->nblocks++] = xmalloc(a->size);
+		if (a->nblocks == 1)
+			a->first_size = a->size;
 		a->used = 0;
 	}
 	p = a->blocks[a->nblocks - 1] + a->used;
@@ -241,11 +244,20 @@ static char *arena_copy(struct text_arena *a, const char *s, size_t len)
 	return p;
 }
 
-static void arena_reset(struct text_arena *a)
+/*
+ * Between documents the first block is kept for the next one: a fresh
+ * block per document is an mmap and munmap each (and, under the sanitizers,
+ * its shadow too), 100,000 of them for as many small documents.
+ */
+static void arena_reset(struct text_arena *a, bool keep_first)
 {
-	for (size_t i = 0; i < a->nblocks; i++)
+	size_t keep = keep_first && a->nblocks ? 1 : 0;
+
+	for (size_t i = keep; i < a->nblocks; i++)
 		free(a->blocks[i]);
-	a->nblocks = a->used = a->size = 0;
+	a->nblocks = keep;
+	a->used = 0;
+	a->size = keep ? a->first_size : 0;
 }
 
 /* Forget what was copied since the mark (blocks, used, size). */
@@ -561,11 +573,11 @@ static bool expansion_ok(struct builder *b)
 	return false;
 }
 
-static void builder_clear(struct builder *b)
+static void builder_clear(struct builder *b, bool keep_text)
 {
 	struct mtree *t = &b->tree;
 
-	arena_reset(&b->text);
+	arena_reset(&b->text, keep_text);
 	for (size_t i = 0; i < b->nanchors; i++)
 		free(b->anchors[i].name);
 	if (b->nanchors)
@@ -596,7 +608,7 @@ static void finish_document(struct builder *b)
 		manifest_decode_document(b->set, t, b->diags);
 	free(b->streamed);
 	b->streamed = NULL;
-	builder_clear(b);
+	builder_clear(b, true);
 }
 
 /*
@@ -809,7 +821,7 @@ static void builder_free(struct builder *b)
 {
 	free(b->streamed);
 	b->streamed = NULL;
-	builder_clear(b);
+	builder_clear(b, false);
 	free(b->text.blocks);
 	free(b->tree.nodes);
 	free(b->tree.kids);

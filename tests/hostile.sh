@@ -23,10 +23,11 @@ cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 : "${SVCNFT:=$root/svcnft}"
 : "${HOSTILE_TIMEOUT:=20}"
-# Sanitizers keep shadow memory and freed blocks: bounds are wider there.
+# Sanitizers keep shadow memory and freed blocks (up to 256 MiB in
+# AddressSanitizer's quarantine, per process): bounds are wider there.
 rss_scale=1 rss_extra=0
 if [ "${SVCNFT_SANITIZE:-}" = 1 ]; then
-	rss_scale=3 rss_extra=131072
+	rss_scale=4 rss_extra=262144
 fi
 MiB=1024
 
