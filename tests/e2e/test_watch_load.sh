@@ -64,8 +64,15 @@ done
 assert_eq "1,000 syncs, each answered" 1001 "$k"
 rss_end=$(rss_kb)
 diag "RSS after the 10th sync: ${rss10:-?} kB, after the last: $rss_end kB"
-assert_range "RSS flat within 10 % from the 10th to the 1,000th sync" 0 \
-	$(( ${rss10:-0} * 110 / 100 )) "$rss_end"
+if [ "${SVCNFT_SANITIZE:-}" = 1 ]; then
+	# AddressSanitizer's quarantine holds freed memory, up to 256 MiB, so
+	# RSS grows with every sync there; leaks are LeakSanitizer's at exit.
+	skip "RSS flat within 10 % from the 10th to the 1,000th sync" \
+		"measured on the plain build"
+else
+	assert_range "RSS flat within 10 % from the 10th to the 1,000th sync" 0 \
+		$(( ${rss10:-0} * 110 / 100 )) "$rss_end"
+fi
 assert_no_grep "no sync failed" 'sync failed|error' "$WATCH_LOG"
 stop_watch TERM
 assert_eq "SIGTERM: exit status 0" 0 "$WATCH_STATUS"
