@@ -15,11 +15,12 @@ fi
 # peak memory with /usr/bin/time and drops privileges with setpriv
 # (util-linux). Without them those parts skip, so a user who cannot install
 # them is told, and the check goes on. tests/ops verifies the systemd units
-# with systemd-analyze, reads JSON back with jq, checks the man page with groff;
+# with systemd-analyze, reads JSON back with jq, checks the man page with groff,
+# asks svcnft watch's HTTP endpoints with curl;
 # tests/scaling.sh makes its inputs with python3.
 if [ "${1:-}" = test ]; then
 	need="$need valgrind clang libclang-rt-14-dev time util-linux python3"
-	need="$need systemd jq groff-base"
+	need="$need systemd jq groff-base curl"
 fi
 
 missing=""
