@@ -198,7 +198,9 @@ static int batch_talk(struct mnl_socket *nl, struct mnl_nlmsg_batch *b, char *bu
 int kernel_trace_table_create(const char *name, const struct trace_match *m)
 {
 	uint8_t family = m->daddr.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-	char *buf = xmalloc(TRACE_BUF);
+	/* Zeroed: libmnl 1.0.4 leaves attribute padding as it finds it, and
+	 * no stale heap bytes go to the kernel (netlink_build.c does the same). */
+	char *buf = xcalloc(1, TRACE_BUF);
 	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, TRACE_BUF);
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	uint32_t seq = (uint32_t)time(NULL);
