@@ -27,18 +27,11 @@ check_one() {
 	fi
 }
 
-# An example may carry "# plan-options: ..." (node context it is meant for)
-# and "# backends: nftables" (uses what the iptables backend would refuse:
-# its iptables golden file holds the refusal, and all.iptables leaves it
-# out; no example needs it today).
+# An example may carry "# plan-options: ..." (node context it is meant for).
 options_of() {
 	sed -n 's/^# plan-options: //p' "$1" | head -n 1
 }
-nft_only() {
-	grep -q '^# backends: nftables' "$1"
-}
 
-ipt_all=""
 for f in examples/*.yaml; do
 	base=$(basename "$f" .yaml)
 	[ "$base" = pods ] && continue
@@ -47,7 +40,6 @@ for f in examples/*.yaml; do
 	# shellcheck disable=SC2046
 	check_one "rules/$base.iptables" --backend iptables $(options_of "$f") \
 		examples/pods.yaml "$f"
-	nft_only "$f" || ipt_all="$ipt_all $f"
 done
 check_one rules/all.nft examples/
 
@@ -79,6 +71,5 @@ else
 	printf '%s\n' "$got" | diff -u rules/explain.txt - | head -40
 	fail=1
 fi
-# shellcheck disable=SC2086 # the file list
-check_one rules/all.iptables --backend iptables examples/pods.yaml $ipt_all
+check_one rules/all.iptables --backend iptables examples/
 exit $fail
