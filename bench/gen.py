@@ -224,6 +224,8 @@ def write_docs(d, n, e, variant):
         out = Documents(f)
         for i in ids:
             slice_(out, i, e, variant)
+
+
 def write_yaml_files(d, n, e, per, variant):
     os.makedirs(d, exist_ok=True)
     for f in range((n + per - 1) // per):

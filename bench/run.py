@@ -16,12 +16,12 @@ which changes, no-op, dump, check and memory are measured), BENCH_SHAPES
 (default "list docs": the objects as two kubectl Lists, and one object per
 YAML document), BENCH_ROWS (default "full change add remove noop dump
 check": which figures to measure, to rerun a few on a busy machine),
-BENCH_OTHERS=0 to leave out kube-proxy's layouts and iptables-restore.
-Each full apply and change row is followed by its floor from the same
-runs: the kernel's part (apply -v) and a bare libyaml scan of the input.
-which changes, no-op, dump, check and memory are measured), BENCH_WATCH
-(default 10000x10: svcnft watch on that many Services in files of 10 with
-their EndpointSlices; 0 skips it), BENCH_ONLY=watch (only that part).
+BENCH_OTHERS=0 to leave out kube-proxy's layouts and iptables-restore,
+BENCH_WATCH (default 10000x10: svcnft watch on that many Services in files
+of 10 with their EndpointSlices; 0 skips it), BENCH_ONLY=watch (only that
+part). Each full apply and change row is followed by its floor from the
+same runs: the kernel's part (apply -v) and a bare libyaml scan of the
+input.
 """
 import atexit
 import os
