@@ -165,15 +165,19 @@ def scan_time(d):
     return run(None, [YAMLSCAN] + files)[0]
 
 
+KERNEL_RE = re.compile(r"kernel transactions ([0-9.]+) s")
+READ_RE = re.compile(r"reading the table ([0-9.]+) s")
+
+
 def applied(ns, argv, out):
-    """Wall seconds of an apply -v, and the kernel's and the read's part
-    as it reports them."""
-    w, _, _ = run(ns, argv, out=out)
+    """Wall seconds and peak RSS (KiB) of an apply -v, and the kernel's and
+    the read's part as it reports them."""
+    w, rss, _ = run(ns, argv, out=out)
     with open(out) as f:
         said = f.read()
     kern = KERNEL_RE.search(said)
     read = READ_RE.search(said)
-    return (w, float(kern.group(1)) if kern else float("nan"),
+    return (w, rss, float(kern.group(1)) if kern else float("nan"),
             float(read.group(1)) if read else float("nan"))
 
 
@@ -200,11 +204,8 @@ def full_apply(n, e, shape):
     for r in range(RUNS):
         ns = ns_add()
         try:
-            said = os.path.join(work, "apply.out")
-            w, rss, _ = run(ns, [SVCNFT, "apply", "-v", d], out=said)
-            with open(said) as f:
-                m = KERNEL_RE.search(f.read())
-            t["kern"].append(float(m.group(1)) if m else float("nan"))
+            w, rss, k, _ = applied(ns, [SVCNFT, "apply", "-v", d], os.path.join(work, "apply.out"))
+            t["kern"].append(k)
         finally:
             ns_del(ns)
         t["svc"].append(w)
@@ -236,10 +237,6 @@ def full_apply(n, e, shape):
     return d, plan
 
 
-KERNEL_RE = re.compile(r"kernel transactions ([0-9.]+) s")
-READ_RE = re.compile(r"reading the table ([0-9.]+) s")
-
-
 def change_text(ns, d, out):
     """What plan --diff prints, as an nft script: the +/- marks removed."""
     _, _, _ = run(ns, [SVCNFT, "plan", "--diff", d], out=out + ".diff")
@@ -254,7 +251,7 @@ def one_change(ns, base, n, e, shape, variant, label):
     change_text(ns, d, script)
     svc, kern, read, nft, chk, scan = [], [], [], [], [], []
     for _ in range(RUNS):
-        w, k, r = applied(ns, [SVCNFT, "apply", "-v", d], os.path.join(work, "apply.out"))
+        w, _, k, r = applied(ns, [SVCNFT, "apply", "-v", d], os.path.join(work, "apply.out"))
         svc.append(w)
         kern.append(k)
         read.append(r)
