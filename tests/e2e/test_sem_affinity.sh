@@ -9,9 +9,7 @@
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sem_lib.sh"
-e2e_init
-need_svcnft
-sem_up
+sem_start
 ip -n "$(ns_name client)" addr add 198.18.200.3/24 dev eth0
 out=$E2E_WORKDIR
 m=$(manifest_dir affinity)

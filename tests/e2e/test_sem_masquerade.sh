@@ -10,9 +10,7 @@
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sem_lib.sh"
-e2e_init
-need_svcnft
-sem_up
+sem_start
 out=$E2E_WORKDIR
 m=$(manifest_dir masq)
 cat >"$m/svc.yaml" <<YAML

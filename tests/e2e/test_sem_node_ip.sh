@@ -6,9 +6,7 @@
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sem_lib.sh"
-e2e_init
-need_svcnft
-sem_up
+sem_start
 out=$E2E_WORKDIR
 m=$(manifest_dir nodeip)
 cat >"$m/svc.yaml" <<YAML

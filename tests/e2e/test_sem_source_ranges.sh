@@ -7,9 +7,7 @@
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sem_lib.sh"
-e2e_init
-need_svcnft
-sem_up
+sem_start
 ip -n "$(ns_name client)" addr add 198.18.200.3/24 dev eth0
 ip -n "$(ns_name client)" route add 198.19.255.0/24 via "$NODE_IP" 2>/dev/null || true
 out=$E2E_WORKDIR

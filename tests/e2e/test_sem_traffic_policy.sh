@@ -12,9 +12,7 @@
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sem_lib.sh"
-e2e_init
-need_svcnft
-sem_up
+sem_start
 ip -n "$(ns_name client)" route add 198.19.255.0/24 via "$NODE_IP" 2>/dev/null || true
 out=$E2E_WORKDIR
 m=$(manifest_dir policy)
