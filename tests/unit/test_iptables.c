@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "iptables.h"
+#include "ruleset_fixture.h"
 #include "util.h"
-#include "unit.h"
 
 #define DATA_DIR "tests/unit/data"
 
@@ -30,33 +30,6 @@ static const char yaml[] =
 	"- {apiVersion: v1, kind: Pod, metadata: {name: b, labels: {app: web}}, status: {podIP: 198.18.2.2}}\n"
 	"- {apiVersion: v1, kind: Pod, metadata: {name: c, labels: {app: web}}, status: {podIP: 198.18.3.2}}\n"
 	"- {apiVersion: v1, kind: Pod, metadata: {name: d, labels: {app: one}}, status: {podIP: 198.18.4.2}}\n";
-
-struct compiled {
-	struct manifest_set set;
-	struct model m;
-	struct rs_table t;
-};
-
-static void compile_yaml(struct compiled *c, const char *text)
-{
-	struct diag_list dl = { 0 };
-	struct model_options o;
-
-	memset(c, 0, sizeof(*c));
-	model_options_default(&o);
-	ck_assert_int_eq(manifest_read_buffer(&c->set, "t.yaml", text, strlen(text), &dl), 0);
-	ck_assert_int_eq(model_build(&c->m, &c->set, &o, &dl), 0);
-	ck_assert_uint_eq(dl.nerrors, 0);
-	ruleset_from_model(&c->t, &c->m, "svcnft", AF_INET);
-	diag_list_free(&dl);
-}
-
-static void compiled_free(struct compiled *c)
-{
-	rs_table_free(&c->t);
-	model_free(&c->m);
-	manifest_set_free(&c->set);
-}
 
 /* What apply would feed iptables-restore for one table. Caller frees. */
 static char *restore_text(const struct rs_table *t, enum ipt_table which,

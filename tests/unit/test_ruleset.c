@@ -7,7 +7,7 @@
 
 #include "backend.h"
 #include "ruleset.h"
-#include "unit.h"
+#include "ruleset_fixture.h"
 
 static const char yaml[] =
 	"apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
@@ -26,39 +26,12 @@ static const char yaml[] =
 	"- {apiVersion: v1, kind: Pod, metadata: {name: b, labels: {app: web}}, status: {podIP: 198.18.2.2}}\n"
 	"- {apiVersion: v1, kind: Pod, metadata: {name: c, labels: {app: web}}, status: {podIP: 198.18.3.2}}\n";
 
-struct compiled {
-	struct manifest_set set;
-	struct model m;
-	struct rs_table t;
-};
-
-static void compile(struct compiled *c)
-{
-	struct diag_list dl = { 0 };
-	struct model_options o;
-
-	memset(c, 0, sizeof(*c));
-	model_options_default(&o);
-	ck_assert_int_eq(manifest_read_buffer(&c->set, "t.yaml", yaml, strlen(yaml), &dl), 0);
-	ck_assert_int_eq(model_build(&c->m, &c->set, &o, &dl), 0);
-	ck_assert_uint_eq(dl.nerrors, 0);
-	ruleset_from_model(&c->t, &c->m, "svcnft", AF_INET);
-	diag_list_free(&dl);
-}
-
-static void compiled_free(struct compiled *c)
-{
-	rs_table_free(&c->t);
-	model_free(&c->m);
-	manifest_set_free(&c->set);
-}
-
 START_TEST(probabilities_make_endpoints_equally_likely)
 {
 	struct compiled c;
 	const struct rs_chain *ch;
 
-	compile(&c);
+	compile_yaml(&c, yaml);
 	ch = rs_table_find_chain(&c.t, "svc-default/web/tcp/80");
 	ck_assert_ptr_nonnull(ch);
 	ck_assert_str_eq(ch->comment, "LoadBalancer default/web http");
@@ -81,7 +54,7 @@ START_TEST(every_address_dispatches_to_the_service)
 	struct compiled c;
 	const struct rs_map *ips, *np;
 
-	compile(&c);
+	compile_yaml(&c, yaml);
 	ips = rs_table_find_map(&c.t, RS_MAP_SERVICE_IPS_NAME);
 	np = rs_table_find_map(&c.t, RS_MAP_NODEPORTS_NAME);
 	/* web: clusterIP, externalIP, ingress IP; empty: clusterIP */
@@ -98,7 +71,7 @@ START_TEST(no_endpoints_reject_and_no_rules_for_headless)
 	struct compiled c;
 	const struct rs_chain *ch;
 
-	compile(&c);
+	compile_yaml(&c, yaml);
 	ch = rs_table_find_chain(&c.t, "svc-default/empty/udp/53");
 	ck_assert_ptr_nonnull(ch);
 	ck_assert_uint_eq(ch->nrules, 1);
@@ -128,7 +101,7 @@ START_TEST(text_is_what_nft_reads)
 	struct compiled c;
 	char *s;
 
-	compile(&c);
+	compile_yaml(&c, yaml);
 	s = text_of(&c.t);
 	ck_assert_msg(!strncmp(s, "table ip svcnft\ndelete table ip svcnft\ntable ip svcnft {\n", 56), "%s", s);
 	ck_assert(strstr(s, "\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n"));
@@ -147,7 +120,7 @@ START_TEST(summary_recovers_services_from_the_ruleset)
 	struct compiled c;
 	struct rs_summary s;
 
-	compile(&c);
+	compile_yaml(&c, yaml);
 	rs_summarize(&s, &c.t);
 	ck_assert_uint_eq(s.n, 3);
 	ck_assert_str_eq(s.v[0].name, "empty");
@@ -170,8 +143,8 @@ START_TEST(equal_ignores_element_order_after_sort)
 	struct rs_map *m;
 	struct rs_elem tmp;
 
-	compile(&a);
-	compile(&b);
+	compile_yaml(&a, yaml);
+	compile_yaml(&b, yaml);
 	m = rs_table_find_map(&b.t, RS_MAP_SERVICE_IPS_NAME);
 	tmp = m->elems[0];
 	m->elems[0] = m->elems[m->nelems - 1];
@@ -186,20 +159,6 @@ START_TEST(equal_ignores_element_order_after_sort)
 	compiled_free(&b);
 }
 END_TEST
-
-
-static void compile_yaml(struct compiled *c, const char *text)
-{
-	struct diag_list dl = { 0 };
-	struct model_options o;
-
-	memset(c, 0, sizeof(*c));
-	model_options_default(&o);
-	ck_assert_int_eq(manifest_read_buffer(&c->set, "t.yaml", text, strlen(text), &dl), 0);
-	ck_assert_int_eq(model_build(&c->m, &c->set, &o, &dl), 0);
-	ruleset_from_model(&c->t, &c->m, "svcnft", AF_INET);
-	diag_list_free(&dl);
-}
 
 #define DNS_SVC "apiVersion: v1\nkind: Service\nmetadata: {name: dns}\n" \
 	"spec: {type: NodePort, clusterIP: 198.19.0.53, ports: [{port: 53, protocol: UDP, nodePort: 30053}]}\n"
