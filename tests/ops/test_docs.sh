@@ -41,6 +41,8 @@ if command -v bash >/dev/null 2>&1; then
 	}
 	assert_eq "svcnft ex<TAB> completes expose and explain" "expose explain" "$(complete_words svcnft ex)"
 	assert_eq "explain --li<TAB>" "--live" "$(complete_words svcnft explain --li)"
+	assert_eq "watch --he<TAB>, --help once" "--healthz-bind-address --help" \
+		"$(complete_words svcnft watch --he)"
 	assert_eq "apply --lock<TAB>" "--lock-file --lock-timeout" "$(complete_words svcnft apply --lock)"
 	assert_eq "dump -o <TAB>" "text json" "$(complete_words svcnft dump -o '')"
 	assert_eq "expose <TAB>" "pod service" "$(complete_words svcnft expose '')"
