@@ -380,11 +380,11 @@ assert_exit "apply of a dual-stack Service with ClientIP affinity" 0 \
 	svcnft_in node apply --cluster-cidr "$CIDRS" "$a"
 probe_in client tcp 2001:db8:ffff::15 80 -n "$N6" >"$out/sticky6"
 assert_eq "client -> [2001:db8:ffff::15]:80: every connection reaches one pod" \
-	1 "$(sem_pods "$out/sticky6" | wc -w)"
+	1 "$(count_of_pods "$out/sticky6")"
 assert_no_grep "... and none is lost" '^timeout$' "$out/sticky6"
 probe_in client tcp 198.19.0.15 80 -n 20 >"$out/sticky4"
 assert_eq "client -> 198.19.0.15:80 (the same Service over IPv4): one pod" \
-	1 "$(sem_pods "$out/sticky4" | wc -w)"
+	1 "$(count_of_pods "$out/sticky4")"
 
 # ------------------------------------------------------------ flush
 

@@ -38,10 +38,10 @@ seen=""
 for i in 1 2 3 4 5 6; do
 	probe_in client tcp 198.19.0.30 80 -n 5 -s 198.18.200.3 >"$out/b$i"
 	seen="$seen $(sem_pods "$out/b$i")"
-	assert_eq "another client address sticks too (round $i)" 1 "$(sem_pods "$out/b$i" | wc -w)"
+	assert_eq "another client address sticks too (round $i)" 1 "$(count_of_pods "$out/b$i")"
 done
 probe_in client tcp "$NODE_IP" 30082 -n 10 >"$out/np"
-assert_eq "the node port is sticky too" 1 "$(sem_pods "$out/np" | wc -w)"
+assert_eq "the node port is sticky too" 1 "$(count_of_pods "$out/np")"
 assert_exit "re-apply of the same manifests" 0 svcnft_in node apply "$m"
 probe_in client tcp 198.19.0.30 80 -n 10 >"$out/again"
 assert_eq "the client keeps its pod across an unchanged re-apply" "$first" "$(sem_pods "$out/again")"
@@ -49,7 +49,7 @@ assert_eq "the client keeps its pod across an unchanged re-apply" "$first" "$(se
 service None 600 >"$m/svc.yaml"
 assert_exit "apply with sessionAffinity None" 0 svcnft_in node apply "$m"
 probe_in client tcp 198.19.0.30 80 -n 30 >"$out/none"
-assert_range "None: connections spread over the pods again" 2 3 "$(sem_pods "$out/none" | wc -w)"
+assert_range "None: connections spread over the pods again" 2 3 "$(count_of_pods "$out/none")"
 
 service ClientIP 2 >"$m/svc.yaml"
 assert_exit "apply with a 2 s timeout" 0 svcnft_in node apply "$m"
