@@ -84,15 +84,18 @@ static inline char *all_diags(struct built *b)
 	return out;
 }
 
+static inline void expect_in(const char *diags, const char *needle)
+{
+	ck_assert_msg(strstr(diags, needle), "expected \"%s\" in:\n%s", needle, diags);
+}
+
 static inline void expect_error(const char *yaml, const char *needle)
 {
 	struct built b;
-	char *d;
 
 	build(&b, yaml);
-	d = all_diags(&b);
 	ck_assert_int_ne(b.ret, 0);
-	ck_assert_msg(strstr(d, needle), "expected \"%s\" in:\n%s", needle, d);
+	expect_in(all_diags(&b), needle);
 	built_free(&b);
 }
 

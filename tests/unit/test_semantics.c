@@ -16,11 +16,6 @@
 	"metadata: {name: " name ", labels: {kubernetes.io/service-name: " svc "}}\n" \
 	"addressType: IPv4\n" body
 
-static void expect_in(const char *diags, const char *needle)
-{
-	ck_assert_msg(strstr(diags, needle), "expected \"%s\" in:\n%s", needle, diags);
-}
-
 static const char *prefix_str(const struct ip_prefix *p, char *buf, size_t len)
 {
 	char a[IP_ADDR_STRLEN];
