@@ -851,30 +851,52 @@ static bool line_starts(const char *line, const char *end, const char *word)
 	       (line + n == end || line[n] == ' ' || line[n] == '\t' || line[n] == '\r');
 }
 
-/*
- * libyaml compares each %TAG directive with every earlier one of its
- * document, so a flood of them costs it the square of their number before
- * it gives a single event: they are counted here first, in one pass. A
- * %TAG directive is a line that starts with it; a document marker ("---",
- * "...") ends their document. Returns the line of the first directive past
- * the limit, or 0.
- */
-static unsigned tag_directive_flood(const char *buf, size_t len)
+/* Whether a document marker line ("---", "...") starts in [p, end), where
+ * end is a line start. */
+static bool has_doc_marker(const char *p, const char *end)
 {
-	const char *p = buf, *end = buf + len;
-	unsigned line = 1, ntags = 0;
-
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 
 		if (!eol)
 			eol = end;
 		if (line_starts(p, eol, "---") || line_starts(p, eol, "..."))
-			ntags = 0;
-		else if (line_starts(p, eol, "%TAG") && ++ntags > MAX_TAG_DIRECTIVES)
-			return line;
+			return true;
 		p = eol + 1;
-		line++;
+	}
+	return false;
+}
+
+/*
+ * libyaml compares each %TAG directive with every earlier one of its
+ * document, so a flood of them costs it the square of their number before
+ * it gives a single event: they are counted here first, in one pass. A
+ * %TAG directive is a line that starts with it; a document marker ("---",
+ * "...") ends their document. '%' is rare in manifests: memchr() goes from
+ * one to the next, and only the lines between two %TAG lines are walked.
+ * Returns the line of the first directive past the limit, or 0.
+ */
+static unsigned tag_directive_flood(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *last = buf;
+	unsigned ntags = 0, line = 1;
+
+	for (; (p = memchr(p, '%', (size_t)(end - p))); p++) {
+		const char *eol;
+
+		if (p > buf && p[-1] != '\n')
+			continue;
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!line_starts(p, eol ? eol : end, "%TAG"))
+			continue;
+		if (ntags && has_doc_marker(last, p))
+			ntags = 0;
+		last = p;
+		if (++ntags <= MAX_TAG_DIRECTIVES)
+			continue;
+		for (const char *q = buf; (q = memchr(q, '\n', (size_t)(p - q))); q++)
+			line++;
+		return line;
 	}
 	return 0;
 }
