@@ -665,20 +665,14 @@ static void on_event(struct builder *b, yaml_event_t *ev)
 	}
 }
 
-/* libyaml counts \n, \r\n and a lone \r as one line break, and columns in
- * characters, not bytes. */
-static bool is_break(const char *buf, size_t len, size_t i)
-{
-	return buf[i] == '\n' || (buf[i] == '\r' && (i + 1 >= len || buf[i + 1] != '\n'));
-}
-
+/* libyaml counts columns in characters, not bytes. */
 static struct src_pos offset_pos(const struct builder *b, size_t off)
 {
 	struct src_pos pos = { .file = b->tree.file, .line = b->base_line + 1,
 			       .column = 1 };
 
 	for (size_t i = 0; i < off && i < b->len; i++) {
-		if (is_break(b->buf, b->len, i)) {
+		if (manifest_is_break(b->buf + i, b->buf + b->len)) {
 			pos.line++;
 			pos.column = 1;
 		} else if (((unsigned char)b->buf[i] & 0xc0) != 0x80 && b->buf[i] != '\r') {
@@ -694,7 +688,7 @@ static int byte_at(const struct builder *b, const yaml_mark_t *m)
 	size_t i = 0, line = 0, col = 0;
 
 	for (; i < b->len && line + b->base_line < m->line; i++)
-		if (is_break(b->buf, b->len, i))
+		if (manifest_is_break(b->buf + i, b->buf + b->len))
 			line++;
 	for (; i < b->len && col < m->column; i++)
 		if (((unsigned char)b->buf[i] & 0xc0) != 0x80)
