@@ -56,7 +56,7 @@ struct text_arena {
 /* Where a List item began: what to cut back to once it is decoded. */
 struct item_mark {
 	uint32_t node;		/* the item's mapping */
-	size_t nnodes, nkids, nanchors, blocks, used, size;
+	size_t nnodes, nkids, anchors_written, blocks, used, size;
 	unsigned nerrors;
 	bool valid;
 };
@@ -74,6 +74,7 @@ struct builder {
 	size_t nopen, cap_open;
 	struct anchor *anchors;
 	size_t nanchors, cap_anchors;
+	size_t anchors_written;	/* a name written again counts again */
 	uint32_t *slots;	/* hash of anchors: index + 1, 0 = empty */
 	size_t nslots;
 	struct key_ref *keys;	/* scratch for the duplicate check */
@@ -200,6 +201,7 @@ static void register_anchor(struct builder *b, yaml_char_t **anchor,
 
 	if (!name)
 		return;
+	b->anchors_written++;
 	if ((b->nanchors + 1) * 2 > b->nslots)
 		rehash_anchors(b);
 	slot = anchor_slot(b, name);
@@ -318,7 +320,7 @@ static void note_list_position(struct builder *b, uint32_t idx, bool is_map)
 		   b->open[1].node == b->items_seq) {
 		b->item = (struct item_mark){
 			.node = idx, .nnodes = b->tree.nnodes, .nkids = b->tree.nkids,
-			.nanchors = b->nanchors, .blocks = b->text.nblocks,
+			.anchors_written = b->anchors_written, .blocks = b->text.nblocks,
 			.used = b->text.used, .size = b->text.size,
 			.nerrors = b->tree.nerrors, .valid = true,
 		};
@@ -499,7 +501,8 @@ static void stream_item(struct builder *b)
 	struct mnode *n = &t->nodes[m->node];
 
 	m->valid = false;
-	if (b->skipping || b->nanchors != m->nanchors || t->nerrors != m->nerrors ||
+	if (b->skipping || b->anchors_written != m->anchors_written ||
+	    t->nerrors != m->nerrors ||
 	    n->expanded != t->nnodes - m->node || !has_type_keys(t, n))
 		return;
 	if (!b->streamed)
@@ -585,7 +588,7 @@ static void builder_clear(struct builder *b, bool keep_text)
 	t->nnodes = t->nkids = 0;
 	t->has_root = false;
 	t->nerrors = 0;
-	b->nanchors = b->npending = b->nopen = 0;
+	b->nanchors = b->anchors_written = b->npending = b->nopen = 0;
 	b->depth = 0;
 	b->own = b->heaviest = 0;
 	b->skipping = false;
