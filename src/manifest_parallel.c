@@ -248,37 +248,10 @@ static void plan_pieces(struct read_job *j, size_t nthreads,
 	}
 }
 
-static void append(void *dst, size_t *n, size_t *cap, void *src, size_t sn,
-		   size_t elem)
-{
-	if (!sn)
-		return;
-	grow_array(dst, cap, *n + sn, elem);
-	memcpy(*(char **)dst + *n * elem, src, sn * elem);
-	*n += sn;
-}
-
-_Static_assert(sizeof(struct manifest_set) ==
-	       7 * sizeof(void *) + 14 * sizeof(size_t),
-	       "set_move() moves every field of struct manifest_set: move the new one too");
-
 /* src's objects and file names after dst's; src is left empty. */
 static void set_move(struct manifest_set *dst, struct manifest_set *src)
 {
-	append(&dst->services, &dst->nservices, &dst->cap_services,
-	       src->services, src->nservices, sizeof(*src->services));
-	append(&dst->pods, &dst->npods, &dst->cap_pods, src->pods, src->npods,
-	       sizeof(*src->pods));
-	append(&dst->endpoints, &dst->nendpoints, &dst->cap_endpoints,
-	       src->endpoints, src->nendpoints, sizeof(*src->endpoints));
-	append(&dst->slices, &dst->nslices, &dst->cap_slices, src->slices,
-	       src->nslices, sizeof(*src->slices));
-	append(&dst->nodes, &dst->nnodes, &dst->cap_nodes, src->nodes,
-	       src->nnodes, sizeof(*src->nodes));
-	append(&dst->skipped, &dst->nskipped, &dst->cap_skipped, src->skipped,
-	       src->nskipped, sizeof(*src->skipped));
-	append(&dst->files, &dst->nfiles, &dst->cap_files, src->files,
-	       src->nfiles, sizeof(*src->files));
+	manifest_set_append(dst, src);
 	src->nservices = src->npods = src->nendpoints = src->nslices = 0;
 	src->nnodes = src->nskipped = src->nfiles = 0;
 	manifest_set_free(src);
