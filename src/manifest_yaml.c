@@ -898,6 +898,21 @@ static unsigned tag_directive_flood(const char *buf, size_t len)
 	return 0;
 }
 
+/* A %TAG flood: one error at its line, and true (the input is not parsed). */
+static bool refuse_tag_flood(const char *file, const char *buf, size_t len,
+			     struct diag_list *diags)
+{
+	struct src_pos pos = { .file = file, .column = 1 };
+
+	pos.line = tag_directive_flood(buf, len);
+	if (!pos.line)
+		return false;
+	diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
+		 "more than %d %%TAG directives before one document; refusing the input",
+		 MAX_TAG_DIRECTIVES);
+	return true;
+}
+
 /* Compact JSON (jq -c, kubectl's output minified) is one line: there the
  * line number alone does not say which object or field a message means. */
 static bool is_one_line(const char *buf, size_t len)
@@ -927,26 +942,14 @@ static int read_text(struct manifest_set *set, const char *name,
 		.base_line = base_line,
 	};
 	yaml_parser_t parser;
-	unsigned flood;
 	bool whole;
 
 	*nonempty = 0;
 	b.tree.file = manifest_set_add_file(set, name ? name : "<input>");
-	flood = tag_directive_flood(b.buf, b.len);
-	if (flood) {
-		struct src_pos pos = { .file = b.tree.file, .line = flood, .column = 1 };
-
-		diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
-			 "more than %d %%TAG directives before one document; refusing the input",
-			 MAX_TAG_DIRECTIVES);
-		/* (a file with directives is never cut: see manifest_split.c) */
+	if (refuse_tag_flood(b.tree.file, b.buf, b.len, diags) ||
+	    manifest_refuse_template(b.tree.file, b.buf, b.len, diags))
 		return part ? -EILSEQ : 0;
-	}
 	b.tree.one_line = !part && is_one_line(b.buf, b.len);
-	if (manifest_refuse_template(b.tree.file, b.buf, b.len, diags)) {
-		builder_free(&b);
-		return part ? -EILSEQ : 0;
-	}
 	if (!yaml_parser_initialize(&parser))
 		out_of_memory();	/* fails only when out of memory, see util.h */
 	yaml_parser_set_input_string(&parser, (const unsigned char *)b.buf, b.len);
