@@ -245,6 +245,13 @@ struct manifest_part {
 	bool list_head, list_tail;	/* the List's start or end is added */
 };
 
+/* Whether the byte at p (before end) ends a line as libyaml counts them:
+ * \n, \r\n (at its \n) and a lone \r. */
+static inline bool manifest_is_break(const char *p, const char *end)
+{
+	return *p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n'));
+}
+
 size_t manifest_split(const char *text, size_t len, size_t target,
 		      struct manifest_part **parts);
 /* The text to read for pt when it is not pt->text as it is (a List part

@@ -96,17 +96,21 @@ static void read_piece(struct piece *pc, const struct manifest_input *in)
 		pc->ret = manifest_read_stream(&pc->set, "<stdin>", stdin, &pc->diags);
 }
 
+/* An input read here to be split: its text, and its parts in pieces. */
+struct input_text {
+	char *text;		/* NULL: not split, or no longer needed */
+	size_t len;
+	size_t first_part, nparts;
+	atomic_size_t parts_left;	/* not read yet */
+};
+
 struct read_job {
 	const struct manifest_inputs *in;
 	struct piece *pieces;
 	size_t npieces, cap_pieces;
 	size_t *order;		/* indices into pieces, largest first */
 	atomic_size_t next;	/* of order: the next piece to take */
-	char **texts;		/* per input: its text when split, or NULL */
-	size_t *text_len;
-	size_t *first_part;	/* per split input: its parts in pieces */
-	size_t *nparts;
-	atomic_size_t *parts_left;	/* not read yet */
+	struct input_text *texts;	/* per input */
 };
 
 static bool parts_stand(const struct piece *pc, size_t n);
@@ -115,11 +119,13 @@ static bool parts_stand(const struct piece *pc, size_t n);
  * the file whole again, when the parts do not stand. */
 static void part_read(struct read_job *j, size_t i)
 {
-	if (atomic_fetch_sub(&j->parts_left[i], 1) != 1 ||
-	    !parts_stand(&j->pieces[j->first_part[i]], j->nparts[i]))
+	struct input_text *t = &j->texts[i];
+
+	if (atomic_fetch_sub(&t->parts_left, 1) != 1 ||
+	    !parts_stand(&j->pieces[t->first_part], t->nparts))
 		return;
-	free(j->texts[i]);
-	j->texts[i] = NULL;
+	free(t->text);
+	t->text = NULL;
 }
 
 static void *read_worker(void *arg)
@@ -193,11 +199,12 @@ static struct piece *add_piece(struct read_job *j, size_t input)
 static bool split_input(struct read_job *j, size_t i, size_t target)
 {
 	struct manifest_part *parts;
-	size_t n = manifest_split(j->texts[i], j->text_len[i], target, &parts);
+	struct input_text *t = &j->texts[i];
+	size_t n = manifest_split(t->text, t->len, target, &parts);
 
-	j->first_part[i] = j->npieces;
-	j->nparts[i] = n;
-	atomic_init(&j->parts_left[i], n);
+	t->first_part = j->npieces;
+	t->nparts = n;
+	atomic_init(&t->parts_left, n);
 	for (size_t k = 0; k < n; k++) {
 		struct piece *pc = add_piece(j, i);
 
@@ -234,51 +241,24 @@ static void plan_pieces(struct read_job *j, size_t nthreads,
 
 		if (mi->path && mi->size >= (long long)(target + target / 2) &&
 		    held + (size_t)mi->size <= SPLIT_HELD_MAX) {
-			r = manifest_slurp_file(mi->path, &j->texts[i],
-						&j->text_len[i], diags);
-			held += j->text_len[i];
+			r = manifest_slurp_file(mi->path, &j->texts[i].text,
+						&j->texts[i].len, diags);
+			held += j->texts[i].len;
 			if (!r && split_input(j, i, target))
 				continue;
 		}
 		pc = add_piece(j, i);
-		pc->text = j->texts[i];
-		pc->len = j->text_len[i];
+		pc->text = j->texts[i].text;
+		pc->len = j->texts[i].len;
 		pc->ret = r;
 		pc->done = r < 0;	/* reported by manifest_slurp_file */
 	}
 }
 
-static void append(void *dst, size_t *n, size_t *cap, void *src, size_t sn,
-		   size_t elem)
-{
-	if (!sn)
-		return;
-	grow_array(dst, cap, *n + sn, elem);
-	memcpy(*(char **)dst + *n * elem, src, sn * elem);
-	*n += sn;
-}
-
-_Static_assert(sizeof(struct manifest_set) ==
-	       7 * sizeof(void *) + 14 * sizeof(size_t),
-	       "set_move() moves every field of struct manifest_set: move the new one too");
-
 /* src's objects and file names after dst's; src is left empty. */
 static void set_move(struct manifest_set *dst, struct manifest_set *src)
 {
-	append(&dst->services, &dst->nservices, &dst->cap_services,
-	       src->services, src->nservices, sizeof(*src->services));
-	append(&dst->pods, &dst->npods, &dst->cap_pods, src->pods, src->npods,
-	       sizeof(*src->pods));
-	append(&dst->endpoints, &dst->nendpoints, &dst->cap_endpoints,
-	       src->endpoints, src->nendpoints, sizeof(*src->endpoints));
-	append(&dst->slices, &dst->nslices, &dst->cap_slices, src->slices,
-	       src->nslices, sizeof(*src->slices));
-	append(&dst->nodes, &dst->nnodes, &dst->cap_nodes, src->nodes,
-	       src->nnodes, sizeof(*src->nodes));
-	append(&dst->skipped, &dst->nskipped, &dst->cap_skipped, src->skipped,
-	       src->nskipped, sizeof(*src->skipped));
-	append(&dst->files, &dst->nfiles, &dst->cap_files, src->files,
-	       src->nfiles, sizeof(*src->files));
+	manifest_set_append(dst, src);
 	src->nservices = src->npods = src->nendpoints = src->nslices = 0;
 	src->nnodes = src->nskipped = src->nfiles = 0;
 	manifest_set_free(src);
@@ -348,8 +328,8 @@ static int join_input(struct read_job *j, size_t i, struct piece *pc,
 			manifest_set_free(&pc[k].set);
 			diag_list_free(&pc[k].diags);
 		}
-		return manifest_read_buffer(set, j->in->v[i].path, j->texts[i],
-					    j->text_len[i], diags);
+		return manifest_read_buffer(set, j->in->v[i].path, j->texts[i].text,
+					    j->texts[i].len, diags);
 	}
 	for (size_t k = 0; k < n; k++) {
 		set_move(set, &pc[k].set);
@@ -362,12 +342,8 @@ static int join_input(struct read_job *j, size_t i, struct piece *pc,
 static void job_free(struct read_job *j)
 {
 	for (size_t i = 0; i < j->in->n; i++)
-		free(j->texts[i]);
+		free(j->texts[i].text);
 	free(j->texts);
-	free(j->text_len);
-	free(j->first_part);
-	free(j->nparts);
-	free(j->parts_left);
 	free(j->pieces);
 	free(j->order);
 }
@@ -381,10 +357,6 @@ int manifest_read_inputs(struct manifest_set *set,
 	int first = 0;
 
 	j.texts = xcalloc(in->n ? in->n : 1, sizeof(*j.texts));
-	j.text_len = xcalloc(in->n ? in->n : 1, sizeof(*j.text_len));
-	j.first_part = xcalloc(in->n ? in->n : 1, sizeof(*j.first_part));
-	j.nparts = xcalloc(in->n ? in->n : 1, sizeof(*j.nparts));
-	j.parts_left = xcalloc(in->n ? in->n : 1, sizeof(*j.parts_left));
 	if (nthreads > 1)
 		plan_pieces(&j, nthreads, diags);
 	else

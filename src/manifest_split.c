@@ -78,7 +78,7 @@ static unsigned count_newlines(const char *p, const char *end)
 	return n;
 }
 
-/* Line breaks as libyaml counts them: \n, \r\n and a lone \r. */
+/* Line breaks as libyaml counts them (manifest_is_break). */
 static unsigned count_breaks(const char *p, const char *end)
 {
 	unsigned n = 0;
@@ -86,7 +86,7 @@ static unsigned count_breaks(const char *p, const char *end)
 	if (!memchr(p, '\r', (size_t)(end - p)))
 		return count_newlines(p, end);
 	for (; p < end; p++)
-		n += *p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n'));
+		n += manifest_is_break(p, end);
 	return n;
 }
 

@@ -61,13 +61,12 @@ static bool node_may_start(const char *s, size_t indent, size_t i)
 	return (s[i - 1] == ':' || s[i - 1] == '-') && (s[i] == ' ' || s[i] == '\t');
 }
 
-static void scan_line(const char *s, size_t n, struct line_scan *ls)
+/* Where the comment of s[0..n) starts (or n), noting the first "{{"
+ * where a node may start in ls->placeholder. */
+static size_t scan_quoted(const char *s, size_t n, struct line_scan *ls)
 {
 	char quote = 0;
-	size_t end = n;
 
-	ls->indent = span(s, n, " ");
-	ls->placeholder = SIZE_MAX;
 	for (size_t i = ls->indent; i < n; i++) {
 		char c = s[i];
 
@@ -82,13 +81,24 @@ static void scan_line(const char *s, size_t n, struct line_scan *ls)
 		} else if (!quote && (c == '"' || c == '\'')) {
 			quote = c;
 		} else if (!quote && c == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) {
-			end = i;
-			break;
+			return i;
 		} else if (!quote && c == '{' && i + 1 < n && s[i + 1] == '{' &&
 			   ls->placeholder == SIZE_MAX && node_may_start(s, ls->indent, i)) {
 			ls->placeholder = i;
 		}
 	}
+	return n;
+}
+
+static void scan_line(const char *s, size_t n, struct line_scan *ls)
+{
+	size_t end = n;
+
+	ls->indent = span(s, n, " ");
+	ls->placeholder = SIZE_MAX;
+	/* quotes matter only to a '#' or a '{', which most lines lack */
+	if (memchr(s, '#', n) || memchr(s, '{', n))
+		end = scan_quoted(s, n, ls);
 	while (end > ls->indent && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r'))
 		end--;
 	ls->opens_block = ends_in_block_indicator(s + ls->indent, end - ls->indent);
@@ -107,10 +117,10 @@ static bool find_placeholder(const char *buf, size_t len, unsigned *line,
 		const char *nl = memchr(buf + off, '\n', len - off);
 		size_t n = nl ? (size_t)(nl - (buf + off)) : len - off;
 		struct line_scan ls;
-		bool blank = span(buf + off, n, " \t\r") == n;
 
 		scan_line(buf + off, n, &ls);
-		if (in_block && (blank || ls.indent > block_indent)) {
+		if (in_block && (ls.indent > block_indent ||
+				 span(buf + off, n, " \t\r") == n)) {
 			off += n + 1;
 			continue;
 		}

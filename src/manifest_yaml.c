@@ -56,7 +56,7 @@ struct text_arena {
 /* Where a List item began: what to cut back to once it is decoded. */
 struct item_mark {
 	uint32_t node;		/* the item's mapping */
-	size_t nnodes, nkids, nanchors, blocks, used, size;
+	size_t nnodes, nkids, anchors_written, blocks, used, size;
 	unsigned nerrors;
 	bool valid;
 };
@@ -74,6 +74,7 @@ struct builder {
 	size_t nopen, cap_open;
 	struct anchor *anchors;
 	size_t nanchors, cap_anchors;
+	size_t anchors_written;	/* a name written again counts again */
 	uint32_t *slots;	/* hash of anchors: index + 1, 0 = empty */
 	size_t nslots;
 	struct key_ref *keys;	/* scratch for the duplicate check */
@@ -200,6 +201,7 @@ static void register_anchor(struct builder *b, yaml_char_t **anchor,
 
 	if (!name)
 		return;
+	b->anchors_written++;
 	if ((b->nanchors + 1) * 2 > b->nslots)
 		rehash_anchors(b);
 	slot = anchor_slot(b, name);
@@ -318,7 +320,7 @@ static void note_list_position(struct builder *b, uint32_t idx, bool is_map)
 		   b->open[1].node == b->items_seq) {
 		b->item = (struct item_mark){
 			.node = idx, .nnodes = b->tree.nnodes, .nkids = b->tree.nkids,
-			.nanchors = b->nanchors, .blocks = b->text.nblocks,
+			.anchors_written = b->anchors_written, .blocks = b->text.nblocks,
 			.used = b->text.used, .size = b->text.size,
 			.nerrors = b->tree.nerrors, .valid = true,
 		};
@@ -499,7 +501,8 @@ static void stream_item(struct builder *b)
 	struct mnode *n = &t->nodes[m->node];
 
 	m->valid = false;
-	if (b->skipping || b->nanchors != m->nanchors || t->nerrors != m->nerrors ||
+	if (b->skipping || b->anchors_written != m->anchors_written ||
+	    t->nerrors != m->nerrors ||
 	    n->expanded != t->nnodes - m->node || !has_type_keys(t, n))
 		return;
 	if (!b->streamed)
@@ -585,7 +588,7 @@ static void builder_clear(struct builder *b, bool keep_text)
 	t->nnodes = t->nkids = 0;
 	t->has_root = false;
 	t->nerrors = 0;
-	b->nanchors = b->npending = b->nopen = 0;
+	b->nanchors = b->anchors_written = b->npending = b->nopen = 0;
 	b->depth = 0;
 	b->own = b->heaviest = 0;
 	b->skipping = false;
@@ -665,20 +668,14 @@ static void on_event(struct builder *b, yaml_event_t *ev)
 	}
 }
 
-/* libyaml counts \n, \r\n and a lone \r as one line break, and columns in
- * characters, not bytes. */
-static bool is_break(const char *buf, size_t len, size_t i)
-{
-	return buf[i] == '\n' || (buf[i] == '\r' && (i + 1 >= len || buf[i + 1] != '\n'));
-}
-
+/* libyaml counts columns in characters, not bytes. */
 static struct src_pos offset_pos(const struct builder *b, size_t off)
 {
 	struct src_pos pos = { .file = b->tree.file, .line = b->base_line + 1,
 			       .column = 1 };
 
 	for (size_t i = 0; i < off && i < b->len; i++) {
-		if (is_break(b->buf, b->len, i)) {
+		if (manifest_is_break(b->buf + i, b->buf + b->len)) {
 			pos.line++;
 			pos.column = 1;
 		} else if (((unsigned char)b->buf[i] & 0xc0) != 0x80 && b->buf[i] != '\r') {
@@ -694,7 +691,7 @@ static int byte_at(const struct builder *b, const yaml_mark_t *m)
 	size_t i = 0, line = 0, col = 0;
 
 	for (; i < b->len && line + b->base_line < m->line; i++)
-		if (is_break(b->buf, b->len, i))
+		if (manifest_is_break(b->buf + i, b->buf + b->len))
 			line++;
 	for (; i < b->len && col < m->column; i++)
 		if (((unsigned char)b->buf[i] & 0xc0) != 0x80)
@@ -851,32 +848,69 @@ static bool line_starts(const char *line, const char *end, const char *word)
 	       (line + n == end || line[n] == ' ' || line[n] == '\t' || line[n] == '\r');
 }
 
-/*
- * libyaml compares each %TAG directive with every earlier one of its
- * document, so a flood of them costs it the square of their number before
- * it gives a single event: they are counted here first, in one pass. A
- * %TAG directive is a line that starts with it; a document marker ("---",
- * "...") ends their document. Returns the line of the first directive past
- * the limit, or 0.
- */
-static unsigned tag_directive_flood(const char *buf, size_t len)
+/* Whether a document marker line ("---", "...") starts in [p, end), where
+ * end is a line start. */
+static bool has_doc_marker(const char *p, const char *end)
 {
-	const char *p = buf, *end = buf + len;
-	unsigned line = 1, ntags = 0;
-
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 
 		if (!eol)
 			eol = end;
 		if (line_starts(p, eol, "---") || line_starts(p, eol, "..."))
-			ntags = 0;
-		else if (line_starts(p, eol, "%TAG") && ++ntags > MAX_TAG_DIRECTIVES)
-			return line;
+			return true;
 		p = eol + 1;
-		line++;
+	}
+	return false;
+}
+
+/*
+ * libyaml compares each %TAG directive with every earlier one of its
+ * document, so a flood of them costs it the square of their number before
+ * it gives a single event: they are counted here first, in one pass. A
+ * %TAG directive is a line that starts with it; a document marker ("---",
+ * "...") ends their document. '%' is rare in manifests: memchr() goes from
+ * one to the next, and only the lines between two %TAG lines are walked.
+ * Returns the line of the first directive past the limit, or 0.
+ */
+static unsigned tag_directive_flood(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *last = buf;
+	unsigned ntags = 0, line = 1;
+
+	for (; (p = memchr(p, '%', (size_t)(end - p))); p++) {
+		const char *eol;
+
+		if (p > buf && p[-1] != '\n')
+			continue;
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!line_starts(p, eol ? eol : end, "%TAG"))
+			continue;
+		if (ntags && has_doc_marker(last, p))
+			ntags = 0;
+		last = p;
+		if (++ntags <= MAX_TAG_DIRECTIVES)
+			continue;
+		for (const char *q = buf; (q = memchr(q, '\n', (size_t)(p - q))); q++)
+			line++;
+		return line;
 	}
 	return 0;
+}
+
+/* A %TAG flood: one error at its line, and true (the input is not parsed). */
+static bool refuse_tag_flood(const char *file, const char *buf, size_t len,
+			     struct diag_list *diags)
+{
+	struct src_pos pos = { .file = file, .column = 1 };
+
+	pos.line = tag_directive_flood(buf, len);
+	if (!pos.line)
+		return false;
+	diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
+		 "more than %d %%TAG directives before one document; refusing the input",
+		 MAX_TAG_DIRECTIVES);
+	return true;
 }
 
 /* Compact JSON (jq -c, kubectl's output minified) is one line: there the
@@ -908,26 +942,14 @@ static int read_text(struct manifest_set *set, const char *name,
 		.base_line = base_line,
 	};
 	yaml_parser_t parser;
-	unsigned flood;
 	bool whole;
 
 	*nonempty = 0;
 	b.tree.file = manifest_set_add_file(set, name ? name : "<input>");
-	flood = tag_directive_flood(b.buf, b.len);
-	if (flood) {
-		struct src_pos pos = { .file = b.tree.file, .line = flood, .column = 1 };
-
-		diag_add(diags, DIAG_ERROR, &pos, NULL, NULL, NULL, NULL,
-			 "more than %d %%TAG directives before one document; refusing the input",
-			 MAX_TAG_DIRECTIVES);
-		/* (a file with directives is never cut: see manifest_split.c) */
+	if (refuse_tag_flood(b.tree.file, b.buf, b.len, diags) ||
+	    manifest_refuse_template(b.tree.file, b.buf, b.len, diags))
 		return part ? -EILSEQ : 0;
-	}
 	b.tree.one_line = !part && is_one_line(b.buf, b.len);
-	if (manifest_refuse_template(b.tree.file, b.buf, b.len, diags)) {
-		builder_free(&b);
-		return part ? -EILSEQ : 0;
-	}
 	if (!yaml_parser_initialize(&parser))
 		out_of_memory();	/* fails only when out of memory, see util.h */
 	yaml_parser_set_input_string(&parser, (const unsigned char *)b.buf, b.len);

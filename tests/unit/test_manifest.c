@@ -227,6 +227,24 @@ START_TEST(list_items_read_as_they_end)
 	expect_error_with(&r, "kind");
 	ck_assert_uint_eq(r.set.nservices, 0);
 	rd_free(&r);
+
+	/* an item that names an anchor again waits too: an alias after it
+	 * means that item's node, which reading it early would give back */
+	memset(&r, 0, sizeof(r));
+	rd_text(&r,
+		"apiVersion: v1\n"
+		"kind: List\n"
+		"items:\n"
+		"- &m {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n"
+		"- {apiVersion: v1, kind: Service, metadata: &m {name: first}}\n"
+		"- apiVersion: v1\n"
+		"  kind: Service\n"
+		"  spec: {clusterIP: 198.18.0.1}\n"
+		"  metadata: *m\n");
+	expect_no_diags(&r);
+	ck_assert_uint_eq(r.set.nservices, 2);
+	ck_assert_str_eq(r.set.services[1].meta.name.s, "first");
+	rd_free(&r);
 }
 END_TEST
 
