@@ -275,6 +275,13 @@ int manifest_read_path_flags(struct manifest_set *set, const char *path,
 int manifest_read_paths(struct manifest_set *set, char *const *paths,
 			size_t npaths, unsigned flags, struct diag_list *diags);
 void manifest_set_free(struct manifest_set *set);
+/*
+ * src's objects and file names after dst's, copied as they are: dst then
+ * points at what src's objects point at, and the caller says which of the
+ * two frees it (manifest_set_free on one, only the arrays of the other).
+ */
+void manifest_set_append(struct manifest_set *dst,
+			 const struct manifest_set *src);
 /* Whether a directory entry of this name is read: *.yaml, *.yml, *.json. */
 bool manifest_is_manifest_name(const char *name);
 

@@ -384,6 +384,39 @@ int manifest_read_path(struct manifest_set *set, const char *path,
 	return manifest_read_path_flags(set, path, 0, diags);
 }
 
+static void append(void *dst, size_t *n, size_t *cap, const void *src,
+		   size_t sn, size_t elem)
+{
+	if (!sn)
+		return;
+	grow_array(dst, cap, *n + sn, elem);
+	memcpy(*(char **)dst + *n * elem, src, sn * elem);
+	*n += sn;
+}
+
+_Static_assert(sizeof(struct manifest_set) ==
+	       7 * sizeof(void *) + 14 * sizeof(size_t),
+	       "manifest_set_append() appends every array of struct manifest_set: append the new one too");
+
+void manifest_set_append(struct manifest_set *dst,
+			 const struct manifest_set *src)
+{
+	append(&dst->services, &dst->nservices, &dst->cap_services,
+	       src->services, src->nservices, sizeof(*src->services));
+	append(&dst->pods, &dst->npods, &dst->cap_pods, src->pods, src->npods,
+	       sizeof(*src->pods));
+	append(&dst->endpoints, &dst->nendpoints, &dst->cap_endpoints,
+	       src->endpoints, src->nendpoints, sizeof(*src->endpoints));
+	append(&dst->slices, &dst->nslices, &dst->cap_slices, src->slices,
+	       src->nslices, sizeof(*src->slices));
+	append(&dst->nodes, &dst->nnodes, &dst->cap_nodes, src->nodes,
+	       src->nnodes, sizeof(*src->nodes));
+	append(&dst->skipped, &dst->nskipped, &dst->cap_skipped, src->skipped,
+	       src->nskipped, sizeof(*src->skipped));
+	append(&dst->files, &dst->nfiles, &dst->cap_files, src->files,
+	       src->nfiles, sizeof(*src->files));
+}
+
 void manifest_set_free(struct manifest_set *set)
 {
 	if (!set)

@@ -391,15 +391,6 @@ bool watch_tree_events(struct watch_tree *t)
 	return t->changed;
 }
 
-/* Append n items of size elem from src to the view's array. */
-static void view_append(void *dst, size_t *ndst, const void *src, size_t n,
-			size_t elem)
-{
-	if (n)
-		memcpy((char *)*(void **)dst + *ndst * elem, src, n * elem);
-	*ndst += n;
-}
-
 static void copy_diags(struct diag_list *dl, const struct diag_list *from)
 {
 	for (size_t i = 0; i < from->n; i++) {
@@ -414,47 +405,11 @@ static void copy_diags(struct diag_list *dl, const struct diag_list *from)
 void watch_tree_view(const struct watch_tree *t, struct manifest_set *v,
 		     struct diag_list *dl)
 {
-	struct manifest_set sum = { 0 };
-
 	memset(v, 0, sizeof(*v));
 	for (size_t i = 0; i < t->nfiles; i++) {
-		const struct manifest_set *s = &t->files[i].set;
-
-		sum.nservices += s->nservices;
-		sum.npods += s->npods;
-		sum.nendpoints += s->nendpoints;
-		sum.nslices += s->nslices;
-		sum.nskipped += s->nskipped;
-		sum.nfiles += s->nfiles;
-	}
-	v->services = xcalloc(sum.nservices + 1, sizeof(*v->services));
-	v->pods = xcalloc(sum.npods + 1, sizeof(*v->pods));
-	v->endpoints = xcalloc(sum.nendpoints + 1, sizeof(*v->endpoints));
-	v->slices = xcalloc(sum.nslices + 1, sizeof(*v->slices));
-	v->skipped = xcalloc(sum.nskipped + 1, sizeof(*v->skipped));
-	v->files = xcalloc(sum.nfiles + 1, sizeof(*v->files));
-	for (size_t i = 0; i < t->nfiles; i++) {
-		const struct manifest_set *s = &t->files[i].set;
-
-		view_append(&v->services, &v->nservices, s->services, s->nservices,
-			    sizeof(*s->services));
-		view_append(&v->pods, &v->npods, s->pods, s->npods, sizeof(*s->pods));
-		view_append(&v->endpoints, &v->nendpoints, s->endpoints,
-			    s->nendpoints, sizeof(*s->endpoints));
-		view_append(&v->slices, &v->nslices, s->slices, s->nslices,
-			    sizeof(*s->slices));
-		view_append(&v->skipped, &v->nskipped, s->skipped, s->nskipped,
-			    sizeof(*s->skipped));
-		view_append(&v->files, &v->nfiles, s->files, s->nfiles,
-			    sizeof(*s->files));
+		manifest_set_append(v, &t->files[i].set);
 		copy_diags(dl, &t->files[i].diags);
 	}
-	v->cap_services = v->nservices;
-	v->cap_pods = v->npods;
-	v->cap_endpoints = v->nendpoints;
-	v->cap_slices = v->nslices;
-	v->cap_skipped = v->nskipped;
-	v->cap_files = v->nfiles;
 }
 
 void watch_view_free(struct manifest_set *v)
@@ -465,6 +420,7 @@ void watch_view_free(struct manifest_set *v)
 	free(v->pods);
 	free(v->endpoints);
 	free(v->slices);
+	free(v->nodes);
 	free(v->skipped);
 	free(v->files);
 	memset(v, 0, sizeof(*v));
