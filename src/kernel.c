@@ -1225,14 +1225,9 @@ int kernel_tables_apply_known(const struct rs_table *const *want,
 int kernel_genid(uint32_t *genid)
 {
 	struct kernel_io io;
-	struct conn c;
 	int ret = io_default(&io);
 
-	if (ret < 0 || (ret = conn_open(&c, &io)) < 0)
-		return ret;
-	ret = get_genid(&c, genid);
-	conn_close(&c);
-	return ret;
+	return ret < 0 ? ret : genid_now(&io, genid);
 }
 
 int kernel_table_delete(uint8_t family, const char *name)
