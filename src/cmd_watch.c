@@ -87,18 +87,7 @@ static double earlier(double a, double b)
 
 static double mono_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double real_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_seconds(CLOCK_MONOTONIC);
 }
 
 /* ---- options */
@@ -436,7 +425,7 @@ static void sync_succeeded(struct watch *w, struct compiled *c, bool fresh,
 	st->drift_repairs += w->now_drift;
 	st->messages += stats->messages;
 	st->healthy = true;
-	st->last_updated = real_now();
+	st->last_updated = clock_seconds(CLOCK_REALTIME);
 	if (fresh) {
 		st->services = c->model.nservices;
 		st->endpoints = c->model.nendpoints;
