@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* svcnft watch: the manifest files, kept parsed, and inotify on their
  * directories (watch.h). */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -91,11 +90,6 @@ static bool same_dir(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void walk_dir(struct scan *s, const char *path, const struct stat *st);
 
 static void walk_entry(struct scan *s, const char *dir, const char *name)
@@ -120,10 +114,8 @@ static void walk_entry(struct scan *s, const char *dir, const char *name)
  * directory reached twice read once; a loop is left to the reader. */
 static void walk_dir(struct scan *s, const char *path, const struct stat *st)
 {
-	DIR *dir;
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	char **names;
+	size_t n;
 
 	for (size_t i = 0; i < s->depth; i++)
 		if (same_dir(&s->on_path[i], st))
@@ -132,17 +124,8 @@ static void walk_dir(struct scan *s, const char *path, const struct stat *st)
 		if (same_dir(&s->done[i], st))
 			return;
 	watch_dir(s, path);
-	dir = opendir(path);
-	if (!dir)
+	if (manifest_list_dir(path, &names, &n) < 0)
 		return;
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.') {
-			grow_array(&names, &cap, n + 1, sizeof(*names));
-			names[n++] = xstrdup(de->d_name);
-		}
-	closedir(dir);
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
 	grow_array(&s->on_path, &s->cap_path, s->depth + 1, sizeof(*s->on_path));
 	s->on_path[s->depth++] = *st;
 	for (size_t i = 0; i < n; i++) {
