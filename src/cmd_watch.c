@@ -176,8 +176,12 @@ static int split_options(int argc, char **argv, struct watch_opts *w,
 	for (int i = 0; i < argc; i++) {
 		bool missing = false, taken = false;
 
-		if (i > 0 && !strcmp(argv[i], "--"))
-			break;	/* what follows is PATHs: cli_parse keeps them */
+		if (i > 0 && !strcmp(argv[i], "--")) {
+			/* what follows is PATHs: cli_parse keeps them */
+			while (i < argc)
+				rest[(*nrest)++] = argv[i++];
+			break;
+		}
 		for (size_t k = 0; i > 0 && !taken && k < ARRAY_SIZE(names); k++) {
 			const char *v = opt_value(argc, argv, &i, names[k], &missing);
 			int ret;
@@ -194,10 +198,6 @@ static int split_options(int argc, char **argv, struct watch_opts *w,
 		if (!taken)
 			rest[(*nrest)++] = argv[i];
 	}
-	for (int i = 0; i < argc; i++)
-		if (i > 0 && !strcmp(argv[i], "--"))
-			for (; i < argc; i++)
-				rest[(*nrest)++] = argv[i];
 	rest[*nrest] = NULL;
 	return EXIT_OK;
 }
