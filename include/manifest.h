@@ -284,6 +284,9 @@ void manifest_set_append(struct manifest_set *dst,
 			 const struct manifest_set *src);
 /* Whether a directory entry of this name is read: *.yaml, *.yml, *.json. */
 bool manifest_is_manifest_name(const char *name);
+/* The names in directory path, sorted, hidden ones (".git", editor files)
+ * left out, as a walk reads them: free each and the array. 0 or -errno. */
+int manifest_list_dir(const char *path, char ***names, size_t *n);
 
 /* Whether objects of this kind have no namespace (Namespace, ClusterRole,
  * ...): the well-known built-in kinds. */

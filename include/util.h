@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /*
  * Allocation that cannot fail: svcnft is a short-lived command, and running
@@ -33,6 +34,9 @@ uint64_t hash_fnv1a(const void *data, size_t len, uint64_t seed);
 /* A duration as Go (and kube-proxy's flags) write it: "250ms", "30s",
  * "1h", "1m30s"; "0" alone needs no unit. 0 or -EINVAL. */
 int duration_parse(const char *s, double *seconds);
+/* The clock's time in seconds: CLOCK_MONOTONIC for intervals and
+ * deadlines, CLOCK_REALTIME for what is shown as a date. */
+double clock_seconds(clockid_t clock);
 /*
  * SipHash-1-3 under a key drawn at random when the process starts: for hash
  * tables indexed by what manifests name (labels, names, anchors). Nobody who

@@ -87,18 +87,7 @@ static double earlier(double a, double b)
 
 static double mono_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double real_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_seconds(CLOCK_MONOTONIC);
 }
 
 /* ---- options */
@@ -187,8 +176,12 @@ static int split_options(int argc, char **argv, struct watch_opts *w,
 	for (int i = 0; i < argc; i++) {
 		bool missing = false, taken = false;
 
-		if (i > 0 && !strcmp(argv[i], "--"))
-			break;	/* what follows is PATHs: cli_parse keeps them */
+		if (i > 0 && !strcmp(argv[i], "--")) {
+			/* what follows is PATHs: cli_parse keeps them */
+			while (i < argc)
+				rest[(*nrest)++] = argv[i++];
+			break;
+		}
 		for (size_t k = 0; i > 0 && !taken && k < ARRAY_SIZE(names); k++) {
 			const char *v = opt_value(argc, argv, &i, names[k], &missing);
 			int ret;
@@ -205,10 +198,6 @@ static int split_options(int argc, char **argv, struct watch_opts *w,
 		if (!taken)
 			rest[(*nrest)++] = argv[i];
 	}
-	for (int i = 0; i < argc; i++)
-		if (i > 0 && !strcmp(argv[i], "--"))
-			for (; i < argc; i++)
-				rest[(*nrest)++] = argv[i];
 	rest[*nrest] = NULL;
 	return EXIT_OK;
 }
@@ -436,7 +425,7 @@ static void sync_succeeded(struct watch *w, struct compiled *c, bool fresh,
 	st->drift_repairs += w->now_drift;
 	st->messages += stats->messages;
 	st->healthy = true;
-	st->last_updated = real_now();
+	st->last_updated = clock_seconds(CLOCK_REALTIME);
 	if (fresh) {
 		st->services = c->model.nservices;
 		st->endpoints = c->model.nendpoints;

@@ -417,19 +417,44 @@ static int read_rules_two(struct conn *c, struct nl_parser *p)
 	return ret ? ret : r.ret;
 }
 
-/* Table, maps, their elements, chains, rules: each before what needs it.
- * two_sockets: read rules over two sockets at once (the real kernel only:
- * a unit test's fake answers one conversation at a time). */
-static int read_objects(struct conn *c, struct nl_parser *p, bool two_sockets)
+/* What a read covers: everything, or (maps) the table's maps with the
+ * elements of those named only, and no chains. */
+struct read_scope {
+	const char *const *maps;
+	size_t nmaps;
+};
+
+static bool in_scope(const struct read_scope *scope, const char *map)
+{
+	if (!scope)
+		return true;
+	for (size_t k = 0; k < scope->nmaps; k++)
+		if (!strcmp(map, scope->maps[k]))
+			return true;
+	return false;
+}
+
+/* The table, its maps, and the elements of those in scope (NULL: all). */
+static int read_maps(struct conn *c, struct nl_parser *p,
+		     const struct read_scope *scope)
 {
 	int ret = read_table(c, p);
 
 	if (!ret)
 		ret = read_sets(c, p, NFT_MSG_GETSET, NULL);
 	for (size_t i = 0; !ret && i < p->out->nmaps; i++)
-		if (!p->foreign_maps[i])
-			ret = read_sets(c, p, NFT_MSG_GETSETELEM,
-					p->out->maps[i].name);
+		if (!p->foreign_maps[i] && in_scope(scope, p->out->maps[i].name))
+			ret = read_sets(c, p, NFT_MSG_GETSETELEM, p->out->maps[i].name);
+	return ret;
+}
+
+/* Table, maps, their elements, chains, rules: each before what needs it.
+ * two_sockets: read rules over two sockets at once (the real kernel only:
+ * a unit test's fake answers one conversation at a time). */
+static int read_objects(struct conn *c, struct nl_parser *p, bool two_sockets)
+{
+	int ret = read_maps(c, p, NULL);
+
 	if (!ret)
 		ret = read_chains(c, p);
 	/*
@@ -442,34 +467,6 @@ static int read_objects(struct conn *c, struct nl_parser *p, bool two_sockets)
 	 */
 	if (!ret)
 		ret = two_sockets ? read_rules_two(c, p) : read_rules_of(c, p, 0, 1);
-	return ret;
-}
-
-/* What a read covers: everything, or (maps) the table's maps with the
- * elements of those named only, and no chains. */
-struct read_scope {
-	const char *const *maps;
-	size_t nmaps;
-};
-
-static bool in_scope(const struct read_scope *scope, const char *map)
-{
-	for (size_t k = 0; k < scope->nmaps; k++)
-		if (!strcmp(map, scope->maps[k]))
-			return true;
-	return false;
-}
-
-static int read_maps(struct conn *c, struct nl_parser *p,
-		     const struct read_scope *scope)
-{
-	int ret = read_table(c, p);
-
-	if (!ret)
-		ret = read_sets(c, p, NFT_MSG_GETSET, NULL);
-	for (size_t i = 0; !ret && i < p->out->nmaps; i++)
-		if (!p->foreign_maps[i] && in_scope(scope, p->out->maps[i].name))
-			ret = read_sets(c, p, NFT_MSG_GETSETELEM, p->out->maps[i].name);
 	return ret;
 }
 
@@ -1225,14 +1222,9 @@ int kernel_tables_apply_known(const struct rs_table *const *want,
 int kernel_genid(uint32_t *genid)
 {
 	struct kernel_io io;
-	struct conn c;
 	int ret = io_default(&io);
 
-	if (ret < 0 || (ret = conn_open(&c, &io)) < 0)
-		return ret;
-	ret = get_genid(&c, genid);
-	conn_close(&c);
-	return ret;
+	return ret < 0 ? ret : genid_now(&io, genid);
 }
 
 int kernel_table_delete(uint8_t family, const char *name)

@@ -53,17 +53,35 @@ int kernel_monitor_fd(const struct kernel_monitor *m)
 	return m->nl ? mnl_socket_get_fd(m->nl) : -1;
 }
 
-/* The u32 attribute of this type after the nfgenmsg, or def. */
-static uint32_t attr_be32(const struct nlmsghdr *nlh, uint16_t type,
-			  uint32_t def)
+/* The first attribute of this type after the nfgenmsg that holds data
+ * of kind data, or NULL. */
+static const struct nlattr *attr_find(const struct nlmsghdr *nlh,
+				      uint16_t type,
+				      enum mnl_attr_data_type data)
 {
 	const struct nlattr *a;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
-		if (mnl_attr_get_type(a) == type &&
-		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			return ntohl(mnl_attr_get_u32(a));
-	return def;
+		if (mnl_attr_get_type(a) == type && mnl_attr_validate(a, data) == 0)
+			return a;
+	return NULL;
+}
+
+/* The u32 attribute of this type after the nfgenmsg, or def. */
+static uint32_t attr_be32(const struct nlmsghdr *nlh, uint16_t type,
+			  uint32_t def)
+{
+	const struct nlattr *a = attr_find(nlh, type, MNL_TYPE_U32);
+
+	return a ? ntohl(mnl_attr_get_u32(a)) : def;
+}
+
+/* The string attribute of this type after the nfgenmsg, or NULL. */
+static const char *attr_str(const struct nlmsghdr *nlh, uint16_t type)
+{
+	const struct nlattr *a = attr_find(nlh, type, MNL_TYPE_NUL_STRING);
+
+	return a ? mnl_attr_get_str(a) : NULL;
 }
 
 /*
@@ -76,16 +94,13 @@ static bool names_our_table(const struct kernel_monitor *m,
 			    const struct nlmsghdr *nlh)
 {
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
+	const char *table;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*g) ||
 	    (g->nfgen_family != NFPROTO_IPV4 && g->nfgen_family != NFPROTO_IPV6))
 		return false;
-	mnl_attr_for_each(a, nlh, sizeof(*g))
-		if (mnl_attr_get_type(a) == 1 &&
-		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-			return !strcmp(mnl_attr_get_str(a), m->table);
-	return false;
+	table = attr_str(nlh, 1);
+	return table && !strcmp(table, m->table);
 }
 
 void kernel_drift_free(struct kernel_drift *d)
@@ -99,18 +114,6 @@ void kernel_drift_free(struct kernel_drift *d)
 		free(d->chains[i].name);
 	free(d->chains);
 	memset(d, 0, sizeof(*d));
-}
-
-/* The string attribute of this type after the nfgenmsg, or NULL. */
-static const char *attr_str(const struct nlmsghdr *nlh, uint16_t type)
-{
-	const struct nlattr *a;
-
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
-		if (mnl_attr_get_type(a) == type &&
-		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-			return mnl_attr_get_str(a);
-	return NULL;
 }
 
 static void drift_chain(struct kernel_drift *d, uint8_t family,

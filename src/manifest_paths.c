@@ -236,8 +236,7 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted names in dir, hidden ones (".git", editor files) left out. */
-static int list_dir(const char *path, char ***names, size_t *n)
+int manifest_list_dir(const char *path, char ***names, size_t *n)
 {
 	DIR *dir = opendir(path);
 	struct dirent *de;
@@ -318,7 +317,7 @@ static int read_dir(struct walk *w, const char *path, const struct stat *st)
 	r = enter_dir(w, path, st);
 	if (r <= 0)
 		return r;
-	r = list_dir(path, &names, &n);
+	r = manifest_list_dir(path, &names, &n);
 	if (r < 0) {
 		leave_dir(w, st);
 		return path_error(w->diags, path, "read directory", -r);

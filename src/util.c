@@ -125,6 +125,14 @@ int duration_parse(const char *s, double *seconds)
 	return 0;
 }
 
+double clock_seconds(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static uint64_t sip_key[2];
 
 /* Before main, so that threads never race to draw it. Without entropy

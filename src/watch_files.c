@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* svcnft watch: the manifest files, kept parsed, and inotify on their
  * directories (watch.h). */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -91,11 +90,6 @@ static bool same_dir(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void walk_dir(struct scan *s, const char *path, const struct stat *st);
 
 static void walk_entry(struct scan *s, const char *dir, const char *name)
@@ -120,10 +114,8 @@ static void walk_entry(struct scan *s, const char *dir, const char *name)
  * directory reached twice read once; a loop is left to the reader. */
 static void walk_dir(struct scan *s, const char *path, const struct stat *st)
 {
-	DIR *dir;
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	char **names;
+	size_t n;
 
 	for (size_t i = 0; i < s->depth; i++)
 		if (same_dir(&s->on_path[i], st))
@@ -132,17 +124,8 @@ static void walk_dir(struct scan *s, const char *path, const struct stat *st)
 		if (same_dir(&s->done[i], st))
 			return;
 	watch_dir(s, path);
-	dir = opendir(path);
-	if (!dir)
+	if (manifest_list_dir(path, &names, &n) < 0)
 		return;
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.') {
-			grow_array(&names, &cap, n + 1, sizeof(*names));
-			names[n++] = xstrdup(de->d_name);
-		}
-	closedir(dir);
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
 	grow_array(&s->on_path, &s->cap_path, s->depth + 1, sizeof(*s->on_path));
 	s->on_path[s->depth++] = *st;
 	for (size_t i = 0; i < n; i++) {
@@ -391,15 +374,6 @@ bool watch_tree_events(struct watch_tree *t)
 	return t->changed;
 }
 
-/* Append n items of size elem from src to the view's array. */
-static void view_append(void *dst, size_t *ndst, const void *src, size_t n,
-			size_t elem)
-{
-	if (n)
-		memcpy((char *)*(void **)dst + *ndst * elem, src, n * elem);
-	*ndst += n;
-}
-
 static void copy_diags(struct diag_list *dl, const struct diag_list *from)
 {
 	for (size_t i = 0; i < from->n; i++) {
@@ -414,47 +388,11 @@ static void copy_diags(struct diag_list *dl, const struct diag_list *from)
 void watch_tree_view(const struct watch_tree *t, struct manifest_set *v,
 		     struct diag_list *dl)
 {
-	struct manifest_set sum = { 0 };
-
 	memset(v, 0, sizeof(*v));
 	for (size_t i = 0; i < t->nfiles; i++) {
-		const struct manifest_set *s = &t->files[i].set;
-
-		sum.nservices += s->nservices;
-		sum.npods += s->npods;
-		sum.nendpoints += s->nendpoints;
-		sum.nslices += s->nslices;
-		sum.nskipped += s->nskipped;
-		sum.nfiles += s->nfiles;
-	}
-	v->services = xcalloc(sum.nservices + 1, sizeof(*v->services));
-	v->pods = xcalloc(sum.npods + 1, sizeof(*v->pods));
-	v->endpoints = xcalloc(sum.nendpoints + 1, sizeof(*v->endpoints));
-	v->slices = xcalloc(sum.nslices + 1, sizeof(*v->slices));
-	v->skipped = xcalloc(sum.nskipped + 1, sizeof(*v->skipped));
-	v->files = xcalloc(sum.nfiles + 1, sizeof(*v->files));
-	for (size_t i = 0; i < t->nfiles; i++) {
-		const struct manifest_set *s = &t->files[i].set;
-
-		view_append(&v->services, &v->nservices, s->services, s->nservices,
-			    sizeof(*s->services));
-		view_append(&v->pods, &v->npods, s->pods, s->npods, sizeof(*s->pods));
-		view_append(&v->endpoints, &v->nendpoints, s->endpoints,
-			    s->nendpoints, sizeof(*s->endpoints));
-		view_append(&v->slices, &v->nslices, s->slices, s->nslices,
-			    sizeof(*s->slices));
-		view_append(&v->skipped, &v->nskipped, s->skipped, s->nskipped,
-			    sizeof(*s->skipped));
-		view_append(&v->files, &v->nfiles, s->files, s->nfiles,
-			    sizeof(*s->files));
+		manifest_set_append(v, &t->files[i].set);
 		copy_diags(dl, &t->files[i].diags);
 	}
-	v->cap_services = v->nservices;
-	v->cap_pods = v->npods;
-	v->cap_endpoints = v->nendpoints;
-	v->cap_slices = v->nslices;
-	v->cap_skipped = v->nskipped;
-	v->cap_files = v->nfiles;
 }
 
 void watch_view_free(struct manifest_set *v)
@@ -465,6 +403,7 @@ void watch_view_free(struct manifest_set *v)
 	free(v->pods);
 	free(v->endpoints);
 	free(v->slices);
+	free(v->nodes);
 	free(v->skipped);
 	free(v->files);
 	memset(v, 0, sizeof(*v));

@@ -83,14 +83,6 @@ static void go_time(double t, char *buf, size_t len)
 		 tm.tm_min, tm.tm_sec, frac);
 }
 
-static double now_real(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned code,
 			       const char *type, char *body, size_t len,
 			       const char *weight)
@@ -120,7 +112,7 @@ static enum MHD_Result answer_healthz(struct MHD_Connection *conn,
 	char *body;
 
 	go_time(st->last_updated, updated, sizeof(updated));
-	go_time(now_real(), now, sizeof(now));
+	go_time(clock_seconds(CLOCK_REALTIME), now, sizeof(now));
 	body = xasprintf("{\"lastUpdated\": \"%s\",\"currentTime\": \"%s\"}\n",
 			 updated, now);
 	return respond(conn, st->healthy ? MHD_HTTP_OK :

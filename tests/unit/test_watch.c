@@ -5,7 +5,9 @@
 #include <linux/netfilter.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "util.h"
@@ -134,6 +136,43 @@ START_TEST(drift_views)
 }
 END_TEST
 
+/* The view holds every kind the manifests hold, as reading them would:
+ * the Node too, whose zone label --node-name looks up. */
+START_TEST(tree_view_every_kind)
+{
+	char dir[] = "/tmp/svcnft-unit-watch-XXXXXX", *roots[1], *path;
+	struct manifest_set view;
+	struct diag_list dl = { 0 };
+	struct watch_tree t;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = xasprintf("%s/a.yaml", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n"
+	      "  labels:\n    topology.kubernetes.io/zone: z1\n---\n"
+	      "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n"
+	      "spec:\n  clusterIP: 198.18.0.1\n  ports:\n  - port: 80\n"
+	      "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n", f);
+	fclose(f);
+	roots[0] = dir;
+	ck_assert_int_eq(watch_tree_open(&t, roots, 1, 0), 0);
+	watch_tree_view(&t, &view, &dl);
+	ck_assert_uint_eq(dl.n, 0);
+	ck_assert_uint_eq(view.nnodes, 1);
+	ck_assert_uint_eq(view.nservices, 1);
+	ck_assert_uint_eq(view.nskipped, 1);
+	ck_assert_uint_eq(view.nfiles, 1);
+	watch_view_free(&view);
+	watch_tree_close(&t);
+	diag_list_free(&dl);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("watch");
@@ -143,6 +182,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, bind_addresses);
 	tcase_add_test(tc, metrics_text);
 	tcase_add_test(tc, drift_views);
+	tcase_add_test(tc, tree_view_every_kind);
 	suite_add_tcase(s, tc);
 	return s;
 }
