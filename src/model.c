@@ -208,6 +208,7 @@ int model_build(struct model *m, const struct manifest_set *set,
 	free(src);
 	strmap_free(&ctx.pods_by_label);
 	strmap_free(&ctx.pod_ports);
+	strmap_free(&ctx.services_by_name);
 	strmap_free(&ctx.endpoints_by_name);
 	strmap_free(&ctx.slices_by_service);
 	return diags->nerrors > errors_before ? -EINVAL : 0;
