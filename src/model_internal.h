@@ -56,6 +56,9 @@ int model_claim_health_check_ports(struct model_ctx *ctx, struct u64set *numbers
 int model_assign_health_check_ports(struct model_ctx *ctx, struct u64set *numbers,
 				    const struct k8s_service *const *src);
 
+/* The label of key in l (model.c), or NULL. */
+const struct k8s_label *model_label(const struct k8s_labels *l, const char *key);
+
 /* Name checks, as the API server applies them. */
 bool is_dns1123_label(const char *s);
 bool is_dns1035_label(const char *s);
