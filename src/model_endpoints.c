@@ -662,8 +662,9 @@ static void check_pod(struct model_ctx *ctx, const struct k8s_pod *pod)
 	}
 }
 
-/* Index Pods, Endpoints and EndpointSlices, and check every address they
- * hold, referenced by a Service or not. */
+/* Index Pods by label and EndpointSlices by Service (Endpoints are
+ * indexed by name already, model_check_duplicates), and check every
+ * address they hold, referenced by a Service or not. */
 void model_index_objects(struct model_ctx *ctx)
 {
 	const struct manifest_set *set = ctx->set;
