@@ -34,12 +34,21 @@ static int service_src_cmp(const void *pa, const void *pb)
 	return r ? r : strcmp(a->svc.name, b->svc.name);
 }
 
-static const char *label_value(const struct k8s_labels *l, const char *key)
+const struct k8s_label *model_label(const struct k8s_labels *l, const char *key)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].key.s && !strcmp(l->v[i].key.s, key))
-			return l->v[i].value.s ? l->v[i].value.s : "";
+			return &l->v[i];
 	return NULL;
+}
+
+static const char *label_value(const struct k8s_labels *l, const char *key)
+{
+	const struct k8s_label *label = model_label(l, key);
+
+	if (!label)
+		return NULL;
+	return label->value.s ? label->value.s : "";
 }
 
 /* Services another proxy handles, by the labels kube-proxy honours. */
@@ -208,6 +217,7 @@ int model_build(struct model *m, const struct manifest_set *set,
 	free(src);
 	strmap_free(&ctx.pods_by_label);
 	strmap_free(&ctx.pod_ports);
+	strmap_free(&ctx.services_by_name);
 	strmap_free(&ctx.endpoints_by_name);
 	strmap_free(&ctx.slices_by_service);
 	return diags->nerrors > errors_before ? -EINVAL : 0;

@@ -20,17 +20,18 @@
 
 #include "model_internal.h"
 
+/* seen: "ns/name" -> the objects' indexes, kept by the caller that
+ * looks objects up by name later. */
 static int report_duplicates(struct model_ctx *ctx, const char *kind,
 			     const struct k8s_meta *(*meta_at)(const struct manifest_set *, size_t),
-			     size_t n)
+			     size_t n, struct strmap *seen)
 {
-	struct strmap seen = { 0 };
 	int ret = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct k8s_meta *m = meta_at(ctx->set, i);
 		char *key = xasprintf("%s/%s", k8s_meta_namespace(m), m->name.s);
-		const struct strmap_entry *e = strmap_get(&seen, key);
+		const struct strmap_entry *e = strmap_get(seen, key);
 
 		if (e) {
 			const struct k8s_meta *first = meta_at(ctx->set, e->vals[0]);
@@ -41,10 +42,9 @@ static int report_duplicates(struct model_ctx *ctx, const char *kind,
 				    m->name.s, obj.ns, first->pos.file, first->pos.line, kind);
 			ret = -EINVAL;
 		}
-		strmap_add(&seen, key, i);
+		strmap_add(seen, key, i);
 		free(key);
 	}
-	strmap_free(&seen);
 	return ret;
 }
 
@@ -71,12 +71,17 @@ static const struct k8s_meta *slice_meta(const struct manifest_set *s, size_t i)
 int model_check_duplicates(struct model_ctx *ctx)
 {
 	const struct manifest_set *s = ctx->set;
+	struct strmap pods = { 0 }, slices = { 0 };
 	int ret = 0;
 
-	ret |= report_duplicates(ctx, "Service", svc_meta, s->nservices);
-	ret |= report_duplicates(ctx, "Pod", pod_meta, s->npods);
-	ret |= report_duplicates(ctx, "Endpoints", ep_meta, s->nendpoints);
-	ret |= report_duplicates(ctx, "EndpointSlice", slice_meta, s->nslices);
+	ret |= report_duplicates(ctx, "Service", svc_meta, s->nservices,
+				 &ctx->services_by_name);
+	ret |= report_duplicates(ctx, "Pod", pod_meta, s->npods, &pods);
+	ret |= report_duplicates(ctx, "Endpoints", ep_meta, s->nendpoints,
+				 &ctx->endpoints_by_name);
+	ret |= report_duplicates(ctx, "EndpointSlice", slice_meta, s->nslices, &slices);
+	strmap_free(&pods);
+	strmap_free(&slices);
 	return ret ? -EINVAL : 0;
 }
 

@@ -662,8 +662,9 @@ static void check_pod(struct model_ctx *ctx, const struct k8s_pod *pod)
 	}
 }
 
-/* Index Pods, Endpoints and EndpointSlices, and check every address they
- * hold, referenced by a Service or not. */
+/* Index Pods by label and EndpointSlices by Service (Endpoints are
+ * indexed by name already, model_check_duplicates), and check every
+ * address they hold, referenced by a Service or not. */
 void model_index_objects(struct model_ctx *ctx)
 {
 	const struct manifest_set *set = ctx->set;
@@ -683,13 +684,8 @@ void model_index_objects(struct model_ctx *ctx)
 			free(key);
 		}
 	}
-	for (size_t i = 0; i < set->nendpoints; i++) {
+	for (size_t i = 0; i < set->nendpoints; i++)
 		check_endpoints_object(ctx, &set->endpoints[i]);
-		key = xasprintf("%s/%s", k8s_meta_namespace(&set->endpoints[i].meta),
-				set->endpoints[i].meta.name.s);
-		strmap_add(&ctx->endpoints_by_name, key, i);
-		free(key);
-	}
 	for (size_t i = 0; i < set->nslices; i++) {
 		check_slice(ctx, &set->slices[i]);
 		if (!set->slices[i].service_name.s)
@@ -701,46 +697,53 @@ void model_index_objects(struct model_ctx *ctx)
 	}
 }
 
+/* Marks the objects under each key of by_service that names no Service:
+ * the indexes are looked up by their keys, no key is formatted again. */
+static bool *mark_orphans(const struct model_ctx *ctx, const struct strmap *by_service,
+			  size_t n)
+{
+	bool *orphan = xcalloc(n, sizeof(*orphan));
+
+	for (size_t i = 0; i < by_service->cap; i++) {
+		const struct strmap_entry *e = &by_service->slots[i];
+
+		if (!e->key || strmap_get(&ctx->services_by_name, e->key))
+			continue;
+		for (size_t j = 0; j < e->nvals; j++)
+			orphan[e->vals[j]] = true;
+	}
+	return orphan;
+}
+
 /* -v: Endpoints and EndpointSlices no Service in the manifests takes. */
 void model_note_orphans(struct model_ctx *ctx)
 {
 	const struct manifest_set *set = ctx->set;
-	struct strmap services = { 0 };
-	char *key;
+	bool *orphan = mark_orphans(ctx, &ctx->endpoints_by_name, set->nendpoints);
 
-	for (size_t i = 0; i < set->nservices; i++) {
-		key = xasprintf("%s/%s", k8s_meta_namespace(&set->services[i].meta),
-				set->services[i].meta.name.s);
-		strmap_add(&services, key, i);
-		free(key);
-	}
 	for (size_t i = 0; i < set->nendpoints; i++) {
 		const struct k8s_meta *m = &set->endpoints[i].meta;
 		struct obj_ref obj = { "Endpoints", k8s_meta_namespace(m), m->name.s };
 
-		key = xasprintf("%s/%s", obj.ns, m->name.s);
-		if (!strmap_get(&services, key))
+		if (orphan[i])
 			model_note(ctx, &obj, &m->pos, NULL,
 				   "ignored: no Service %s/%s in the manifests", obj.ns, m->name.s);
-		free(key);
 	}
+	free(orphan);
+	orphan = mark_orphans(ctx, &ctx->slices_by_service, set->nslices);
 	for (size_t i = 0; i < set->nslices; i++) {
 		const struct k8s_endpoint_slice *sl = &set->slices[i];
 		struct obj_ref obj = { "EndpointSlice", k8s_meta_namespace(&sl->meta),
 				       sl->meta.name.s };
 
-		if (!sl->service_name.s) {
+		if (!sl->service_name.s)
 			model_note(ctx, &obj, &sl->meta.pos, "metadata.labels",
 				   "ignored: no kubernetes.io/service-name label names its Service");
-			continue;
-		}
-		key = xasprintf("%s/%s", obj.ns, sl->service_name.s);
-		if (!strmap_get(&services, key))
+		else if (orphan[i])
 			model_note(ctx, &obj, &sl->service_name.pos,
 				   "metadata.labels[kubernetes.io/service-name]",
 				   "ignored: no Service %s/%s in the manifests", obj.ns,
 				   sl->service_name.s);
-		free(key);
 	}
-	strmap_free(&services);
+	free(orphan);
 }

@@ -20,7 +20,8 @@ struct model_ctx {
 	struct diag_list *diags;
 	struct model *m;
 	struct strmap pods_by_label;	/* "ns\x1fkey\x1fvalue" -> pod index */
-	struct strmap endpoints_by_name;	/* "ns/name" -> Endpoints index */
+	/* "ns/name" -> index, built by model_check_duplicates */
+	struct strmap services_by_name, endpoints_by_name;
 	struct strmap slices_by_service;	/* "ns/service" -> slice index */
 	/* "pod\x1fname\x1fprotocol" -> container port index, for Pods with
 	 * many ports; built when a named targetPort first needs it */
@@ -55,6 +56,9 @@ int model_claim_health_check_ports(struct model_ctx *ctx, struct u64set *numbers
 int model_assign_health_check_ports(struct model_ctx *ctx, struct u64set *numbers,
 				    const struct k8s_service *const *src);
 
+/* The label of key in l (model.c), or NULL. */
+const struct k8s_label *model_label(const struct k8s_labels *l, const char *key);
+
 /* Name checks, as the API server applies them. */
 bool is_dns1123_label(const char *s);
 bool is_dns1035_label(const char *s);
@@ -82,6 +86,7 @@ int model_service_from_k8s(struct model_ctx *ctx, const struct k8s_service *k,
 /* Endpoints of every Service: counted first, so that input which expands
  * past the limits is refused before memory is spent on it. */
 void model_resolve_all(struct model_ctx *ctx, const struct k8s_service *const *src);
+/* After model_check_duplicates, which indexes Services and Endpoints. */
 void model_index_objects(struct model_ctx *ctx);
 void model_note_orphans(struct model_ctx *ctx);
 int model_check_duplicates(struct model_ctx *ctx);

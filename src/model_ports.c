@@ -150,7 +150,7 @@ static int check_port_name(struct model_ctx *ctx, const struct obj_ref *obj,
 			    name->s);
 		return -EINVAL;
 	}
-	first = seen_before(&seen->names, name->s, i);
+	first = k->nports > 1 ? seen_before(&seen->names, name->s, i) : NULL;
 	if (first) {
 		model_error(ctx, obj, &name->pos, field,
 			    "\"%s\" is already the name of spec.ports[%zu]: port names must be unique within a Service",
@@ -169,6 +169,8 @@ static int check_port_unique(struct model_ctx *ctx, const struct obj_ref *obj,
 	const size_t *first;
 	char field[64], key[32];
 
+	if (k->nports == 1)
+		return 0;	/* nothing to clash with, and most Services have one port */
 	snprintf(field, sizeof(field), "spec.ports[%zu].port", i);
 	snprintf(key, sizeof(key), "%u/%u", p->protocol, p->port);
 	first = seen_before(&seen->numbers, key, i);

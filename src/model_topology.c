@@ -39,13 +39,12 @@ bool model_label_value_valid(const char *s)
 
 static const char *zone_label(const struct k8s_labels *l, const struct k8s_str **v)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		if (l->v[i].key.s && !strcmp(l->v[i].key.s, ZONE_LABEL)) {
-			*v = &l->v[i].value;
-			return l->v[i].value.s ? l->v[i].value.s : "";
-		}
-	}
-	return NULL;
+	const struct k8s_label *label = model_label(l, ZONE_LABEL);
+
+	if (!label)
+		return NULL;
+	*v = &label->value;
+	return label->value.s ? label->value.s : "";
 }
 
 static const struct k8s_node *find_node(struct model_ctx *ctx, const char *name)

@@ -68,6 +68,34 @@ static inline const char *endpoints_str(const struct model_port *p, char *buf,
 	return buf;
 }
 
+/* Addresses or prefixes, "A B ...": one comparison asserts how many
+ * there are and each of them, in the model's order. */
+static inline const char *addrs_str(const struct ip_addr *v, size_t n, char *buf,
+				    size_t len)
+{
+	char a[IP_ADDR_STRLEN];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? " " : "",
+				 ip_addr_str(&v[i], a, sizeof(a)));
+	return buf;
+}
+
+static inline const char *prefixes_str(const struct ip_prefix *v, size_t n,
+				       char *buf, size_t len)
+{
+	char a[IP_ADDR_STRLEN];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s/%u", i ? " " : "",
+				 ip_addr_str(&v[i].addr, a, sizeof(a)), v[i].len);
+	return buf;
+}
+
 /* Every diagnostic formatted, one per line, for substring assertions. */
 static inline char *all_diags(struct built *b)
 {

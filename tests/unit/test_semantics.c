@@ -16,14 +16,6 @@
 	"metadata: {name: " name ", labels: {kubernetes.io/service-name: " svc "}}\n" \
 	"addressType: IPv4\n" body
 
-static const char *prefix_str(const struct ip_prefix *p, char *buf, size_t len)
-{
-	char a[IP_ADDR_STRLEN];
-
-	snprintf(buf, len, "%s/%u", ip_addr_str(&p->addr, a, sizeof(a)), p->len);
-	return buf;
-}
-
 /* StatefulSet DNS: a headless Service without ports is valid (nothing to
  * program); a Service with a ClusterIP still needs one. */
 START_TEST(headless_service_without_ports)
@@ -64,7 +56,7 @@ START_TEST(load_balancer_ip_alone_not_programmed)
 {
 	struct built b;
 	const struct model_service *s;
-	char buf[IP_ADDR_STRLEN];
+	char buf[128];
 
 	build(&b, SVC("pending", "{type: LoadBalancer, clusterIP: 198.19.0.10,"
 			" loadBalancerIP: 203.0.113.50, ports: [{port: 80, nodePort: 30080}]}")
@@ -75,8 +67,7 @@ START_TEST(load_balancer_ip_alone_not_programmed)
 	ck_assert_uint_eq(find(&b, "default", "pending")->nlb_ips, 0);
 	expect_in(all_diags(&b), "test.yaml:5: note: Service default/pending: spec.loadBalancerIP: \"203.0.113.50\" not programmed");
 	s = find(&b, "default", "given");
-	ck_assert_uint_eq(s->nlb_ips, 1);
-	ck_assert_str_eq(ip_addr_str(&s->lb_ips[0], buf, sizeof(buf)), "198.18.200.1");
+	ck_assert_str_eq(addrs_str(s->lb_ips, s->nlb_ips, buf, sizeof(buf)), "198.18.200.1");
 	built_free(&b);
 	expect_error(SVC("bad", "{type: LoadBalancer, loadBalancerIP: 203.0.113.500, ports: [{port: 80}]}"),
 		     "spec.loadBalancerIP: \"203.0.113.500\" is not an IP address");
@@ -89,17 +80,16 @@ START_TEST(ingress_of_another_family_ignored)
 {
 	struct built b;
 	const struct model_service *s;
-	char buf[IP_ADDR_STRLEN];
+	char buf[128];
 
 	build(&b, SVC("lb", "{type: LoadBalancer, clusterIP: 198.19.0.10, externalIPs: ['2001:db8::5', 198.18.100.1],"
 		      " ports: [{port: 80, nodePort: 30080}]}\n"
 		      "status: {loadBalancer: {ingress: [{ip: '2001:db8::1'}, {ip: 198.18.200.1}]}}"));
 	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
 	s = find(&b, "default", "lb");
-	ck_assert_uint_eq(s->nlb_ips, 1);
-	ck_assert_str_eq(ip_addr_str(&s->lb_ips[0], buf, sizeof(buf)), "198.18.200.1");
-	ck_assert_uint_eq(s->nexternal_ips, 1);
-	ck_assert_str_eq(ip_addr_str(&s->external_ips[0], buf, sizeof(buf)), "198.18.100.1");
+	ck_assert_str_eq(addrs_str(s->lb_ips, s->nlb_ips, buf, sizeof(buf)), "198.18.200.1");
+	ck_assert_str_eq(addrs_str(s->external_ips, s->nexternal_ips, buf, sizeof(buf)),
+			 "198.18.100.1");
 	ck_assert(!model_has_family(&b.m, AF_INET6));
 	expect_in(all_diags(&b), "spec.externalIPs: \"2001:db8::5\" ignored: the Service has no IPv6 ClusterIP");
 	expect_in(all_diags(&b), "status.loadBalancer.ingress: \"2001:db8::1\" ignored: the Service has no IPv6 ClusterIP");
@@ -127,16 +117,14 @@ START_TEST(source_ranges_trimmed_masked_and_annotation)
 		  " ports: [{port: 80, nodePort: 30082}]}\n");
 	ck_assert_msg(b.ret == 0, "%s", all_diags(&b));
 	s = find(&b, "default", "field");
-	ck_assert_uint_eq(s->nsource_ranges, 2);
-	ck_assert_str_eq(prefix_str(&s->source_ranges[0], buf, sizeof(buf)), "203.0.113.0/24");
-	ck_assert_str_eq(prefix_str(&s->source_ranges[1], buf, sizeof(buf)), "2001:db8::/64");
+	ck_assert_str_eq(prefixes_str(s->source_ranges, s->nsource_ranges, buf, sizeof(buf)),
+			 "203.0.113.0/24 2001:db8::/64");
 	s = find(&b, "default", "annotated");
-	ck_assert_uint_eq(s->nsource_ranges, 2);
-	ck_assert_str_eq(prefix_str(&s->source_ranges[0], buf, sizeof(buf)), "198.51.100.0/25");
-	ck_assert_str_eq(prefix_str(&s->source_ranges[1], buf, sizeof(buf)), "192.0.2.0/24");
+	ck_assert_str_eq(prefixes_str(s->source_ranges, s->nsource_ranges, buf, sizeof(buf)),
+			 "198.51.100.0/25 192.0.2.0/24");
 	s = find(&b, "default", "both");
-	ck_assert_uint_eq(s->nsource_ranges, 1);
-	ck_assert_str_eq(prefix_str(&s->source_ranges[0], buf, sizeof(buf)), "192.0.2.0/24");
+	ck_assert_str_eq(prefixes_str(s->source_ranges, s->nsource_ranges, buf, sizeof(buf)),
+			 "192.0.2.0/24");
 	built_free(&b);
 	expect_error("apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\n  annotations:\n"
 		     "    service.beta.kubernetes.io/load-balancer-source-ranges: 10.0.0.0/8,nonsense\n"
