@@ -56,11 +56,11 @@ enum ipt_table {
 /* What a table holds of svcnft's now (from iptables-save). */
 struct ipt_table_state {
 	char **chains;		/* SVCNFT-* chains that exist */
-	size_t nchains;
+	size_t nchains, cap_chains;
 	char **jumps;		/* "-A BUILTIN ... -j SVCNFT-..." rules, as saved */
-	size_t njumps;
+	size_t njumps, cap_jumps;
 	char **rules;		/* every rule of svcnft's chains, as saved */
-	size_t nrules;
+	size_t nrules, cap_rules;
 };
 
 struct ipt_state {
