@@ -278,7 +278,7 @@ static bool in_table(const struct ipt_writer *w, const struct rs_chain *c)
 	return ipt_chain_in_nat(w, c);
 }
 
-void ipt_port_chain_names(const struct ipt_writer *w, char ***v, size_t *n)
+void ipt_port_chain_names(const struct ipt_writer *w, char **v, size_t *n)
 {
 	char name[29];
 
@@ -286,8 +286,7 @@ void ipt_port_chain_names(const struct ipt_writer *w, char ***v, size_t *n)
 		if (!in_table(w, &w->t->chains[i]))
 			continue;
 		ipt_chain_name(w->t->chains[i].name, name);
-		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-		(*v)[(*n)++] = xstrdup(name);
+		v[(*n)++] = xstrdup(name);
 	}
 }
 

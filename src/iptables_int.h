@@ -39,7 +39,8 @@ void ipt_write_saddr(FILE *out, const struct ip_addr *a, unsigned len);
 
 /* The nat chains of every Service port, and the filter fw- chains. */
 void ipt_write_port_chains(const struct ipt_writer *w);
-/* Their names, for the table's chain declarations. */
-void ipt_port_chain_names(const struct ipt_writer *w, char ***v, size_t *n);
+/* Their names, for the table's chain declarations, appended to v (room
+ * for one per chain of w->t after its first *n). */
+void ipt_port_chain_names(const struct ipt_writer *w, char **v, size_t *n);
 
 #endif
