@@ -286,8 +286,9 @@ struct rs_stale_flow {
  * the flows to delete (caller frees). Returns how many. */
 size_t rs_stale_udp_flows(const struct rs_table *before,
 			  const struct rs_table *after, struct rs_stale_flow **out);
-/* Append one flow to *v (n entries); a NULL a is family 0 (any address). */
-void rs_stale_flow_add(struct rs_stale_flow **v, size_t *n,
+/* Append one flow to *v (n entries, room for cap: grow_array); a NULL a
+ * is family 0 (any address). */
+void rs_stale_flow_add(struct rs_stale_flow **v, size_t *n, size_t *cap,
 		       const struct ip_addr *a, uint16_t port, bool by_reply_src);
 void rs_summary_free(struct rs_summary *s);
 

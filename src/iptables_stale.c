@@ -125,7 +125,7 @@ size_t ipt_stale_udp_flows(const struct ipt_state *before,
 	const struct ipt_table_state *filter = &before->table[IPT_FILTER];
 	struct rs_stale_flow *now_flows;
 	struct udp_targets wanted, now;
-	size_t n = 0, nnow;
+	size_t n = 0, cap = 0, nnow;
 	struct ip_addr a;
 	unsigned port;
 
@@ -134,7 +134,7 @@ size_t ipt_stale_udp_flows(const struct ipt_state *before,
 	for (size_t i = 0; i < nat->nrules; i++)
 		if (saved_udp_dnat(nat->rules[i], &a, &port) &&
 		    !targets_has(&wanted, &a, port))
-			rs_stale_flow_add(out, &n, &a, (uint16_t)port, true);
+			rs_stale_flow_add(out, &n, &cap, &a, (uint16_t)port, true);
 	/* ports refused before that now have endpoints: the ruleset rule with
 	 * no "before" names every UDP destination; keep those refused then */
 	nnow = rs_stale_udp_flows(NULL, after, &now_flows);
@@ -144,7 +144,7 @@ size_t ipt_stale_udp_flows(const struct ipt_state *before,
 	for (size_t i = 0; i < filter->nrules; i++)
 		if (saved_udp_refusal(filter->rules[i], &a, &port) &&
 		    targets_has(&now, &a, port))
-			rs_stale_flow_add(out, &n, &a, (uint16_t)port, false);
+			rs_stale_flow_add(out, &n, &cap, &a, (uint16_t)port, false);
 	targets_free(&wanted);
 	targets_free(&now);
 	free(now_flows);

@@ -30,12 +30,12 @@ static bool has_endpoints(const struct rs_chain *c)
 	return false;
 }
 
-void rs_stale_flow_add(struct rs_stale_flow **v, size_t *n,
+void rs_stale_flow_add(struct rs_stale_flow **v, size_t *n, size_t *cap,
 		       const struct ip_addr *a, uint16_t port, bool by_reply_src)
 {
 	struct rs_stale_flow *f;
 
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	grow_array(v, cap, *n + 1, sizeof(**v));
 	f = &(*v)[(*n)++];
 	memset(f, 0, sizeof(*f));
 	if (a)
@@ -67,7 +67,7 @@ size_t rs_stale_udp_flows(const struct rs_table *before,
 {
 	struct strmap old_idx = index_udp_chains(before);
 	struct strmap new_idx = index_udp_chains(after);
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 
 	*out = NULL;
 	/* every address and node port of a port that had no endpoints */
@@ -84,8 +84,9 @@ size_t rs_stale_udp_flows(const struct rs_table *before,
 			if (!svc || !has_endpoints(lookup(&new_idx, after, svc)) ||
 			    has_endpoints(lookup(&old_idx, before, svc)))
 				continue;
-			rs_stale_flow_add(out, &n, map->kind == RS_MAP_SERVICE_IPS ? &e->addr : NULL,
-				 e->port, false);
+			rs_stale_flow_add(out, &n, &cap,
+					  map->kind == RS_MAP_SERVICE_IPS ? &e->addr : NULL,
+					  e->port, false);
 		}
 	}
 	for (size_t i = 0; before && i < before->nchains; i++) {
@@ -96,7 +97,8 @@ size_t rs_stale_udp_flows(const struct rs_table *before,
 			continue;
 		for (size_t j = 0; j < c->nrules; j++)
 			if (c->rules[j].kind == RS_RULE_DNAT && !has_target(now, &c->rules[j]))
-				rs_stale_flow_add(out, &n, &c->rules[j].addr, c->rules[j].port, true);
+				rs_stale_flow_add(out, &n, &cap, &c->rules[j].addr,
+						  c->rules[j].port, true);
 	}
 	strmap_free(&old_idx);
 	strmap_free(&new_idx);
