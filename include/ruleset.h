@@ -198,6 +198,8 @@ struct rs_table {
  * give svc-X, svc-X itself; NULL for any other chain. Returns buf.
  */
 const char *rs_port_chain(const char *chain, char *buf, size_t len);
+/* Whether chain c (NULL: none) DNATs to an endpoint. */
+bool rs_chain_has_endpoints(const struct rs_chain *c);
 
 /* Compile a model's addresses of one family (AF_INET: table ip, AF_INET6:
  * table ip6) into t. */

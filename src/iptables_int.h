@@ -28,7 +28,6 @@ enum ipt_fate {
 };
 
 const struct rs_chain *ipt_find_chain(const struct ipt_writer *w, const char *name);
-bool ipt_chain_has_endpoints(const struct rs_chain *c);
 enum ipt_fate ipt_chain_fate(const struct ipt_writer *w, const struct rs_chain *c);
 /* Whether chain c of the nftables layout has an iptables chain in nat. */
 bool ipt_chain_in_nat(const struct ipt_writer *w, const struct rs_chain *c);

@@ -22,14 +22,6 @@ static bool has_target(const struct rs_chain *c, const struct rs_rule *r)
 	return false;
 }
 
-static bool has_endpoints(const struct rs_chain *c)
-{
-	for (size_t i = 0; c && i < c->nrules; i++)
-		if (c->rules[i].kind == RS_RULE_DNAT)
-			return true;
-	return false;
-}
-
 void rs_stale_flow_add(struct rs_stale_flow **v, size_t *n, size_t *cap,
 		       const struct ip_addr *a, uint16_t port, bool by_reply_src)
 {
@@ -81,8 +73,8 @@ size_t rs_stale_udp_flows(const struct rs_table *before,
 			char buf[256];
 			const char *svc = rs_port_chain(e->chain, buf, sizeof(buf));
 
-			if (!svc || !has_endpoints(lookup(&new_idx, after, svc)) ||
-			    has_endpoints(lookup(&old_idx, before, svc)))
+			if (!svc || !rs_chain_has_endpoints(lookup(&new_idx, after, svc)) ||
+			    rs_chain_has_endpoints(lookup(&old_idx, before, svc)))
 				continue;
 			rs_stale_flow_add(out, &n, &cap,
 					  map->kind == RS_MAP_SERVICE_IPS ? &e->addr : NULL,
