@@ -99,8 +99,15 @@ size_t ipt_stale_udp_flows(const struct ipt_state *before,
 int ipt_read_state(struct ipt_state *st, int family, char **err);
 /* One restore --noflush call: input names its table (*nat). */
 int ipt_restore(const char *input, int family, char **err);
-/* The rule comments of ExternalName Services in a saved nat table, as
- * "NS/NAME TARGET" lines to *out (caller frees); how many. */
-size_t ipt_external_names(const struct ipt_table_state *nat, char ***out);
+/* An ExternalName Service as a saved nat table's rule comments name it. */
+struct ipt_external_name {
+	char *name;		/* NS/NAME */
+	char *target;		/* its externalName */
+};
+
+/* Those of a saved nat table to *out (ipt_external_names_free); how many. */
+size_t ipt_external_names(const struct ipt_table_state *nat,
+			  struct ipt_external_name **out);
+void ipt_external_names_free(struct ipt_external_name *v, size_t n);
 
 #endif

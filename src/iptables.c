@@ -248,7 +248,8 @@ static char *comment_at(const char *line, int n)
 	return xstrndup(p, len);
 }
 
-size_t ipt_external_names(const struct ipt_table_state *nat, char ***out)
+size_t ipt_external_names(const struct ipt_table_state *nat,
+			  struct ipt_external_name **out)
 {
 	static const char chain[] = "-A " IPT_EXTERNAL_NAMES " ";
 	size_t n = 0, cap = 0;
@@ -263,10 +264,20 @@ size_t ipt_external_names(const struct ipt_table_state *nat, char ***out)
 		target = comment_at(nat->rules[i], 1);
 		if (name && target) {
 			grow_array(out, &cap, n + 1, sizeof(**out));
-			(*out)[n++] = xasprintf("%s %s", name, target);
+			(*out)[n++] = (struct ipt_external_name){ name, target };
+		} else {
+			free(name);
+			free(target);
 		}
-		free(name);
-		free(target);
 	}
 	return n;
+}
+
+void ipt_external_names_free(struct ipt_external_name *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].name);
+		free(v[i].target);
+	}
+	free(v);
 }
