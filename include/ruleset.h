@@ -292,6 +292,16 @@ size_t rs_stale_udp_flows(const struct rs_table *before,
  * is family 0 (any address). */
 void rs_stale_flow_add(struct rs_stale_flow **v, size_t *n, size_t *cap,
 		       const struct ip_addr *a, uint16_t port, bool by_reply_src);
+/*
+ * A set of (address, port) targets for the stale-flow rules, which ask
+ * once per rule whether a target is still there. new: room for max adds.
+ */
+struct rs_targets;
+struct rs_targets *rs_targets_new(size_t max);
+void rs_targets_add(struct rs_targets *t, const struct ip_addr *a, uint16_t port);
+bool rs_targets_has(const struct rs_targets *t, const struct ip_addr *a,
+		    unsigned port);
+void rs_targets_free(struct rs_targets *t);
 void rs_summary_free(struct rs_summary *s);
 
 #endif

@@ -27,79 +27,25 @@ static bool saved_udp_dnat(const char *line, struct ip_addr *a, unsigned *port)
 	return ip_addr_parse(a, addr) == 0;
 }
 
-/* A UDP target (address, port) as exact bytes, a key of a keyset: the
- * family, the address (4 or 16 bytes, zero after), the port. */
-struct udp_target {
-	uint8_t b[1 + 16 + 2];
-};
-
-/* The targets, kept for the keyset that points into them. */
-struct udp_targets {
-	struct udp_target *v;
-	size_t n;
-	struct keyset set;
-};
-
-static void targets_init(struct udp_targets *t, size_t max)
-{
-	memset(t, 0, sizeof(*t));
-	t->v = xcalloc(max ? max : 1, sizeof(*t->v));
-}
-
-static void target_key(struct udp_target *k, const struct ip_addr *a,
-		       uint16_t port)
-{
-	memset(k, 0, sizeof(*k));
-	k->b[0] = a->family;
-	memcpy(k->b + 1, a->addr, a->family == AF_INET6 ? 16 : 4);
-	memcpy(k->b + 17, &port, sizeof(port));
-}
-
-/* Add to t, which has room for max entries (targets_init). */
-static void targets_add(struct udp_targets *t, const struct ip_addr *a,
-			uint16_t port)
-{
-	struct udp_target *k = &t->v[t->n];
-
-	target_key(k, a, port);
-	if (keyset_add(&t->set, k, sizeof(*k)))
-		t->n++;
-}
-
-static bool targets_has(const struct udp_targets *t, const struct ip_addr *a,
-			unsigned port)
-{
-	struct udp_target k;
-
-	if (port > UINT16_MAX)
-		return false;
-	target_key(&k, a, (uint16_t)port);
-	return keyset_has(&t->set, &k, sizeof(k));
-}
-
-static void targets_free(struct udp_targets *t)
-{
-	keyset_free(&t->set);
-	free(t->v);
-}
-
 /* Every UDP endpoint t's rules DNAT to: one index rather than a scan of
  * the whole table per saved rule. */
-static void index_udp_endpoints(const struct rs_table *t, struct udp_targets *out)
+static struct rs_targets *index_udp_endpoints(const struct rs_table *t)
 {
+	struct rs_targets *out;
 	size_t max = 0;
 
 	for (size_t i = 0; i < t->nchains; i++)
 		max += t->chains[i].nrules;
-	targets_init(out, max);
+	out = rs_targets_new(max);
 	for (size_t i = 0; i < t->nchains; i++) {
 		const struct rs_chain *c = &t->chains[i];
 
 		for (size_t j = 0; j < c->nrules; j++)
 			if (c->rules[j].kind == RS_RULE_DNAT &&
 			    c->rules[j].l4proto == IPPROTO_UDP)
-				targets_add(out, &c->rules[j].addr, c->rules[j].port);
+				rs_targets_add(out, &c->rules[j].addr, c->rules[j].port);
 	}
+	return out;
 }
 
 /* "-A SVCNFT-NO-ENDPOINTS [-d A/32] -p udp -m udp --dport P ... -j REJECT":
@@ -124,29 +70,29 @@ size_t ipt_stale_udp_flows(const struct ipt_state *before,
 	const struct ipt_table_state *nat = &before->table[IPT_NAT];
 	const struct ipt_table_state *filter = &before->table[IPT_FILTER];
 	struct rs_stale_flow *now_flows;
-	struct udp_targets wanted, now;
+	struct rs_targets *wanted, *now;
 	size_t n = 0, cap = 0, nnow;
 	struct ip_addr a;
 	unsigned port;
 
 	*out = NULL;
-	index_udp_endpoints(after, &wanted);
+	wanted = index_udp_endpoints(after);
 	for (size_t i = 0; i < nat->nrules; i++)
 		if (saved_udp_dnat(nat->rules[i], &a, &port) &&
-		    !targets_has(&wanted, &a, port))
+		    !rs_targets_has(wanted, &a, port))
 			rs_stale_flow_add(out, &n, &cap, &a, (uint16_t)port, true);
 	/* ports refused before that now have endpoints: the ruleset rule with
 	 * no "before" names every UDP destination; keep those refused then */
 	nnow = rs_stale_udp_flows(NULL, after, &now_flows);
-	targets_init(&now, nnow);
+	now = rs_targets_new(nnow);
 	for (size_t j = 0; j < nnow; j++)
-		targets_add(&now, &now_flows[j].addr, now_flows[j].port);
+		rs_targets_add(now, &now_flows[j].addr, now_flows[j].port);
 	for (size_t i = 0; i < filter->nrules; i++)
 		if (saved_udp_refusal(filter->rules[i], &a, &port) &&
-		    targets_has(&now, &a, port))
+		    rs_targets_has(now, &a, port))
 			rs_stale_flow_add(out, &n, &cap, &a, (uint16_t)port, false);
-	targets_free(&wanted);
-	targets_free(&now);
+	rs_targets_free(wanted);
+	rs_targets_free(now);
 	free(now_flows);
 	return n;
 }
