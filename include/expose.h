@@ -49,7 +49,7 @@ struct expose_service {
 	struct expose_label *selector;
 	size_t nselector;
 	struct expose_port *ports;
-	size_t nports;
+	size_t nports, cap_ports;
 };
 
 /*

@@ -56,11 +56,11 @@ enum ipt_table {
 /* What a table holds of svcnft's now (from iptables-save). */
 struct ipt_table_state {
 	char **chains;		/* SVCNFT-* chains that exist */
-	size_t nchains;
+	size_t nchains, cap_chains;
 	char **jumps;		/* "-A BUILTIN ... -j SVCNFT-..." rules, as saved */
-	size_t njumps;
+	size_t njumps, cap_jumps;
 	char **rules;		/* every rule of svcnft's chains, as saved */
-	size_t nrules;
+	size_t nrules, cap_rules;
 };
 
 struct ipt_state {
@@ -99,8 +99,15 @@ size_t ipt_stale_udp_flows(const struct ipt_state *before,
 int ipt_read_state(struct ipt_state *st, int family, char **err);
 /* One restore --noflush call: input names its table (*nat). */
 int ipt_restore(const char *input, int family, char **err);
-/* The rule comments of ExternalName Services in a saved nat table, as
- * "NS/NAME TARGET" lines to *out (caller frees); how many. */
-size_t ipt_external_names(const struct ipt_table_state *nat, char ***out);
+/* An ExternalName Service as a saved nat table's rule comments name it. */
+struct ipt_external_name {
+	char *name;		/* NS/NAME */
+	char *target;		/* its externalName */
+};
+
+/* Those of a saved nat table to *out (ipt_external_names_free); how many. */
+size_t ipt_external_names(const struct ipt_table_state *nat,
+			  struct ipt_external_name **out);
+void ipt_external_names_free(struct ipt_external_name *v, size_t n);
 
 #endif

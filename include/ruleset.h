@@ -198,6 +198,8 @@ struct rs_table {
  * give svc-X, svc-X itself; NULL for any other chain. Returns buf.
  */
 const char *rs_port_chain(const char *chain, char *buf, size_t len);
+/* Whether chain c (NULL: none) DNATs to an endpoint. */
+bool rs_chain_has_endpoints(const struct rs_chain *c);
 
 /* Compile a model's addresses of one family (AF_INET: table ip, AF_INET6:
  * table ip6) into t. */
@@ -286,9 +288,20 @@ struct rs_stale_flow {
  * the flows to delete (caller frees). Returns how many. */
 size_t rs_stale_udp_flows(const struct rs_table *before,
 			  const struct rs_table *after, struct rs_stale_flow **out);
-/* Append one flow to *v (n entries); a NULL a is family 0 (any address). */
-void rs_stale_flow_add(struct rs_stale_flow **v, size_t *n,
+/* Append one flow to *v (n entries, room for cap: grow_array); a NULL a
+ * is family 0 (any address). */
+void rs_stale_flow_add(struct rs_stale_flow **v, size_t *n, size_t *cap,
 		       const struct ip_addr *a, uint16_t port, bool by_reply_src);
+/*
+ * A set of (address, port) targets for the stale-flow rules, which ask
+ * once per rule whether a target is still there. new: room for max adds.
+ */
+struct rs_targets;
+struct rs_targets *rs_targets_new(size_t max);
+void rs_targets_add(struct rs_targets *t, const struct ip_addr *a, uint16_t port);
+bool rs_targets_has(const struct rs_targets *t, const struct ip_addr *a,
+		    unsigned port);
+void rs_targets_free(struct rs_targets *t);
 void rs_summary_free(struct rs_summary *s);
 
 #endif

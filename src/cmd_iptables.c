@@ -160,17 +160,12 @@ int ipt_cmd_apply(const struct cli_options *o, const struct compiled *c)
 /* ExternalName Services, as the nftables backend's dump shows them. */
 static void print_external_names(const struct ipt_table_state *nat)
 {
-	char **v;
+	struct ipt_external_name *v;
 	size_t n = ipt_external_names(nat, &v);
 
-	for (size_t i = 0; i < n; i++) {
-		char *sp = strchr(v[i], ' ');
-
-		*sp = '\0';
-		printf("# %s ExternalName -> %s\n", v[i], sp + 1);
-		free(v[i]);
-	}
-	free(v);
+	for (size_t i = 0; i < n; i++)
+		printf("# %s ExternalName -> %s\n", v[i].name, v[i].target);
+	ipt_external_names_free(v, n);
 }
 
 static void print_table(enum ipt_table which, const struct ipt_table_state *st)

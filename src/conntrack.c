@@ -54,7 +54,7 @@ static void flow_addrs(const struct nf_conntrack *ct, uint8_t family,
 struct collect {
 	struct u64set keys;
 	struct nf_conntrack **victims;
-	size_t n;
+	size_t n, cap;
 };
 
 static bool is_stale(const struct collect *c, const struct nf_conntrack *ct)
@@ -82,7 +82,7 @@ static int collect_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 
 	(void)type;
 	if (is_stale(c, ct)) {
-		c->victims = xrealloc(c->victims, (c->n + 1) * sizeof(*c->victims));
+		grow_array(&c->victims, &c->cap, c->n + 1, sizeof(*c->victims));
 		c->victims[c->n++] = nfct_clone(ct);
 	}
 	return NFCT_CB_CONTINUE;

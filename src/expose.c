@@ -47,7 +47,7 @@ static struct expose_port *add_port(struct expose_service *s, const char *name,
 {
 	struct expose_port *p;
 
-	s->ports = xrealloc(s->ports, (s->nports + 1) * sizeof(*s->ports));
+	grow_array(&s->ports, &s->cap_ports, s->nports + 1, sizeof(*s->ports));
 	p = &s->ports[s->nports++];
 	memset(p, 0, sizeof(*p));
 	p->name = xstrdup(name);

@@ -20,9 +20,9 @@
 
 extern char **environ;
 
-static void push(char ***v, size_t *n, const char *s, size_t len)
+static void push(char ***v, size_t *n, size_t *cap, const char *s, size_t len)
 {
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	grow_array(v, cap, *n + 1, sizeof(**v));
 	(*v)[(*n)++] = xstrndup(s, len);
 }
 
@@ -47,12 +47,13 @@ void ipt_state_parse(struct ipt_table_state *st, const char *text)
 		    !strncmp(p, ":" IPT_PREFIX, 1 + strlen(IPT_PREFIX))) {
 			const char *sp = memchr(p, ' ', len);
 
-			push(&st->chains, &st->nchains, p + 1, (sp ? sp : p + len) - p - 1);
+			push(&st->chains, &st->nchains, &st->cap_chains, p + 1,
+			     (sp ? sp : p + len) - p - 1);
 		} else if (len > 3 && !strncmp(p, "-A ", 3)) {
 			if (!strncmp(p + 3, IPT_PREFIX, strlen(IPT_PREFIX)))
-				push(&st->rules, &st->nrules, p, len);
+				push(&st->rules, &st->nrules, &st->cap_rules, p, len);
 			else if (is_jump(p, len))
-				push(&st->jumps, &st->njumps, p, len);
+				push(&st->jumps, &st->njumps, &st->cap_jumps, p, len);
 		}
 		p = nl ? nl + 1 : NULL;
 	}
@@ -85,7 +86,7 @@ struct child_io {
 	const char *input;
 	size_t input_left;
 	char *buf[2];
-	size_t len[2];
+	size_t len[2], cap[2];
 };
 
 static void child_io_close(struct child_io *io)
@@ -133,7 +134,10 @@ static int child_io_pump(struct child_io *io)
 				io->fd[i] = -1;
 				continue;
 			}
-			io->buf[i - 1] = xrealloc(io->buf[i - 1], io->len[i - 1] + r + 1);
+			/* geometric: iptables-save of a large table is
+			 * megabytes, read in many chunks */
+			grow_array(&io->buf[i - 1], &io->cap[i - 1],
+				   io->len[i - 1] + r + 1, 1);
 			memcpy(io->buf[i - 1] + io->len[i - 1], chunk, r);
 			io->len[i - 1] += r;
 			io->buf[i - 1][io->len[i - 1]] = '\0';
@@ -244,10 +248,11 @@ static char *comment_at(const char *line, int n)
 	return xstrndup(p, len);
 }
 
-size_t ipt_external_names(const struct ipt_table_state *nat, char ***out)
+size_t ipt_external_names(const struct ipt_table_state *nat,
+			  struct ipt_external_name **out)
 {
 	static const char chain[] = "-A " IPT_EXTERNAL_NAMES " ";
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 
 	*out = NULL;
 	for (size_t i = 0; i < nat->nrules; i++) {
@@ -258,11 +263,21 @@ size_t ipt_external_names(const struct ipt_table_state *nat, char ***out)
 		name = comment_at(nat->rules[i], 0);
 		target = comment_at(nat->rules[i], 1);
 		if (name && target) {
-			*out = xrealloc(*out, (n + 1) * sizeof(**out));
-			(*out)[n++] = xasprintf("%s %s", name, target);
+			grow_array(out, &cap, n + 1, sizeof(**out));
+			(*out)[n++] = (struct ipt_external_name){ name, target };
+		} else {
+			free(name);
+			free(target);
 		}
-		free(name);
-		free(target);
 	}
 	return n;
+}
+
+void ipt_external_names_free(struct ipt_external_name *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].name);
+		free(v[i].target);
+	}
+	free(v);
 }

@@ -47,20 +47,12 @@ const struct rs_chain *ipt_find_chain(const struct ipt_writer *w, const char *na
 	return e ? &w->t->chains[e->vals[0]] : NULL;
 }
 
-bool ipt_chain_has_endpoints(const struct rs_chain *c)
-{
-	for (size_t i = 0; i < c->nrules; i++)
-		if (c->rules[i].kind == RS_RULE_DNAT)
-			return true;
-	return false;
-}
-
 enum ipt_fate ipt_chain_fate(const struct ipt_writer *w, const struct rs_chain *c)
 {
 	const struct rs_rule *last = c->nrules ? &c->rules[c->nrules - 1] : NULL;
 	const struct rs_chain *next;
 
-	if (ipt_chain_has_endpoints(c))
+	if (rs_chain_has_endpoints(c))
 		return IPT_FATE_DNAT;
 	/* an ext- chain ends where its last goto (svc- or local-) does */
 	if (last && last->kind == RS_RULE_GOTO && (next = ipt_find_chain(w, last->target)))
@@ -84,7 +76,7 @@ static const struct rs_chain *fw_next(const struct ipt_writer *w, const struct r
 bool ipt_chain_in_nat(const struct ipt_writer *w, const struct rs_chain *c)
 {
 	if (has_prefix(c->name, RS_CHAIN_PREFIX) || has_prefix(c->name, RS_LOCAL_CHAIN_PREFIX))
-		return ipt_chain_has_endpoints(c);
+		return rs_chain_has_endpoints(c);
 	if (has_prefix(c->name, RS_FW_CHAIN_PREFIX))
 		return fw_next(w, c) != NULL;
 	return has_prefix(c->name, RS_EXT_CHAIN_PREFIX);
@@ -278,7 +270,7 @@ static bool in_table(const struct ipt_writer *w, const struct rs_chain *c)
 	return ipt_chain_in_nat(w, c);
 }
 
-void ipt_port_chain_names(const struct ipt_writer *w, char ***v, size_t *n)
+void ipt_port_chain_names(const struct ipt_writer *w, char **v, size_t *n)
 {
 	char name[29];
 
@@ -286,8 +278,7 @@ void ipt_port_chain_names(const struct ipt_writer *w, char ***v, size_t *n)
 		if (!in_table(w, &w->t->chains[i]))
 			continue;
 		ipt_chain_name(w->t->chains[i].name, name);
-		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-		(*v)[(*n)++] = xstrdup(name);
+		v[(*n)++] = xstrdup(name);
 	}
 }
 

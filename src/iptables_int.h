@@ -28,7 +28,6 @@ enum ipt_fate {
 };
 
 const struct rs_chain *ipt_find_chain(const struct ipt_writer *w, const char *name);
-bool ipt_chain_has_endpoints(const struct rs_chain *c);
 enum ipt_fate ipt_chain_fate(const struct ipt_writer *w, const struct rs_chain *c);
 /* Whether chain c of the nftables layout has an iptables chain in nat. */
 bool ipt_chain_in_nat(const struct ipt_writer *w, const struct rs_chain *c);
@@ -39,7 +38,8 @@ void ipt_write_saddr(FILE *out, const struct ip_addr *a, unsigned len);
 
 /* The nat chains of every Service port, and the filter fw- chains. */
 void ipt_write_port_chains(const struct ipt_writer *w);
-/* Their names, for the table's chain declarations. */
-void ipt_port_chain_names(const struct ipt_writer *w, char ***v, size_t *n);
+/* Their names, for the table's chain declarations, appended to v (room
+ * for one per chain of w->t after its first *n). */
+void ipt_port_chain_names(const struct ipt_writer *w, char **v, size_t *n);
 
 #endif

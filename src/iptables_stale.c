@@ -27,19 +27,25 @@ static bool saved_udp_dnat(const char *line, struct ip_addr *a, unsigned *port)
 	return ip_addr_parse(a, addr) == 0;
 }
 
-static bool wanted_udp_endpoint(const struct rs_table *t, const struct ip_addr *a,
-				unsigned port)
+/* Every UDP endpoint t's rules DNAT to: one index rather than a scan of
+ * the whole table per saved rule. */
+static struct rs_targets *index_udp_endpoints(const struct rs_table *t)
 {
+	struct rs_targets *out;
+	size_t max = 0;
+
+	for (size_t i = 0; i < t->nchains; i++)
+		max += t->chains[i].nrules;
+	out = rs_targets_new(max);
 	for (size_t i = 0; i < t->nchains; i++) {
 		const struct rs_chain *c = &t->chains[i];
 
 		for (size_t j = 0; j < c->nrules; j++)
 			if (c->rules[j].kind == RS_RULE_DNAT &&
-			    c->rules[j].l4proto == IPPROTO_UDP &&
-			    c->rules[j].port == port && !ip_addr_cmp(&c->rules[j].addr, a))
-				return true;
+			    c->rules[j].l4proto == IPPROTO_UDP)
+				rs_targets_add(out, &c->rules[j].addr, c->rules[j].port);
 	}
-	return false;
+	return out;
 }
 
 /* "-A SVCNFT-NO-ENDPOINTS [-d A/32] -p udp -m udp --dport P ... -j REJECT":
@@ -64,25 +70,29 @@ size_t ipt_stale_udp_flows(const struct ipt_state *before,
 	const struct ipt_table_state *nat = &before->table[IPT_NAT];
 	const struct ipt_table_state *filter = &before->table[IPT_FILTER];
 	struct rs_stale_flow *now_flows;
-	size_t n = 0, nnow;
+	struct rs_targets *wanted, *now;
+	size_t n = 0, cap = 0, nnow;
 	struct ip_addr a;
 	unsigned port;
 
 	*out = NULL;
+	wanted = index_udp_endpoints(after);
 	for (size_t i = 0; i < nat->nrules; i++)
 		if (saved_udp_dnat(nat->rules[i], &a, &port) &&
-		    !wanted_udp_endpoint(after, &a, port))
-			rs_stale_flow_add(out, &n, &a, (uint16_t)port, true);
+		    !rs_targets_has(wanted, &a, port))
+			rs_stale_flow_add(out, &n, &cap, &a, (uint16_t)port, true);
 	/* ports refused before that now have endpoints: the ruleset rule with
 	 * no "before" names every UDP destination; keep those refused then */
 	nnow = rs_stale_udp_flows(NULL, after, &now_flows);
-	for (size_t i = 0; i < filter->nrules; i++) {
-		if (!saved_udp_refusal(filter->rules[i], &a, &port))
-			continue;
-		for (size_t j = 0; j < nnow; j++)
-			if (now_flows[j].port == port && !ip_addr_cmp(&now_flows[j].addr, &a))
-				rs_stale_flow_add(out, &n, &a, (uint16_t)port, false);
-	}
+	now = rs_targets_new(nnow);
+	for (size_t j = 0; j < nnow; j++)
+		rs_targets_add(now, &now_flows[j].addr, now_flows[j].port);
+	for (size_t i = 0; i < filter->nrules; i++)
+		if (saved_udp_refusal(filter->rules[i], &a, &port) &&
+		    rs_targets_has(now, &a, port))
+			rs_stale_flow_add(out, &n, &cap, &a, (uint16_t)port, false);
+	rs_targets_free(wanted);
+	rs_targets_free(now);
 	free(now_flows);
 	return n;
 }

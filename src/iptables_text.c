@@ -266,29 +266,29 @@ static void write_external_names(const struct ipt_writer *w)
 	}
 }
 
-static void push_name(char ***v, size_t *n, const char *s)
+static void push_name(char **v, size_t *n, const char *s)
 {
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = xstrdup(s);
+	v[(*n)++] = xstrdup(s);
 }
 
 /* The chains table `which` should hold, in order. Caller frees. */
 static char **wanted_chains(const struct ipt_writer *w, size_t *n)
 {
-	char **v = NULL;
+	/* room for the fixed chains below and one per chain of the table */
+	char **v = xcalloc(5 + w->t->nchains, sizeof(*v));
 
 	*n = 0;
 	if (w->which == IPT_FILTER) {
-		push_name(&v, n, IPT_NO_ENDPOINTS);
+		push_name(v, n, IPT_NO_ENDPOINTS);
 	} else {
-		push_name(&v, n, IPT_SERVICES);
-		push_name(&v, n, IPT_NODEPORTS);
-		push_name(&v, n, IPT_MARK_MASQ);
-		push_name(&v, n, IPT_POSTROUTING);
+		push_name(v, n, IPT_SERVICES);
+		push_name(v, n, IPT_NODEPORTS);
+		push_name(v, n, IPT_MARK_MASQ);
+		push_name(v, n, IPT_POSTROUTING);
 		if (has_external_names(w->t))
-			push_name(&v, n, IPT_EXTERNAL_NAMES);
+			push_name(v, n, IPT_EXTERNAL_NAMES);
 	}
-	ipt_port_chain_names(w, &v, n);
+	ipt_port_chain_names(w, v, n);
 	return v;
 }
 

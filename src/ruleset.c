@@ -200,6 +200,14 @@ bool rs_table_equal(const struct rs_table *a, const struct rs_table *b)
 	return true;
 }
 
+bool rs_chain_has_endpoints(const struct rs_chain *c)
+{
+	for (size_t i = 0; c && i < c->nrules; i++)
+		if (c->rules[i].kind == RS_RULE_DNAT)
+			return true;
+	return false;
+}
+
 const char *rs_port_chain(const char *chain, char *buf, size_t len)
 {
 	static const char *const prefixes[] = {

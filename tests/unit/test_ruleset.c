@@ -8,6 +8,8 @@
 #include "backend.h"
 #include "ruleset.h"
 #include "ruleset_fixture.h"
+#include "unit.h"
+#include "util.h"
 
 static const char yaml[] =
 	"apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
@@ -196,6 +198,49 @@ START_TEST(stale_udp_flows_after_an_apply)
 }
 END_TEST
 
+/* The endpoints of a port with many (where they are looked up in an index
+ * rather than scanned), all but the first in both tables. */
+static char *dns_with_endpoints(unsigned first, unsigned n)
+{
+	char *text = xstrdup(DNS_SVC "---\napiVersion: v1\nkind: Endpoints\n"
+			     "metadata: {name: dns}\nsubsets: [{addresses: [");
+	char *more;
+
+	for (unsigned i = 0; i < n; i++) {
+		more = xasprintf("%s%s{ip: 198.18.%u.%u}", text, i ? ", " : "",
+				 i ? 1 + i / 250 : first, i ? 1 + i % 250 : 1);
+		free(text);
+		text = more;
+	}
+	more = xasprintf("%s], ports: [{port: 5353, protocol: UDP}]}]\n", text);
+	free(text);
+	return more;
+}
+
+START_TEST(stale_udp_flows_of_a_port_with_many_endpoints)
+{
+	struct compiled before, after;
+	struct rs_stale_flow *f;
+	char buf[IP_ADDR_STRLEN];
+	char *text_before = dns_with_endpoints(100, 200);
+	char *text_after = dns_with_endpoints(101, 200);
+	size_t n;
+
+	compile_yaml(&before, text_before);
+	compile_yaml(&after, text_after);
+	n = rs_stale_udp_flows(&before.t, &after.t, &f);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(f[0].by_reply_src);
+	ck_assert_str_eq(ip_addr_str(&f[0].addr, buf, sizeof(buf)), "198.18.100.1");
+	ck_assert_uint_eq(f[0].port, 5353);
+	free(f);
+	compiled_free(&before);
+	compiled_free(&after);
+	free(text_before);
+	free(text_after);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("ruleset");
@@ -208,6 +253,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, summary_recovers_services_from_the_ruleset);
 	tcase_add_test(tc, equal_ignores_element_order_after_sort);
 	tcase_add_test(tc, stale_udp_flows_after_an_apply);
+	tcase_add_test(tc, stale_udp_flows_of_a_port_with_many_endpoints);
 	suite_add_tcase(s, tc);
 	return s;
 }
