@@ -12,7 +12,6 @@
 #include <json-c/json.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,24 +70,16 @@ static void catch_signals(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
-/* SECONDS, or a duration: 30s, 1m, 1h, 500ms. -1 when invalid. */
+/* SECONDS, or a duration as the other commands take it (duration_parse):
+ * 30s, 1m, 1h, 500ms. -1 when invalid. */
 static double parse_seconds(const char *s)
 {
 	char *end;
-	double v = strtod(s, &end), unit = 1;
+	double v = strtod(s, &end);
 
-	if (end == s || !isfinite(v))
+	if ((end == s || *end) && duration_parse(s, &v) < 0)
 		return -1;
-	if (!strcmp(end, "ms"))
-		unit = 0.001;
-	else if (!strcmp(end, "m"))
-		unit = 60;
-	else if (!strcmp(end, "h"))
-		unit = 3600;
-	else if (*end && strcmp(end, "s"))
-		return -1;
-	v *= unit;
-	return v > 0 && v <= LIVE_SECONDS_MAX ? v : -1;
+	return v > 0 && v <= LIVE_SECONDS_MAX ? v : -1;	/* NaN too */
 }
 
 /* Addresses and ports from a trace event's headers; false when cut short. */
