@@ -200,16 +200,15 @@ static void print_text_line(struct live *l, const struct live_conn *c, const cha
  * kernel's trace shows a reject as a drop). */
 static bool is_reject(const struct live *l, const struct trace_event *ev)
 {
-	if (!ev->handle || strcmp(ev->table, l->o->table))
-		return false;
-	for (size_t i = 0; i < l->rules.nchains; i++) {
-		const struct rs_chain *c = &l->rules.chains[i];
+	const struct rs_chain *c;
 
-		for (size_t j = 0; strcmp(c->name, ev->chain) == 0 && j < c->nrules; j++)
-			if (c->rules[j].handle == ev->handle)
-				return c->rules[j].kind == RS_RULE_REJECT ||
-				       c->rules[j].kind == RS_RULE_REJECT_TO_SET;
-	}
+	if (!ev->handle || strcmp(ev->table, l->o->table) ||
+	    !(c = rs_table_find_chain(&l->rules, ev->chain)))
+		return false;
+	for (size_t i = 0; i < c->nrules; i++)
+		if (c->rules[i].handle == ev->handle)
+			return c->rules[i].kind == RS_RULE_REJECT ||
+			       c->rules[i].kind == RS_RULE_REJECT_TO_SET;
 	return false;
 }
 
