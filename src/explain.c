@@ -67,7 +67,7 @@ static const char *addr_str(const struct ip_addr *a, char *buf)
 
 static bool addr_eq(const struct ip_addr *a, const struct ip_addr *b)
 {
-	return a->family == b->family && !ip_addr_cmp(a, b);
+	return !ip_addr_cmp(a, b);	/* which compares the families first */
 }
 
 static bool is_local(const struct walk *w, const struct ip_addr *a)
