@@ -198,6 +198,9 @@ struct rs_table {
  * give svc-X, svc-X itself; NULL for any other chain. Returns buf.
  */
 const char *rs_port_chain(const char *chain, char *buf, size_t len);
+/* The length of the per-Service-port prefix (svc-, ext-, local-, fw-) a
+ * chain's name starts with, or 0. */
+size_t rs_port_prefix_len(const char *chain);
 
 /* Compile a model's addresses of one family (AF_INET: table ip, AF_INET6:
  * table ip6) into t. */

@@ -141,14 +141,10 @@ static void set_mark(struct walk *w, uint32_t bits, const char *why)
  * in *service_len the length of its "NS/NAME"; NULL for other chains. */
 static const char *port_of_chain(const char *chain, size_t *service_len)
 {
-	static const char *const prefixes[] = { RS_CHAIN_PREFIX, RS_EXT_CHAIN_PREFIX,
-						RS_LOCAL_CHAIN_PREFIX, RS_FW_CHAIN_PREFIX };
-	const char *rest = NULL, *slash;
+	size_t plen = rs_port_prefix_len(chain);
+	const char *rest = chain + plen, *slash;
 
-	for (size_t i = 0; !rest && i < ARRAY_SIZE(prefixes); i++)
-		if (!strncmp(chain, prefixes[i], strlen(prefixes[i])))
-			rest = chain + strlen(prefixes[i]);
-	if (!rest || !(slash = strchr(rest, '/')) || !(slash = strchr(slash + 1, '/')))
+	if (!plen || !(slash = strchr(rest, '/')) || !(slash = strchr(slash + 1, '/')))
 		return NULL;
 	*service_len = slash - rest;
 	return rest;

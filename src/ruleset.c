@@ -200,6 +200,19 @@ bool rs_table_equal(const struct rs_table *a, const struct rs_table *b)
 	return true;
 }
 
+size_t rs_port_prefix_len(const char *chain)
+{
+	static const char *const prefixes[] = {
+		RS_CHAIN_PREFIX, RS_EXT_CHAIN_PREFIX, RS_LOCAL_CHAIN_PREFIX,
+		RS_FW_CHAIN_PREFIX,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(chain, prefixes[i], strlen(prefixes[i])))
+			return strlen(prefixes[i]);
+	return 0;
+}
+
 const char *rs_port_chain(const char *chain, char *buf, size_t len)
 {
 	static const char *const prefixes[] = {
