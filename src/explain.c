@@ -155,7 +155,7 @@ static void note_service(struct walk *w, const char *chain)
 {
 	struct explain_result *r = w->r;
 	const struct rs_chain *svc;
-	char type[32] = "", portname[64] = "";
+	char type[RS_COMMENT_TYPE_MAX], portname[RS_COMMENT_PORT_MAX];
 	size_t len;
 	const char *port = port_of_chain(chain, &len);
 
@@ -164,8 +164,7 @@ static void note_service(struct walk *w, const char *chain)
 	r->service = xstrndup(port, len);
 	r->chain = xasprintf(RS_CHAIN_PREFIX "%s", port);
 	svc = rs_table_find_chain(w->t, r->chain);
-	if (svc && svc->comment)
-		sscanf(svc->comment, "%31s %*s %63s", type, portname);
+	rs_port_comment_parse(svc ? svc->comment : NULL, type, portname);
 	r->service_type = xstrdup(*type ? type : "?");
 	r->port_name = xstrdup(portname);
 }

@@ -213,6 +213,14 @@ size_t rs_port_prefix_len(const char *chain)
 	return 0;
 }
 
+void rs_port_comment_parse(const char *comment, char type[RS_COMMENT_TYPE_MAX],
+			   char port_name[RS_COMMENT_PORT_MAX])
+{
+	*type = *port_name = '\0';
+	if (comment)
+		sscanf(comment, "%31s %*s %63s", type, port_name);
+}
+
 const char *rs_port_chain(const char *chain, char *buf, size_t len)
 {
 	static const char *const prefixes[] = {
