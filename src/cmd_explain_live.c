@@ -82,25 +82,6 @@ static double parse_seconds(const char *s)
 	return v > 0 && v <= LIVE_SECONDS_MAX ? v : -1;	/* NaN too */
 }
 
-/* Addresses and ports from a trace event's headers; false when cut short. */
-static bool headers(const struct trace_event *ev, uint8_t family, struct ip_addr *src,
-		    uint16_t *sport, struct ip_addr *dst, uint16_t *dport)
-{
-	size_t alen = family == AF_INET6 ? 16 : 4;
-	size_t soff = family == AF_INET6 ? 8 : 12;
-
-	if (!ev->nh || !ev->th || ev->nh_len < soff + 2 * alen || ev->th_len < 4)
-		return false;
-	memset(src, 0, sizeof(*src));
-	memset(dst, 0, sizeof(*dst));
-	src->family = dst->family = family;
-	memcpy(src->addr, ev->nh + soff, alen);
-	memcpy(dst->addr, ev->nh + soff + alen, alen);
-	*sport = (uint16_t)(ev->th[0] << 8 | ev->th[1]);
-	*dport = (uint16_t)(ev->th[2] << 8 | ev->th[3]);
-	return true;
-}
-
 static struct live_conn *conn_find(struct live *l, uint32_t id)
 {
 	for (size_t i = 0; i < LIVE_PENDING; i++)
@@ -123,8 +104,12 @@ static struct live_conn *conn_new(struct live *l, const struct trace_event *ev)
 
 	l->next_slot = (l->next_slot + 1) % LIVE_PENDING;
 	conn_free(c);
-	if (!headers(ev, l->q->dst.family, &c->src, &c->sport, &c->dst, &c->dport))
+	if (!ev->have_addrs)
 		return NULL;
+	c->src = ev->saddr;
+	c->sport = ev->sport;
+	c->dst = ev->daddr;
+	c->dport = ev->dport;
 	c->id = ev->id;
 	return c;
 }
@@ -217,16 +202,14 @@ static bool is_reject(const struct live *l, const struct trace_event *ev)
 static void conn_done(struct live *l, struct live_conn *c, const struct trace_event *ev,
 		      bool local, const char *why)
 {
-	struct ip_addr src, dst;
-	uint16_t sport, dport;
 	char endpoint[IP_ADDR_STRLEN + 8], seen[IP_ADDR_STRLEN + 8];
 	const char *verdict = why;
-	bool have = ev && headers(ev, l->q->dst.family, &src, &sport, &dst, &dport);
+	bool have = ev && ev->have_addrs;
 
 	if (have) {
-		explain_addr_port(&dst, dport, endpoint, sizeof(endpoint));
-		explain_addr_port(&src, sport, seen, sizeof(seen));
-		verdict = dport != c->dport || ip_addr_cmp(&dst, &c->dst) ? "dnat" :
+		explain_addr_port(&ev->daddr, ev->dport, endpoint, sizeof(endpoint));
+		explain_addr_port(&ev->saddr, ev->sport, seen, sizeof(seen));
+		verdict = ev->dport != c->dport || ip_addr_cmp(&ev->daddr, &c->dst) ? "dnat" :
 			local ? "local" : "none";
 	}
 	if (!seen_before(l, c)) {

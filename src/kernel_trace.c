@@ -182,6 +182,28 @@ static uint32_t get_u32(const struct nftnl_trace *t, uint16_t attr)
 	return nftnl_trace_is_set(t, attr) ? nftnl_trace_get_u32(t, attr) : 0;
 }
 
+/* Addresses and ports from the headers t carries, by ev->nfproto: ip
+ * saddr at 12, ip6 saddr at 8, daddr right after; th sport, dport first. */
+static void trace_addrs(const struct nftnl_trace *t, struct trace_event *ev)
+{
+	bool v6 = ev->nfproto == NFPROTO_IPV6;
+	uint32_t alen = v6 ? 16 : 4, soff = v6 ? 8 : 12, nh_len = 0, th_len = 0;
+	const uint8_t *nh = NULL, *th = NULL;
+
+	if (nftnl_trace_is_set(t, NFTNL_TRACE_NETWORK_HEADER))
+		nh = nftnl_trace_get_data(t, NFTNL_TRACE_NETWORK_HEADER, &nh_len);
+	if (nftnl_trace_is_set(t, NFTNL_TRACE_TRANSPORT_HEADER))
+		th = nftnl_trace_get_data(t, NFTNL_TRACE_TRANSPORT_HEADER, &th_len);
+	if (!nh || !th || nh_len < soff + 2 * alen || th_len < 4)
+		return;
+	ev->saddr.family = ev->daddr.family = v6 ? AF_INET6 : AF_INET;
+	memcpy(ev->saddr.addr, nh + soff, alen);
+	memcpy(ev->daddr.addr, nh + soff + alen, alen);
+	ev->sport = (uint16_t)(th[0] << 8 | th[1]);
+	ev->dport = (uint16_t)(th[2] << 8 | th[3]);
+	ev->have_addrs = true;
+}
+
 static int trace_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct read_ctx *ctx = data;
@@ -205,10 +227,7 @@ static int trace_cb(const struct nlmsghdr *nlh, void *data)
 		nftnl_trace_get_str(t, NFTNL_TRACE_TABLE) : "";
 	ev.chain = nftnl_trace_is_set(t, NFTNL_TRACE_CHAIN) ?
 		nftnl_trace_get_str(t, NFTNL_TRACE_CHAIN) : "";
-	if (nftnl_trace_is_set(t, NFTNL_TRACE_NETWORK_HEADER))
-		ev.nh = nftnl_trace_get_data(t, NFTNL_TRACE_NETWORK_HEADER, &ev.nh_len);
-	if (nftnl_trace_is_set(t, NFTNL_TRACE_TRANSPORT_HEADER))
-		ev.th = nftnl_trace_get_data(t, NFTNL_TRACE_TRANSPORT_HEADER, &ev.th_len);
+	trace_addrs(t, &ev);
 	ctx->fn(&ev, ctx->data);
 out:
 	nftnl_trace_free(t);
