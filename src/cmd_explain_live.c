@@ -246,30 +246,24 @@ static void on_event(const struct trace_event *ev, void *data)
 		conn_done(l, c, NULL, false, is_reject(l, ev) ? "reject" : "drop");
 }
 
-static int remove_table(const struct live *l, bool quiet_absent)
+/* Our table, if it is there. */
+static int remove_table(uint8_t family, const char *table)
 {
-	int err = kernel_table_delete(l->nfproto, l->table);
+	int err = kernel_table_delete(family, table);
 
-	if (err == -ENOENT && quiet_absent)
-		return EXIT_OK;
-	if (err < 0) {
-		cli_error("removing table %s %s failed: %s", nft_family_name(l->nfproto),
-			  l->table, strerror(-err));
+	if (err < 0 && err != -ENOENT) {
+		cli_error("removing table %s %s failed: %s", nft_family_name(family),
+			  table, strerror(-err));
 		return EXIT_KERNEL;
 	}
 	return EXIT_OK;
 }
 
 /* Remove what a crashed run left, in both families. */
-static void remove_leftovers(struct live *l)
+static void remove_leftovers(const char *table)
 {
-	uint8_t keep = l->nfproto;
-
-	l->nfproto = NFPROTO_IPV4;
-	remove_table(l, true);
-	l->nfproto = NFPROTO_IPV6;
-	remove_table(l, true);
-	l->nfproto = keep;
+	remove_table(NFPROTO_IPV4, table);
+	remove_table(NFPROTO_IPV6, table);
 }
 
 static long remaining_ms(const struct timespec *end)
@@ -363,7 +357,7 @@ int explain_live(const struct cli_options *o, const char *duration,
 	l.nfproto = q->dst.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
 	live_stop = 0;
 	catch_signals();
-	remove_leftovers(&l);
+	remove_leftovers(table);
 	/* listen first: no connection is missed between the two */
 	err = kernel_trace_listen(&tl);
 	if (!err)
@@ -384,7 +378,7 @@ int explain_live(const struct cli_options *o, const char *duration,
 	ret = trace_loop(&l, tl, seconds);
 	flush_pending(&l);
 out:
-	if (remove_table(&l, true) != EXIT_OK)
+	if (remove_table(l.nfproto, table) != EXIT_OK)
 		ret = EXIT_KERNEL;
 	if (ret == EXIT_OK && !o->quiet)
 		fprintf(stderr, "svcnft: %lu connection%s traced\n", l.printed,
