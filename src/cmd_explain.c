@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "cli_explain.h"
 #include "explain.h"
+#include "json_out.h"
 #include "kernel.h"
 #include "util.h"
 
@@ -269,17 +270,6 @@ static json_object *json_result(const struct explain_query *q, const char *table
 	return o;
 }
 
-static void print_json(const struct explain_query *q, const char *table, bool plan,
-		       const struct explain_result *r)
-{
-	json_object *o = json_result(q, table, plan, r);
-
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						      JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-}
-
 static void print_verdict(const struct explain_result *r)
 {
 	char buf[IP_ADDR_STRLEN + 8];
@@ -382,7 +372,7 @@ static int explain_once(const struct cli_options *o, const struct explain_args *
 	}
 	table = xasprintf("%s %s", nft_family_name(family), o->table);
 	if (o->json)
-		print_json(q, table, e->plan, &r);
+		json_doc_write(stdout, json_result(q, table, e->plan, &r));
 	else
 		print_text(q, table, e->plan, &r);
 	if (!e->plan)
