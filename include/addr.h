@@ -30,4 +30,14 @@ const char *ip_addr_str(const struct ip_addr *a, char *buf, size_t len);
 int ip_addr_cmp(const struct ip_addr *a, const struct ip_addr *b);
 bool ip_prefix_contains(const struct ip_prefix *p, const struct ip_addr *a);
 
+struct sockaddr;
+struct sockaddr_storage;
+/* a and port (host order) as a socket address, family 0 as 0.0.0.0;
+ * returns its length. */
+size_t ip_addr_to_sockaddr(const struct ip_addr *a, uint16_t port,
+			   struct sockaddr_storage *ss);
+/* The address of an AF_INET or AF_INET6 socket address. 0 or
+ * -EAFNOSUPPORT. */
+int ip_addr_from_sockaddr(struct ip_addr *a, const struct sockaddr *sa);
+
 #endif

@@ -10,6 +10,7 @@
  * kernel_table_delete (kernel.h).
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,8 +51,11 @@ struct trace_event {
 	int32_t verdict;	/* NF_ACCEPT, NF_DROP, NFT_JUMP, NFT_CONTINUE */
 	uint64_t handle;	/* the rule's, 0 for a policy */
 	const char *table, *chain;
-	const uint8_t *nh, *th;	/* network, transport header (or NULL) */
-	uint32_t nh_len, th_len;
+	/* the packet's, from the headers the event carries; have_addrs is
+	 * false when it carries too little of them */
+	bool have_addrs;
+	struct ip_addr saddr, daddr;
+	uint16_t sport, dport;
 };
 
 struct trace_listener;

@@ -188,6 +188,15 @@ int nl_elems_fill(struct nlmsghdr *nlh, const struct rs_map *m, size_t first,
 void nl_rule_match(struct rs_rule *r, const struct nftnl_rule *nr);
 
 /*
+ * explain --live's rule (kernel_trace.c), with the expressions the rules
+ * above are written with: [ip saddr S] ip daddr D meta l4proto P
+ * th dport N ct state new meta nftrace set 1 (ip6 for an IPv6 daddr; no
+ * saddr match when its family is 0).
+ */
+void nl_trace_rule_exprs(struct nftnl_rule *r, const struct ip_addr *saddr,
+			 const struct ip_addr *daddr, uint8_t l4proto, uint16_t dport);
+
+/*
  * Reading back: feed NEWTABLE/NEWCHAIN/NEWSET/NEWSETELEM/NEWRULE messages
  * (dump replies, or the messages of a batch) in that order of dependency:
  * the table, then maps before their elements, chains before their rules.

@@ -200,6 +200,16 @@ struct rs_table {
 const char *rs_port_chain(const char *chain, char *buf, size_t len);
 /* Whether chain c (NULL: none) DNATs to an endpoint. */
 bool rs_chain_has_endpoints(const struct rs_chain *c);
+/* The length of the per-Service-port prefix (svc-, ext-, local-, fw-) a
+ * chain's name starts with, or 0. */
+size_t rs_port_prefix_len(const char *chain);
+/* The Service type and port name in a svc- chain's comment, "TYPE NS/NAME
+ * [PORTNAME]" as ruleset_from_model writes it; "" for what is absent
+ * (comment NULL too). */
+#define RS_COMMENT_TYPE_MAX 32
+#define RS_COMMENT_PORT_MAX 64
+void rs_port_comment_parse(const char *comment, char type[RS_COMMENT_TYPE_MAX],
+			   char port_name[RS_COMMENT_PORT_MAX]);
 
 /* Compile a model's addresses of one family (AF_INET: table ip, AF_INET6:
  * table ip6) into t. */

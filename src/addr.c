@@ -126,3 +126,35 @@ bool ip_prefix_contains(const struct ip_prefix *p, const struct ip_addr *a)
 		return true;
 	return !((a->addr[full] ^ p->addr.addr[full]) & (0xff << (8 - rest)));
 }
+
+size_t ip_addr_to_sockaddr(const struct ip_addr *a, uint16_t port,
+			   struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET6) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a->addr, 16);
+		return sizeof(*s6);
+	}
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	memcpy(&s4->sin_addr, a->addr, 4);
+	return sizeof(*s4);
+}
+
+int ip_addr_from_sockaddr(struct ip_addr *a, const struct sockaddr *sa)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET6)
+		memcpy(a->addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	else if (sa->sa_family == AF_INET)
+		memcpy(a->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else
+		return -EAFNOSUPPORT;
+	a->family = sa->sa_family;
+	return 0;
+}

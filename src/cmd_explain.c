@@ -4,12 +4,11 @@
  * the kernel (or, with --plan, the rules apply would program), walked by
  * explain.h; with --live, where real connections went (cmd_explain_live.c).
  */
-#include <arpa/inet.h>
+#include <netinet/in.h>	/* before linux/netfilter.h, which would define its own */
 #include <errno.h>
 #include <ifaddrs.h>
 #include <json-c/json.h>
 #include <linux/netfilter.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "cli.h"
 #include "cli_explain.h"
 #include "explain.h"
+#include "json_out.h"
 #include "kernel.h"
 #include "util.h"
 
@@ -163,19 +163,10 @@ static struct ip_addr *local_addresses(const struct ip_addr *extra, size_t nextr
 	if (getifaddrs(&ifa) < 0)
 		return v;
 	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-		struct ip_addr a = { 0 };
+		struct ip_addr a;
 
-		if (!i->ifa_addr)
+		if (!i->ifa_addr || ip_addr_from_sockaddr(&a, i->ifa_addr) < 0)
 			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			a.family = AF_INET;
-			memcpy(a.addr, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			a.family = AF_INET6;
-			memcpy(a.addr, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
-		} else {
-			continue;
-		}
 		grow_array(&v, &cap, *n + 1, sizeof(*v));
 		v[(*n)++] = a;
 	}
@@ -190,36 +181,16 @@ static struct ip_addr *local_addresses(const struct ip_addr *extra, size_t nextr
  */
 static struct ip_addr route_source(const struct ip_addr *dst)
 {
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len = sizeof(ss);
+	struct sockaddr_storage ss;
+	socklen_t len = ip_addr_to_sockaddr(dst, 9, &ss);
 	struct ip_addr src = { 0 };
 	int fd = socket(dst->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return src;
-	if (dst->family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(9);
-		memcpy(&a->sin6_addr, dst->addr, 16);
-		len = sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(9);
-		memcpy(&a->sin_addr, dst->addr, 4);
-		len = sizeof(*a);
-	}
 	if (connect(fd, (struct sockaddr *)&ss, len) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-		src.family = dst->family;
-		memcpy(src.addr, dst->family == AF_INET6 ?
-		       (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
-		       (void *)&((struct sockaddr_in *)&ss)->sin_addr,
-		       dst->family == AF_INET6 ? 16 : 4);
-	}
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		ip_addr_from_sockaddr(&src, (struct sockaddr *)&ss);
 	close(fd);
 	return src;
 }
@@ -297,17 +268,6 @@ static json_object *json_result(const struct explain_query *q, const char *table
 		json_object_array_add(path, json_str(r->steps[i]));
 	json_object_object_add(o, "path", path);
 	return o;
-}
-
-static void print_json(const struct explain_query *q, const char *table, bool plan,
-		       const struct explain_result *r)
-{
-	json_object *o = json_result(q, table, plan, r);
-
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						      JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
 }
 
 static void print_verdict(const struct explain_result *r)
@@ -412,7 +372,7 @@ static int explain_once(const struct cli_options *o, const struct explain_args *
 	}
 	table = xasprintf("%s %s", nft_family_name(family), o->table);
 	if (o->json)
-		print_json(q, table, e->plan, &r);
+		json_doc_write(stdout, json_result(q, table, e->plan, &r));
 	else
 		print_text(q, table, e->plan, &r);
 	if (!e->plan)

@@ -12,7 +12,6 @@
 #include <json-c/json.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,43 +70,16 @@ static void catch_signals(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
-/* SECONDS, or a duration: 30s, 1m, 1h, 500ms. -1 when invalid. */
+/* SECONDS, or a duration as the other commands take it (duration_parse):
+ * 30s, 1m, 1h, 500ms. -1 when invalid. */
 static double parse_seconds(const char *s)
 {
 	char *end;
-	double v = strtod(s, &end), unit = 1;
+	double v = strtod(s, &end);
 
-	if (end == s || !isfinite(v))
+	if ((end == s || *end) && duration_parse(s, &v) < 0)
 		return -1;
-	if (!strcmp(end, "ms"))
-		unit = 0.001;
-	else if (!strcmp(end, "m"))
-		unit = 60;
-	else if (!strcmp(end, "h"))
-		unit = 3600;
-	else if (*end && strcmp(end, "s"))
-		return -1;
-	v *= unit;
-	return v > 0 && v <= LIVE_SECONDS_MAX ? v : -1;
-}
-
-/* Addresses and ports from a trace event's headers; false when cut short. */
-static bool headers(const struct trace_event *ev, uint8_t family, struct ip_addr *src,
-		    uint16_t *sport, struct ip_addr *dst, uint16_t *dport)
-{
-	size_t alen = family == AF_INET6 ? 16 : 4;
-	size_t soff = family == AF_INET6 ? 8 : 12;
-
-	if (!ev->nh || !ev->th || ev->nh_len < soff + 2 * alen || ev->th_len < 4)
-		return false;
-	memset(src, 0, sizeof(*src));
-	memset(dst, 0, sizeof(*dst));
-	src->family = dst->family = family;
-	memcpy(src->addr, ev->nh + soff, alen);
-	memcpy(dst->addr, ev->nh + soff + alen, alen);
-	*sport = (uint16_t)(ev->th[0] << 8 | ev->th[1]);
-	*dport = (uint16_t)(ev->th[2] << 8 | ev->th[3]);
-	return true;
+	return v > 0 && v <= LIVE_SECONDS_MAX ? v : -1;	/* NaN too */
 }
 
 static struct live_conn *conn_find(struct live *l, uint32_t id)
@@ -132,8 +104,12 @@ static struct live_conn *conn_new(struct live *l, const struct trace_event *ev)
 
 	l->next_slot = (l->next_slot + 1) % LIVE_PENDING;
 	conn_free(c);
-	if (!headers(ev, l->q->dst.family, &c->src, &c->sport, &c->dst, &c->dport))
+	if (!ev->have_addrs)
 		return NULL;
+	c->src = ev->saddr;
+	c->sport = ev->sport;
+	c->dst = ev->daddr;
+	c->dport = ev->dport;
 	c->id = ev->id;
 	return c;
 }
@@ -209,16 +185,15 @@ static void print_text_line(struct live *l, const struct live_conn *c, const cha
  * kernel's trace shows a reject as a drop). */
 static bool is_reject(const struct live *l, const struct trace_event *ev)
 {
-	if (!ev->handle || strcmp(ev->table, l->o->table))
-		return false;
-	for (size_t i = 0; i < l->rules.nchains; i++) {
-		const struct rs_chain *c = &l->rules.chains[i];
+	const struct rs_chain *c;
 
-		for (size_t j = 0; strcmp(c->name, ev->chain) == 0 && j < c->nrules; j++)
-			if (c->rules[j].handle == ev->handle)
-				return c->rules[j].kind == RS_RULE_REJECT ||
-				       c->rules[j].kind == RS_RULE_REJECT_TO_SET;
-	}
+	if (!ev->handle || strcmp(ev->table, l->o->table) ||
+	    !(c = rs_table_find_chain(&l->rules, ev->chain)))
+		return false;
+	for (size_t i = 0; i < c->nrules; i++)
+		if (c->rules[i].handle == ev->handle)
+			return c->rules[i].kind == RS_RULE_REJECT ||
+			       c->rules[i].kind == RS_RULE_REJECT_TO_SET;
 	return false;
 }
 
@@ -227,16 +202,14 @@ static bool is_reject(const struct live *l, const struct trace_event *ev)
 static void conn_done(struct live *l, struct live_conn *c, const struct trace_event *ev,
 		      bool local, const char *why)
 {
-	struct ip_addr src, dst;
-	uint16_t sport, dport;
 	char endpoint[IP_ADDR_STRLEN + 8], seen[IP_ADDR_STRLEN + 8];
 	const char *verdict = why;
-	bool have = ev && headers(ev, l->q->dst.family, &src, &sport, &dst, &dport);
+	bool have = ev && ev->have_addrs;
 
 	if (have) {
-		explain_addr_port(&dst, dport, endpoint, sizeof(endpoint));
-		explain_addr_port(&src, sport, seen, sizeof(seen));
-		verdict = dport != c->dport || ip_addr_cmp(&dst, &c->dst) ? "dnat" :
+		explain_addr_port(&ev->daddr, ev->dport, endpoint, sizeof(endpoint));
+		explain_addr_port(&ev->saddr, ev->sport, seen, sizeof(seen));
+		verdict = ev->dport != c->dport || ip_addr_cmp(&ev->daddr, &c->dst) ? "dnat" :
 			local ? "local" : "none";
 	}
 	if (!seen_before(l, c)) {
@@ -273,30 +246,24 @@ static void on_event(const struct trace_event *ev, void *data)
 		conn_done(l, c, NULL, false, is_reject(l, ev) ? "reject" : "drop");
 }
 
-static int remove_table(const struct live *l, bool quiet_absent)
+/* Our table, if it is there. */
+static int remove_table(uint8_t family, const char *table)
 {
-	int err = kernel_table_delete(l->nfproto, l->table);
+	int err = kernel_table_delete(family, table);
 
-	if (err == -ENOENT && quiet_absent)
-		return EXIT_OK;
-	if (err < 0) {
-		cli_error("removing table %s %s failed: %s", nft_family_name(l->nfproto),
-			  l->table, strerror(-err));
+	if (err < 0 && err != -ENOENT) {
+		cli_error("removing table %s %s failed: %s", nft_family_name(family),
+			  table, strerror(-err));
 		return EXIT_KERNEL;
 	}
 	return EXIT_OK;
 }
 
 /* Remove what a crashed run left, in both families. */
-static void remove_leftovers(struct live *l)
+static void remove_leftovers(const char *table)
 {
-	uint8_t keep = l->nfproto;
-
-	l->nfproto = NFPROTO_IPV4;
-	remove_table(l, true);
-	l->nfproto = NFPROTO_IPV6;
-	remove_table(l, true);
-	l->nfproto = keep;
+	remove_table(NFPROTO_IPV4, table);
+	remove_table(NFPROTO_IPV6, table);
 }
 
 static long remaining_ms(const struct timespec *end)
@@ -390,7 +357,7 @@ int explain_live(const struct cli_options *o, const char *duration,
 	l.nfproto = q->dst.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
 	live_stop = 0;
 	catch_signals();
-	remove_leftovers(&l);
+	remove_leftovers(table);
 	/* listen first: no connection is missed between the two */
 	err = kernel_trace_listen(&tl);
 	if (!err)
@@ -411,7 +378,7 @@ int explain_live(const struct cli_options *o, const char *duration,
 	ret = trace_loop(&l, tl, seconds);
 	flush_pending(&l);
 out:
-	if (remove_table(&l, true) != EXIT_OK)
+	if (remove_table(l.nfproto, table) != EXIT_OK)
 		ret = EXIT_KERNEL;
 	if (ret == EXIT_OK && !o->quiet)
 		fprintf(stderr, "svcnft: %lu connection%s traced\n", l.printed,

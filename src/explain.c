@@ -67,7 +67,7 @@ static const char *addr_str(const struct ip_addr *a, char *buf)
 
 static bool addr_eq(const struct ip_addr *a, const struct ip_addr *b)
 {
-	return a->family == b->family && !ip_addr_cmp(a, b);
+	return !ip_addr_cmp(a, b);	/* which compares the families first */
 }
 
 static bool is_local(const struct walk *w, const struct ip_addr *a)
@@ -141,14 +141,10 @@ static void set_mark(struct walk *w, uint32_t bits, const char *why)
  * in *service_len the length of its "NS/NAME"; NULL for other chains. */
 static const char *port_of_chain(const char *chain, size_t *service_len)
 {
-	static const char *const prefixes[] = { RS_CHAIN_PREFIX, RS_EXT_CHAIN_PREFIX,
-						RS_LOCAL_CHAIN_PREFIX, RS_FW_CHAIN_PREFIX };
-	const char *rest = NULL, *slash;
+	size_t plen = rs_port_prefix_len(chain);
+	const char *rest = chain + plen, *slash;
 
-	for (size_t i = 0; !rest && i < ARRAY_SIZE(prefixes); i++)
-		if (!strncmp(chain, prefixes[i], strlen(prefixes[i])))
-			rest = chain + strlen(prefixes[i]);
-	if (!rest || !(slash = strchr(rest, '/')) || !(slash = strchr(slash + 1, '/')))
+	if (!plen || !(slash = strchr(rest, '/')) || !(slash = strchr(slash + 1, '/')))
 		return NULL;
 	*service_len = slash - rest;
 	return rest;
@@ -159,7 +155,7 @@ static void note_service(struct walk *w, const char *chain)
 {
 	struct explain_result *r = w->r;
 	const struct rs_chain *svc;
-	char type[32] = "", portname[64] = "";
+	char type[RS_COMMENT_TYPE_MAX], portname[RS_COMMENT_PORT_MAX];
 	size_t len;
 	const char *port = port_of_chain(chain, &len);
 
@@ -168,8 +164,7 @@ static void note_service(struct walk *w, const char *chain)
 	r->service = xstrndup(port, len);
 	r->chain = xasprintf(RS_CHAIN_PREFIX "%s", port);
 	svc = rs_table_find_chain(w->t, r->chain);
-	if (svc && svc->comment)
-		sscanf(svc->comment, "%31s %*s %63s", type, portname);
+	rs_port_comment_parse(svc ? svc->comment : NULL, type, portname);
 	r->service_type = xstrdup(*type ? type : "?");
 	r->port_name = xstrdup(portname);
 }

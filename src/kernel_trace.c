@@ -4,17 +4,14 @@
  * one transaction, and the trace event listener. One wrapper per object
  * and verb, as kernel.c; messages built and parsed with libnftnl.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
-#include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/table.h>
 #include <libnftnl/trace.h>
 #include <linux/netfilter.h>
-#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdlib.h>
@@ -23,6 +20,7 @@
 #include <time.h>
 
 #include "kernel_trace.h"
+#include "netlink.h"
 #include "util.h"
 
 #define TRACE_BUF 65536u	/* one datagram of trace events */
@@ -70,103 +68,17 @@ static void add_chain(struct mnl_nlmsg_batch *b, uint8_t family, const char *tab
 	mnl_nlmsg_batch_next(b);
 }
 
-static struct nftnl_expr *expr(struct nftnl_rule *r, const char *name)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc(name);
-
-	nftnl_rule_add_expr(r, e);
-	return e;
-}
-
-/* reg 1 OP DATA */
-static void match_reg(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = expr(r, "cmp");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-}
-
-/* payload load LEN bytes at BASE + OFFSET == DATA */
-static void match_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset,
-			  const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = expr(r, "payload");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	match_reg(r, NFT_CMP_EQ, data, len);
-}
-
-static void match_addr(struct nftnl_rule *r, const struct ip_addr *a, bool source)
-{
-	bool v6 = a->family == AF_INET6;
-	/* ip saddr at 12, daddr at 16; ip6 saddr at 8, daddr at 24 */
-	uint32_t offset = v6 ? (source ? 8 : 24) : (source ? 12 : 16);
-
-	match_payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, a->addr, v6 ? 16 : 4);
-}
-
-static void match_l4proto(struct nftnl_rule *r, uint8_t proto)
-{
-	struct nftnl_expr *e = expr(r, "meta");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	match_reg(r, NFT_CMP_EQ, &proto, sizeof(proto));
-}
-
-/* ct state new */
-static void match_ct_new(struct nftnl_rule *r)
-{
-	uint32_t mask = NF_CT_STATE_BIT(IP_CT_NEW), zero = 0;
-	struct nftnl_expr *e = expr(r, "ct");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	e = expr(r, "bitwise");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-	match_reg(r, NFT_CMP_NEQ, &zero, sizeof(zero));
-}
-
-/* meta nftrace set 1 */
-static void set_nftrace(struct nftnl_rule *r)
-{
-	struct nftnl_expr *e = expr(r, "immediate");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DATA, 1);
-	e = expr(r, "meta");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_NFTRACE);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
-}
-
-/* [ip saddr S] ip daddr D meta l4proto P th dport N ct state new
- *   meta nftrace set 1 */
+/* m's rule setting nftrace (nl_trace_rule_exprs) */
 static void add_mark_rule(struct mnl_nlmsg_batch *b, uint8_t family, const char *table,
 			  const char *chain, const struct trace_match *m,
 			  uint16_t flags, uint32_t seq)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
-	uint16_t port = htons(m->dport);
 
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, family);
-	if (m->saddr.family)
-		match_addr(r, &m->saddr, true);
-	match_addr(r, &m->daddr, false);
-	match_l4proto(r, m->l4proto);
-	match_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, &port, sizeof(port));
-	match_ct_new(r);
-	set_nftrace(r);
+	nl_trace_rule_exprs(r, &m->saddr, &m->daddr, m->l4proto, m->dport);
 	nftnl_rule_nlmsg_build_payload(msg_next(b, NFT_MSG_NEWRULE, family,
 						NLM_F_CREATE | NLM_F_APPEND | flags, seq), r);
 	nftnl_rule_free(r);
@@ -272,6 +184,28 @@ static uint32_t get_u32(const struct nftnl_trace *t, uint16_t attr)
 	return nftnl_trace_is_set(t, attr) ? nftnl_trace_get_u32(t, attr) : 0;
 }
 
+/* Addresses and ports from the headers t carries, by ev->nfproto: ip
+ * saddr at 12, ip6 saddr at 8, daddr right after; th sport, dport first. */
+static void trace_addrs(const struct nftnl_trace *t, struct trace_event *ev)
+{
+	bool v6 = ev->nfproto == NFPROTO_IPV6;
+	uint32_t alen = v6 ? 16 : 4, soff = v6 ? 8 : 12, nh_len = 0, th_len = 0;
+	const uint8_t *nh = NULL, *th = NULL;
+
+	if (nftnl_trace_is_set(t, NFTNL_TRACE_NETWORK_HEADER))
+		nh = nftnl_trace_get_data(t, NFTNL_TRACE_NETWORK_HEADER, &nh_len);
+	if (nftnl_trace_is_set(t, NFTNL_TRACE_TRANSPORT_HEADER))
+		th = nftnl_trace_get_data(t, NFTNL_TRACE_TRANSPORT_HEADER, &th_len);
+	if (!nh || !th || nh_len < soff + 2 * alen || th_len < 4)
+		return;
+	ev->saddr.family = ev->daddr.family = v6 ? AF_INET6 : AF_INET;
+	memcpy(ev->saddr.addr, nh + soff, alen);
+	memcpy(ev->daddr.addr, nh + soff + alen, alen);
+	ev->sport = (uint16_t)(th[0] << 8 | th[1]);
+	ev->dport = (uint16_t)(th[2] << 8 | th[3]);
+	ev->have_addrs = true;
+}
+
 static int trace_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct read_ctx *ctx = data;
@@ -295,10 +229,7 @@ static int trace_cb(const struct nlmsghdr *nlh, void *data)
 		nftnl_trace_get_str(t, NFTNL_TRACE_TABLE) : "";
 	ev.chain = nftnl_trace_is_set(t, NFTNL_TRACE_CHAIN) ?
 		nftnl_trace_get_str(t, NFTNL_TRACE_CHAIN) : "";
-	if (nftnl_trace_is_set(t, NFTNL_TRACE_NETWORK_HEADER))
-		ev.nh = nftnl_trace_get_data(t, NFTNL_TRACE_NETWORK_HEADER, &ev.nh_len);
-	if (nftnl_trace_is_set(t, NFTNL_TRACE_TRANSPORT_HEADER))
-		ev.th = nftnl_trace_get_data(t, NFTNL_TRACE_TRANSPORT_HEADER, &ev.th_len);
+	trace_addrs(t, &ev);
 	ctx->fn(&ev, ctx->data);
 out:
 	nftnl_trace_free(t);

@@ -45,23 +45,9 @@ static char *elem_key_str(const struct rs_map *m, const struct rs_elem *e)
 			 p, e->port);
 }
 
-/* The length of the per-Service-port prefix chain starts with, or 0. */
-static size_t port_prefix_len(const char *chain)
-{
-	static const char *const prefixes[] = {
-		RS_CHAIN_PREFIX, RS_EXT_CHAIN_PREFIX, RS_LOCAL_CHAIN_PREFIX,
-		RS_FW_CHAIN_PREFIX,
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
-		if (!strncmp(chain, prefixes[i], strlen(prefixes[i])))
-			return strlen(prefixes[i]);
-	return 0;
-}
-
 char *nl_chain_service(const char *chain)
 {
-	size_t plen = chain ? port_prefix_len(chain) : 0;
+	size_t plen = chain ? rs_port_prefix_len(chain) : 0;
 	const char *ns, *slash, *end;
 
 	if (!plen)

@@ -591,3 +591,28 @@ int nl_rule_exprs(struct nftnl_rule *r, const struct rs_table *t,
 	}
 	return ret;
 }
+
+void nl_trace_rule_exprs(struct nftnl_rule *r, const struct ip_addr *saddr,
+			 const struct ip_addr *daddr, uint8_t l4proto, uint16_t dport)
+{
+	const struct nl_family *f =
+		nl_family_of(daddr->family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	uint16_t port = htons(dport);
+	uint32_t one = 1;
+	struct nftnl_expr *e;
+
+	if (saddr->family) {
+		put_saddr(r, f, 0);
+		put_cmp(r, NFT_CMP_EQ, saddr->addr, f->addr_len);
+	}
+	put_daddr(r, f, 0);
+	put_cmp(r, NFT_CMP_EQ, daddr->addr, f->addr_len);
+	put_l4proto_match(r, l4proto);
+	put_dport(r, NFT_REG_1);
+	put_cmp(r, NFT_CMP_EQ, &port, sizeof(port));
+	put_ct_state_new(r);
+	put_imm_data(r, NFT_REG_1, &one, sizeof(one));
+	e = expr_add(r, "meta");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_NFTRACE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+}

@@ -208,6 +208,27 @@ bool rs_chain_has_endpoints(const struct rs_chain *c)
 	return false;
 }
 
+size_t rs_port_prefix_len(const char *chain)
+{
+	static const char *const prefixes[] = {
+		RS_CHAIN_PREFIX, RS_EXT_CHAIN_PREFIX, RS_LOCAL_CHAIN_PREFIX,
+		RS_FW_CHAIN_PREFIX,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(chain, prefixes[i], strlen(prefixes[i])))
+			return strlen(prefixes[i]);
+	return 0;
+}
+
+void rs_port_comment_parse(const char *comment, char type[RS_COMMENT_TYPE_MAX],
+			   char port_name[RS_COMMENT_PORT_MAX])
+{
+	*type = *port_name = '\0';
+	if (comment)
+		sscanf(comment, "%31s %*s %63s", type, port_name);
+}
+
 const char *rs_port_chain(const char *chain, char *buf, size_t len)
 {
 	static const char *const prefixes[] = {

@@ -71,11 +71,10 @@ static void add_port(struct summary_ctx *ctx, const struct rs_chain *c,
 		     unsigned port)
 {
 	struct rs_summary_service *svc = service_for(ctx, ns, name);
-	char type[32] = "", portname[64] = "";
+	char type[RS_COMMENT_TYPE_MAX], portname[RS_COMMENT_PORT_MAX];
 	struct rs_summary_port *p;
 
-	if (c->comment)
-		sscanf(c->comment, "%31s %*s %63s", type, portname);
+	rs_port_comment_parse(c->comment, type, portname);
 	if (!svc->type && *type)
 		svc->type = xstrdup(type);
 	grow_array(&svc->ports, &ctx->caps[svc - ctx->s->v].ports, svc->nports + 1,

@@ -169,25 +169,6 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn,
 		       xstrdup("404 page not found\n"), 19, NULL);
 }
 
-static void sockaddr_of(const struct ip_addr *a, uint16_t port,
-			struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, a->addr, 16);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		memcpy(&s4->sin_addr, a->addr, 4);
-	}
-}
-
 /* addr family 0: every address, IPv6 and IPv4 where IPv6 exists. */
 static struct MHD_Daemon *start(struct watch_server *s,
 				const struct ip_addr *addr, uint16_t port)
@@ -205,7 +186,7 @@ static struct MHD_Daemon *start(struct watch_server *s,
 		if (d)
 			return d;
 	}
-	sockaddr_of(addr, port, &ss);	/* family 0: 0.0.0.0 */
+	ip_addr_to_sockaddr(addr, port, &ss);	/* family 0: 0.0.0.0 */
 	if (addr->family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	return MHD_start_daemon(flags, port, NULL, NULL, answer, s,

@@ -90,5 +90,8 @@ assert_exit "a run after a crash (table left behind) works" 0 \
 assert_no_table "after a crash and a 1s run"
 assert_exit "--live with --plan is a usage error" 2 \
 	svcnft_in node explain --live 1 --plan "$m" 198.19.0.10:80
-assert_exit "--live 0 is a usage error" 2 svcnft_in node explain --live 0 198.19.0.10:80
+for bad in 0 0s 30x 25h; do
+	assert_exit "--live $bad is a usage error" 2 svcnft_in node explain --live "$bad" 198.19.0.10:80
+done
+assert_grep "the message names the forms" "e.g. 30, 30s, 5m" "$E2E_WORKDIR/last.out"
 t_done

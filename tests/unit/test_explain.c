@@ -102,37 +102,35 @@ static const struct explain_result *walk(const char *from, const char *addr,
 	return &p.r;
 }
 
-/* The endpoints' addresses, "A B C", and their probabilities' sum. */
-static const char *endpoints(const struct explain_result *r, double *sum)
+/* The endpoints' addresses are want ("A B C"; NULL: any) and their
+ * probabilities sum to 1. */
+static void ck_endpoints(const struct explain_result *r, const char *want)
 {
-	static char buf[256];
-	char a[IP_ADDR_STRLEN];
+	char buf[256], a[IP_ADDR_STRLEN];
+	double sum = 0;
 	size_t n = 0;
 
-	*sum = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < r->nendpoints; i++) {
 		n += snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? " " : "",
 			      ip_addr_str(&r->endpoints[i].addr, a, sizeof(a)));
-		*sum += r->endpoints[i].probability;
+		sum += r->endpoints[i].probability;
 	}
-	return buf;
+	if (want)
+		ck_assert_str_eq(buf, want);
+	ck_assert_double_eq_tol(sum, 1.0, 1e-12);
 }
-
-#define ck_sum_one(s) ck_assert_double_eq_tol((s), 1.0, 1e-12)
 
 START_TEST(cluster_ip_from_a_pod_reaches_every_endpoint_unmasqueraded)
 {
 	const struct explain_result *r = walk("198.18.2.2", "198.19.0.10", 80);
-	double sum;
 
 	ck_assert_int_eq(r->verdict, EXPLAIN_DNAT);
 	ck_assert_int_eq(r->kind, EXPLAIN_KIND_CLUSTER_IP);
 	ck_assert_int_eq(r->source_kind, EXPLAIN_FROM_POD);
 	ck_assert_str_eq(r->service, "default/web");
 	ck_assert_str_eq(r->port_name, "http");
-	ck_assert_str_eq(endpoints(r, &sum), "198.18.1.2 198.18.2.2 198.18.3.2");
-	ck_sum_one(sum);
+	ck_endpoints(r, "198.18.1.2 198.18.2.2 198.18.3.2");
 	for (size_t i = 0; i < r->nendpoints; i++)
 		ck_assert_double_eq_tol(r->endpoints[i].probability, 1.0 / 3, 1e-12);
 	ck_assert(!r->masquerade);
@@ -157,10 +155,9 @@ END_TEST
 START_TEST(external_ip_is_told_from_a_cluster_ip)
 {
 	const struct explain_result *r = walk("198.18.200.2", "198.19.254.1", 80);
-	double sum;
 
 	ck_assert_int_eq(r->kind, EXPLAIN_KIND_EXTERNAL_IP);
-	ck_assert_str_eq(endpoints(r, &sum), "198.18.1.2 198.18.2.2 198.18.3.2");
+	ck_endpoints(r, "198.18.1.2 198.18.2.2 198.18.3.2");
 	ck_assert(r->masquerade);
 }
 END_TEST
@@ -168,12 +165,10 @@ END_TEST
 START_TEST(local_policy_keeps_the_source_and_the_local_endpoint)
 {
 	const struct explain_result *r = walk("198.18.200.2", "198.18.200.1", 30081);
-	double sum;
 
 	ck_assert_int_eq(r->kind, EXPLAIN_KIND_NODE_PORT);
 	ck_assert_str_eq(r->service, "default/local");
-	ck_assert_str_eq(endpoints(r, &sum), "198.18.1.2");
-	ck_sum_one(sum);
+	ck_endpoints(r, "198.18.1.2");
 	ck_assert(!r->masquerade);
 	/* pods and the node itself get every endpoint */
 	r = walk("198.18.3.2", "198.18.200.1", 30081);
@@ -197,12 +192,10 @@ END_TEST
 START_TEST(source_ranges_admit_inside_and_drop_outside)
 {
 	const struct explain_result *r = walk("198.18.200.2", "198.19.255.4", 80);
-	double sum;
 
 	ck_assert_int_eq(r->verdict, EXPLAIN_DNAT);
 	ck_assert_int_eq(r->kind, EXPLAIN_KIND_LOAD_BALANCER_IP);
-	endpoints(r, &sum);
-	ck_sum_one(sum);
+	ck_endpoints(r, NULL);
 	ck_assert(r->affinity);
 	ck_assert_uint_eq(r->affinity_timeout, 600);
 	r = walk("198.18.200.3", "198.19.255.4", 80);
@@ -261,11 +254,9 @@ END_TEST
 START_TEST(ipv6_walks_the_ip6_table)
 {
 	const struct explain_result *r = walk("2001:db8:200::2", "2001:db8:ffff::10", 80);
-	double sum;
 
 	ck_assert_int_eq(r->verdict, EXPLAIN_DNAT);
-	ck_assert_str_eq(endpoints(r, &sum), "2001:db8:1::2 2001:db8:2::2 2001:db8:3::2");
-	ck_sum_one(sum);
+	ck_endpoints(r, "2001:db8:1::2 2001:db8:2::2 2001:db8:3::2");
 	ck_assert(r->masquerade);
 	r = walk("2001:db8:2::2", "2001:db8:ffff::10", 80);
 	ck_assert_int_eq(r->source_kind, EXPLAIN_FROM_POD);
