@@ -30,7 +30,9 @@ static uint64_t flow_key(uint8_t family, const void *addr, uint16_t port_be,
 	}
 	memcpy(bytes + 2, &port_be, 2);
 	memcpy(bytes + 4, addr, 16);
-	return hash_fnv1a(bytes, sizeof(bytes), 0) | 1ull << 63;
+	/* keyed: the addresses come from manifests, which could choose two that
+	 * collide under a hash anyone can compute */
+	return hash_keyed(bytes, sizeof(bytes)) | 1ull << 63;
 }
 
 /* Its original destination address and reply source, 16 bytes each. */
